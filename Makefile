@@ -1,0 +1,44 @@
+# Relief developer commands. `make run` and `make test` are the quick start.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench check-deploy clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Development server: SQLite under var/, web + Celery worker + beat via honcho.
+run: $(VENV)/.installed
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	@echo ""
+	@echo "  Relief is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops web, worker and beat)"
+	@echo ""
+	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) GUNICORN_CMD_ARGS="--reload" \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+
+# Test suite. Set DATABASE_URL / CELERY_BROKER_URL to run against PostgreSQL / Redis.
+test: $(VENV)/.installed
+	$(PY) -m pytest $(ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: $(VENV)/.installed
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
+		DJANGO_ALLOWED_HOSTS=relief.example.com CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var staticfiles

@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from practice.demo import DEMO_PASSWORD, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo practice (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        logins = seed_demo()
+        self.stdout.write(self.style.SUCCESS("Demo practice ready. Sign in with:"))
+        for username, role in logins:
+            self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({role})")

@@ -1,0 +1,52 @@
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import Http404
+from django.shortcuts import redirect
+
+from .access import rule_of
+
+logger = logging.getLogger(__name__)
+
+SESSION_STARTED_KEY = "relief_auth_started"
+
+
+class AccessRuleMiddleware:
+    """Refuse any view that has not declared an access rule (deny by default)."""
+
+    exempt_modules = ("django.contrib.admin", "django.contrib.staticfiles", "django.views.static")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        module = getattr(view_func, "__module__", "") or ""
+        if module.startswith(self.exempt_modules):
+            return None
+        if rule_of(view_func) is None:
+            logger.error("View %s declares no access rule; refusing.", view_func)
+            raise Http404
+        return None
+
+
+class AbsoluteSessionLimitMiddleware:
+    """End a staff session a fixed time after login, however active it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            limit = settings.SESSION_ABSOLUTE_HOURS * 3600
+            if started is None or time.time() - started > limit:
+                logout(request)
+                messages.info(request, "Your session has ended. Please sign in again.")
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)

@@ -1,0 +1,310 @@
+import uuid
+from datetime import timedelta
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .constraints import PostgresExclusionConstraint
+from .ranges import TsTzRange
+
+
+def validate_time_zone(value):
+    if value not in available_timezones():
+        raise ValidationError(
+            f"“{value}” is not a known time zone (use a name like Europe/Berlin)."
+        )
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "name"], name="room_unique_name_per_location"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Service(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    duration = models.DurationField(default=timedelta(minutes=60))
+    buffer_after = models.DurationField(
+        default=timedelta(minutes=15), help_text="Cleanup time kept free after the session."
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    needs_room = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration__gt=timedelta(0)), name="service_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_after__gte=timedelta(0)), name="service_buffer_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Therapist(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist"
+    )
+    display_name = models.CharField(max_length=120)
+    credentials = models.CharField(max_length=120, blank=True, help_text="e.g. LMT, CMT")
+    licence_number = models.CharField(max_length=60, blank=True)
+    colour = models.CharField(max_length=7, default="#2f6f8f", help_text="Calendar colour")
+    services = models.ManyToManyField(Service, related_name="therapists", blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self):
+        return self.display_name
+
+
+class WorkingHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="working_hours")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="working_hours")
+    weekday = models.IntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["therapist", "weekday", "start_time"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="working_hours_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.therapist} {self.get_weekday_display()} {self.start_time}-{self.end_time}"
+
+
+class TimeOff(models.Model):
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="time_off_ends_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.therapist} off {self.starts_at:%Y-%m-%d}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def overlapping(self, start, end):
+        """Appointments whose occupied time (service plus buffer) meets [start, end)."""
+        return self.filter(starts_at__lt=end, occupied_until__gt=start)
+
+
+class Appointment(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CONFIRMED = "confirmed", "Confirmed"
+        CHECKED_IN = "checked_in", "Checked in"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        NO_SHOW = "no_show", "No-show"
+
+    class Source(models.TextChoices):
+        FRONT_DESK = "front_desk", "Front desk"
+        ONLINE = "online", "Online"
+
+    # Statuses that hold the therapist's (and room's) time.
+    ACTIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="appointments"
+    )
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # ends_at plus the service's buffer, frozen at booking time so a later
+    # change to the service never makes existing bookings overlap.
+    occupied_until = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.FRONT_DESK)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    late_cancel = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    series_id = models.UUIDField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(occupied_until__gte=models.F("ends_at")),
+                name="appointment_occupied_covers_session",
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_therapist_overlap",
+                expressions=[
+                    (TsTzRange("starts_at", "occupied_until"), RangeOperators.OVERLAPS),
+                    ("therapist", RangeOperators.EQUAL),
+                ],
+                condition=Q(status__in=["booked", "confirmed", "checked_in", "completed"]),
+            ),
+            PostgresExclusionConstraint(
+                name="appointment_no_room_overlap",
+                expressions=[
+                    (TsTzRange("starts_at", "occupied_until"), RangeOperators.OVERLAPS),
+                    ("room", RangeOperators.EQUAL),
+                ],
+                condition=Q(
+                    status__in=["booked", "confirmed", "checked_in", "completed"],
+                    room__isnull=False,
+                ),
+            ),
+        ]
+        indexes = [
+            # Day and week calendars: active appointments of a range, by therapist.
+            models.Index(fields=["starts_at", "therapist"], name="appointment_starts_therapist"),
+            # Client chart: a client's appointments newest first.
+            models.Index(fields=["client", "-starts_at"], name="appointment_client_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.client} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+
+class Reminder(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Booking confirmation"
+        BEFORE_48H = "before_48h", "48 hours before"
+        BEFORE_2H = "before_2h", "2 hours before"
+        CANCELLATION = "cancellation", "Cancellation notice"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # The UUID doubles as the provider's idempotency key.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "channel", "kind"], name="reminder_unique_per_kind"
+            )
+        ]
+        indexes = [
+            # The dispatcher's sweep: pending reminders that are due.
+            models.Index(
+                fields=["due_at"], condition=Q(status="pending"), name="reminder_pending_due"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} by {self.channel} for {self.appointment_id}"
+
+
+__all__ = [
+    "Appointment",
+    "Location",
+    "Reminder",
+    "Room",
+    "Service",
+    "Therapist",
+    "TimeOff",
+    "WorkingHours",
+]

@@ -1,0 +1,36 @@
+import pytest
+
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, username):
+    page.goto("/")
+    # Anonymous visitors are sent to the sign-in page.
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_front_desk_signs_in_sees_today_and_signs_out(page, front_desk, location):
+    _sign_in(page, front_desk.username)
+    assert page.get_by_role("heading", name="Today at Relief Downtown").is_visible()
+    assert page.get_by_text("No appointments today.").is_visible()
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", name="You are signed out").is_visible()
+    page.goto("/")
+    assert "/accounts/login/" in page.url
+    assert page.console_errors == []
+
+
+def test_sign_in_works_on_a_phone_with_collapsed_navigation(phone_page, therapist, location):
+    _sign_in(phone_page, therapist.user.username)
+    assert phone_page.get_by_role("heading", name="Your day").is_visible()
+    toggle = phone_page.get_by_role("button", name="Toggle navigation")
+    assert toggle.is_visible()
+    toggle.click()
+    assert phone_page.get_by_role("button", name="Sign out").is_visible()
+    width = phone_page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375

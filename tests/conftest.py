@@ -1,0 +1,125 @@
+"""Shared fixtures: personas, service guards, fast hashing."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from practice.access import Role
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _unavailable(reason):
+    """Skip locally; in CI a missing service is a failure, never a silent skip."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_available() -> bool:
+    from django.conf import settings
+
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return False
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        _unavailable("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") and not redis_available():
+        _unavailable("needs Redis: set CELERY_BROKER_URL=redis://...")
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = True
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def location(db):
+    return factories.LocationFactory(name="Relief Downtown")
+
+
+@pytest.fixture
+def owner(db):
+    return factories.UserFactory(username="olivia", role=Role.OWNER)
+
+
+@pytest.fixture
+def therapist(db):
+    """Dana, a therapist."""
+    return factories.TherapistFactory(
+        user=factories.UserFactory(
+            username="dana", first_name="Dana", last_name="Reyes", role=Role.THERAPIST
+        ),
+        display_name="Dana Reyes",
+    )
+
+
+@pytest.fixture
+def other_therapist(db):
+    """Sam, another therapist of the same practice."""
+    return factories.TherapistFactory(
+        user=factories.UserFactory(
+            username="sam", first_name="Sam", last_name="Okafor", role=Role.THERAPIST
+        ),
+        display_name="Sam Okafor",
+    )
+
+
+@pytest.fixture
+def front_desk(db):
+    return factories.UserFactory(username="frankie", role=Role.FRONT_DESK)
+
+
+@pytest.fixture
+def no_role_user(db):
+    """A signed-in account that holds no role: sees nothing."""
+    return factories.UserFactory(username="norole")
+
+
+@pytest.fixture
+def persona(request, owner, therapist, other_therapist, front_desk, no_role_user):
+    """Resolve a persona name to its user (None for anonymous)."""
+
+    def resolve(name):
+        return {
+            "anonymous": None,
+            "owner": owner,
+            "therapist": therapist.user,
+            "other_therapist": other_therapist.user,
+            "front_desk": front_desk,
+            "no_role": no_role_user,
+        }[name]
+
+    return resolve
+
+
+@pytest.fixture
+def client_as(client, persona):
+    """A Django test client signed in as the named persona."""
+
+    def sign_in(name):
+        user = persona(name)
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

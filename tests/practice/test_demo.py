@@ -1,0 +1,47 @@
+import pytest
+from django.contrib.auth.models import User
+
+from clients.models import Client
+from practice.access import Role, roles_of
+from practice.demo import seed_demo
+from practice.models import Appointment, Location, Therapist, WorkingHours
+from sessions.models import Technique
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_practice_has_every_role_and_is_idempotent():
+    first = seed_demo()
+    counts = (
+        User.objects.count(),
+        Therapist.objects.count(),
+        Client.objects.count(),
+        Appointment.objects.count(),
+        WorkingHours.objects.count(),
+    )
+    second = seed_demo()
+    assert first == second
+    assert counts == (
+        User.objects.count(),
+        Therapist.objects.count(),
+        Client.objects.count(),
+        Appointment.objects.count(),
+        WorkingHours.objects.count(),
+    )
+    assert Location.objects.count() == 1
+    assert Therapist.objects.count() == 3
+    assert Appointment.objects.count() > 0
+    assert roles_of(User.objects.get(username="owner")) == {Role.OWNER}
+    assert roles_of(User.objects.get(username="frontdesk")) == {Role.FRONT_DESK}
+
+
+def test_roles_exist_from_a_migration():
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= {r.value for r in Role}
+
+
+def test_techniques_are_seeded_by_a_migration():
+    slugs = set(Technique.objects.values_list("slug", flat=True))
+    assert {"myofascial-release", "trigger-point-therapy", "deep-tissue", "cupping"} <= slugs
+    assert Technique.objects.count() >= 12

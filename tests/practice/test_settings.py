@@ -1,0 +1,69 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **env):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 20 + "a-very-long-and-random-production-secret-value",
+        DJANGO_ALLOWED_HOSTS="relief.example.com",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    # django-csp adds a nonce only to responses that use one.
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert b"<script>" not in response.content  # no inline script anywhere
+
+
+@pytest.mark.django_db
+def test_static_assets_are_vendored_not_from_a_cdn(client):
+    body = client.get(reverse("login")).content.decode()
+    assert "cdn" not in body.lower()
+    assert "/static/vendor/bootstrap-5.3.9.min.css" in body
+    assert "/static/vendor/htmx-2.0.11.min.js" in body
+
+
+@pytest.mark.django_db
+def test_htmx_requests_carry_the_csrf_token(client, front_desk):
+    client.force_login(front_desk)
+    body = client.get(reverse("practice:home")).content.decode()
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
