@@ -1,22 +1,45 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
-from .access import Role, roles_of
+from .access import roles_of
 
-# (label, url name, roles that see it). Only what a role may use is shown.
-NAV_ITEMS = [
-    ("Today", "practice:home", {Role.OWNER, Role.THERAPIST, Role.FRONT_DESK}),
-]
+
+def _nav_entries():
+    """NAV_ITEMS from each local app's navigation module, in app order."""
+    entries = []
+    for config in apps.get_app_configs():
+        try:
+            module = import_module(f"{config.name}.navigation")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.navigation":
+                raise
+            continue
+        entries.extend(module.NAV_ITEMS)
+    return entries
 
 
 def navigation(request):
+    """The menu: only what the user's roles may use.
+
+    Each app lists its entries in `<app>/navigation.py` as NavItem objects.
+    """
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else frozenset()
     items = []
-    for label, name, allowed in NAV_ITEMS:
-        if roles & allowed:
-            url = reverse(name)
-            items.append({"label": label, "url": url, "active": request.path == url})
+    for entry in _nav_entries():
+        if roles & entry.roles:
+            url = reverse(entry.url_name)
+            items.append(
+                {
+                    "label": entry.label,
+                    "url": url,
+                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                    "badge": entry.badge(request) if entry.badge else None,
+                }
+            )
     return {
         "nav_items": items,
         "user_roles": sorted(roles),

@@ -6,10 +6,6 @@ from . import views
 from .access import public, staff_required
 from .forms import LoginForm
 
-practice_patterns = [
-    path("", views.home, name="home"),
-]
-
 auth_patterns = [
     path(
         "login/",
@@ -56,7 +52,10 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", include((practice_patterns, "practice"))),
+    path("", include("practice.app_urls")),
+    path("r/", include("practice.reminder_urls")),
+    path("clients/", include("clients.urls")),
+    path("notes/", include("sessions.urls")),
     path("accounts/", include(auth_patterns)),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -123,3 +123,27 @@ def client_as(client, persona):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def access_world(therapist, location):
+    """Sample records for the access matrix, owned by Dana (`therapist`).
+
+    Dana is the primary therapist of `client` and has `appointment` with them;
+    Sam (`other_therapist`) has no link to either.
+    """
+    from types import SimpleNamespace
+
+    service = factories.ServiceFactory()
+    therapist.services.add(service)
+    client = factories.ClientFactory(primary_therapist=therapist)
+    appointment = factories.AppointmentFactory(
+        client=client, therapist=therapist, service=service, location=location
+    )
+    return SimpleNamespace(
+        location=location,
+        therapist=therapist,
+        service=service,
+        client=client,
+        appointment=appointment,
+    )

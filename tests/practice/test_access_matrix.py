@@ -1,7 +1,7 @@
 """Every URL as every persona: deny by default, and exactly the allowed set.
 
 A new URL fails `test_every_url_is_in_the_matrix` until it declares an access
-rule and gets a row in ACCESS below.
+rule and gets a row in tests/access_rows/.
 """
 
 import re
@@ -10,36 +10,17 @@ import pytest
 from django.urls import reverse
 
 from practice.access import PUBLIC, rule_of
+from tests.access_rows import all_access, all_sample_kwargs
+from tests.access_rows.personas import EVERYONE
 from tests.urlwalk import walk
 
-STAFF = {"owner", "therapist", "other_therapist", "front_desk"}
-EVERYONE = {"anonymous", "no_role", *STAFF}
+ACCESS = all_access()
 PERSONAS = sorted(EVERYONE)
 
-# url name -> personas that get in (anything but 404 and a login redirect).
-ACCESS = {
-    "login": EVERYONE,
-    "logout": EVERYONE,
-    "password_reset": EVERYONE,
-    "password_reset_done": EVERYONE,
-    "password_reset_confirm": EVERYONE,
-    "password_reset_complete": EVERYONE,
-    "healthz": EVERYONE,
-    "password_change": STAFF,
-    "password_change_done": STAFF,
-    "practice:home": STAFF,
-}
 
-# Sample values for URL parameters, by parameter name.
-SAMPLE_KWARGS = {
-    "uidb64": "MQ",
-    "token": "set-password",
-}
-
-
-def _url(name, route):
+def _url(name, route, kwargs):
     params = re.findall(r"<(?:\w+:)?(\w+)>", route)
-    return reverse(name, kwargs={p: SAMPLE_KWARGS[p] for p in params})
+    return reverse(name, kwargs={p: kwargs[p] for p in params})
 
 
 def test_every_url_is_in_the_matrix():
@@ -68,9 +49,10 @@ def _matrix():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "route", "persona_name"), list(_matrix()))
-def test_url_as_persona(client_as, name, route, persona_name):
+def test_url_as_persona(client_as, access_world, name, route, persona_name):
+    url = _url(name, route, all_sample_kwargs(access_world))
     http = client_as(persona_name)
-    response = http.get(_url(name, route))
+    response = http.get(url)
     assert response.status_code < 500, response.status_code
     redirected_to_login = response.status_code == 302 and response["Location"].startswith(
         reverse("login")

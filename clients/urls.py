@@ -1,0 +1,5 @@
+"""Client records and online intake: namespace "clients"."""
+
+app_name = "clients"
+
+urlpatterns: list = []

@@ -1,0 +1,18 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .access import STAFF
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+    # Optional callable(request) -> a short count shown beside the label.
+    badge: Callable | None = None
+
+
+NAV_ITEMS = [
+    NavItem("Today", "practice:home", STAFF),
+]

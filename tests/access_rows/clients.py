@@ -1,0 +1,5 @@
+ACCESS: dict = {}
+
+
+def sample_kwargs(world):
+    return {}

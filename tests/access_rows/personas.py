@@ -1,0 +1,6 @@
+STAFF = frozenset({"owner", "therapist", "other_therapist", "front_desk"})
+EVERYONE = frozenset({"anonymous", "no_role", *STAFF})
+OWNER = frozenset({"owner"})
+OWNER_AND_FRONT_DESK = frozenset({"owner", "front_desk"})
+# Dana's records: Dana and the owner; front desk where the rule allows it.
+DANA_AND_OWNER = frozenset({"owner", "therapist"})
