@@ -31,6 +31,9 @@ class Client(models.Model):
         related_name="primary_clients",
     )
     archived = models.BooleanField(default=False)
+    # Set from the latest intake by clients.services; the calendar shows a badge
+    # from this flag alone, so front desk never needs the clinical details.
+    has_red_flags = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
