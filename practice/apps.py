@@ -6,4 +6,10 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self):
-        from . import checks, signals  # noqa: F401  (registers checks and audit hooks)
+        from auditlog.registry import auditlog
+
+        from . import checks, signals  # noqa: F401  (registers checks and login hooks)
+        from .models import Appointment, Location, Room, Service, Therapist, TimeOff
+
+        for model in (Appointment, Location, Room, Service, Therapist, TimeOff):
+            auditlog.register(model)

@@ -250,3 +250,5 @@ LOGGING = {
 # so a reminder across a daylight-saving change is still exactly 48 h ahead.
 RELIEF_CONFIRMATION_GRACE_MINUTES = env.int("RELIEF_CONFIRMATION_GRACE_MINUTES", default=3)
 RELIEF_REMINDER_OFFSETS_HOURS = env.list("RELIEF_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
+# Cancelling less than this many hours before the start is a late cancel.
+RELIEF_LATE_CANCEL_HOURS = env.int("RELIEF_LATE_CANCEL_HOURS", default=24)
