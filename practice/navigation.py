@@ -1,7 +1,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .access import STAFF
+from .access import STAFF, Role
 
 
 @dataclass(frozen=True)
@@ -15,4 +15,6 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
+    NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
+    NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
 ]

@@ -54,6 +54,7 @@ auth_patterns = [
 urlpatterns = [
     path("", include("practice.app_urls")),
     path("r/", include("practice.reminder_urls")),
+    path("owner/", include("practice.owner_urls")),
     path("clients/", include("clients.urls")),
     path("notes/", include("sessions.urls")),
     path("accounts/", include(auth_patterns)),

@@ -1,4 +1,4 @@
-from tests.access_rows.personas import EVERYONE, STAFF
+from tests.access_rows.personas import EVERYONE, OWNER, STAFF
 
 ACCESS = {
     "login": EVERYONE,
@@ -10,8 +10,11 @@ ACCESS = {
     "healthz": EVERYONE,
     "password_change": STAFF,
     "password_change_done": STAFF,
+    "owner:staff": OWNER,
+    "owner:staff_toggle": OWNER,
+    "owner:audit_log": OWNER,
 }
 
 
 def sample_kwargs(world):
-    return {"uidb64": "MQ", "token": "set-password"}
+    return {"uidb64": "MQ", "token": "set-password", "user_id": world.therapist.user_id}
