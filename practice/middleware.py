@@ -4,10 +4,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
 
-from .access import rule_of
+from .access import PUBLIC, rule_of
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +51,27 @@ class AbsoluteSessionLimitMiddleware:
                 messages.info(request, "Your session has ended. Please sign in again.")
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class TwoFactorGateMiddleware:
+    """Hold a signed-in user at the code (or enrolment) page until done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from . import two_factor
+
+        user = request.user
+        if not user.is_authenticated or rule_of(view_func) == PUBLIC:
+            return None
+        if getattr(view_func, "two_factor_exempt", False) or user.is_verified():
+            return None
+        if request.session.get(two_factor.SESSION_NEEDS_CODE):
+            return redirect_to_login(request.get_full_path(), "two_factor_verify", "next")
+        if two_factor.must_enrol(user):
+            return redirect("two_factor_setup")
+        return None

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "auditlog",
     "csp",
     "phonenumber_field",
@@ -55,10 +57,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "practice.middleware.AbsoluteSessionLimitMiddleware",
     "practice.middleware.AccessRuleMiddleware",
+    "practice.middleware.TwoFactorGateMiddleware",
     "practice.timezones.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -119,6 +123,10 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Roles that must enrol an authenticator app before using Relief.
+RELIEF_TWO_FACTOR_REQUIRED_ROLES = env.list("RELIEF_TWO_FACTOR_REQUIRED_ROLES", default=[])
+OTP_TOTP_ISSUER = env("RELIEF_PRACTICE_NAME", default="Relief")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "practice:home"

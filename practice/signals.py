@@ -10,3 +10,7 @@ from .middleware import SESSION_STARTED_KEY
 def stamp_session_start(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[SESSION_STARTED_KEY] = time.time()
+        from .two_factor import SESSION_NEEDS_CODE, needs_code_after_login
+
+        if needs_code_after_login(user):
+            request.session[SESSION_NEEDS_CODE] = True

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
-from . import views
+from . import two_factor_views, views
 from .access import public, staff_required
 from .forms import LoginForm
 
@@ -29,6 +29,8 @@ auth_patterns = [
         staff_required(auth_views.PasswordChangeDoneView.as_view()),
         name="password_change_done",
     ),
+    path("two-factor/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path(
         "password/reset/",
         public(auth_views.PasswordResetView.as_view()),

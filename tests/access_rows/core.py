@@ -10,6 +10,8 @@ ACCESS = {
     "healthz": EVERYONE,
     "password_change": STAFF,
     "password_change_done": STAFF,
+    "two_factor_setup": STAFF,
+    "two_factor_verify": STAFF,
     "owner:staff": OWNER,
     "owner:staff_toggle": OWNER,
     "owner:audit_log": OWNER,
