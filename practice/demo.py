@@ -87,21 +87,18 @@ def seed_demo() -> list[tuple[str, str]]:
             )
             if made:
                 therapist.services.set(services)
-                for weekday in range(0, 5):
-                    WorkingHours.objects.create(
+                # Monday to Friday, a split shift around a lunch break.
+                WorkingHours.objects.bulk_create(
+                    WorkingHours(
                         therapist=therapist,
                         location=location,
                         weekday=weekday,
-                        start_time=time(9),
-                        end_time=time(13),
+                        start_time=time(start),
+                        end_time=time(end),
                     )
-                    WorkingHours.objects.create(
-                        therapist=therapist,
-                        location=location,
-                        weekday=weekday,
-                        start_time=time(14),
-                        end_time=time(18),
-                    )
+                    for weekday in range(5)
+                    for start, end in ((9, 13), (14, 18))
+                )
             therapists.append(therapist)
 
     clients = []

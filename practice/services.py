@@ -66,6 +66,16 @@ def _conflict(*, therapist, room, starts_at, occupied_until, exclude_pk=None):
     return None, None
 
 
+def _conflict_for(appointment: Appointment, exclude_pk=None):
+    return _conflict(
+        therapist=appointment.therapist,
+        room=appointment.room,
+        starts_at=appointment.starts_at,
+        occupied_until=appointment.occupied_until,
+        exclude_pk=exclude_pk,
+    )
+
+
 def _free_room(*, location, starts_at, occupied_until, exclude_pk=None) -> Room | None:
     busy = Appointment.objects.active().overlapping(starts_at, occupied_until)
     if exclude_pk is not None:
@@ -109,13 +119,7 @@ def _save_or_clash(appointment: Appointment, *, exclude_pk=None):
         resource = OVERLAP_CONSTRAINTS.get(name)
         if resource is None:
             raise
-        conflict, found = _conflict(
-            therapist=appointment.therapist,
-            room=appointment.room,
-            starts_at=appointment.starts_at,
-            occupied_until=appointment.occupied_until,
-            exclude_pk=exclude_pk,
-        )
+        conflict, found = _conflict_for(appointment, exclude_pk)
         raise AppointmentClash(conflict, found or resource) from exc
 
 
@@ -133,13 +137,7 @@ def _place(appointment: Appointment, *, exclude_pk=None):
     # On SQLite the IMMEDIATE transaction already serializes writers, so this
     # check is the guard; on PostgreSQL it names the conflict, and the
     # exclusion constraint catches the race between check and insert.
-    conflict, resource = _conflict(
-        therapist=appointment.therapist,
-        room=appointment.room,
-        starts_at=appointment.starts_at,
-        occupied_until=appointment.occupied_until,
-        exclude_pk=exclude_pk,
-    )
+    conflict, resource = _conflict_for(appointment, exclude_pk)
     if conflict is not None:
         raise AppointmentClash(conflict, resource)
 
