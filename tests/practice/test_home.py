@@ -1,0 +1,53 @@
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from practice.timezones import practice_time_zone
+from tests.factories import AppointmentFactory, ServiceFactory, TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _book_today(count, therapist=None, location=None):
+    tz = practice_time_zone()
+    today = timezone.localtime(timezone.now(), tz).date()
+    service = ServiceFactory(buffer_after=timedelta(0))
+    for i in range(count):
+        AppointmentFactory(
+            therapist=therapist or TherapistFactory(),
+            service=service,
+            location=location,
+            starts_at=datetime.combine(today, time(8), tzinfo=tz) + timedelta(hours=i),
+        )
+
+
+def test_front_desk_sees_every_therapists_day(client_as, therapist, other_therapist, location):
+    _book_today(1, therapist, location)
+    _book_today(1, other_therapist, location)
+    page = client_as("front_desk").get(reverse("practice:home"))
+    assert page.content.count(b"list-group-item status-booked") == 2
+
+
+def test_therapist_sees_only_their_own_day(client_as, therapist, other_therapist, location):
+    _book_today(1, therapist, location)
+    _book_today(2, other_therapist, location)
+    page = client_as("therapist").get(reverse("practice:home"))
+    assert page.content.count(b"list-group-item status-booked") == 1
+    assert b"Your day" in page.content
+
+
+def test_empty_day_says_what_will_appear(client_as, location):
+    page = client_as("front_desk").get(reverse("practice:home"))
+    assert b"No appointments today." in page.content
+
+
+@pytest.mark.parametrize("bookings", [0, 8])
+def test_today_query_count_is_constant(client_as, location, bookings, django_assert_num_queries):
+    _book_today(bookings, location=location)
+    http = client_as("front_desk")
+    http.get(reverse("practice:home"))  # warm the time-zone cache
+    # Session, user, roles, location, therapist, appointments, session save (3).
+    with django_assert_num_queries(9):
+        http.get(reverse("practice:home"))
