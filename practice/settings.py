@@ -250,3 +250,7 @@ LOGGING = {
 # so a reminder across a daylight-saving change is still exactly 48 h ahead.
 RELIEF_CONFIRMATION_GRACE_MINUTES = env.int("RELIEF_CONFIRMATION_GRACE_MINUTES", default=3)
 RELIEF_REMINDER_OFFSETS_HOURS = env.list("RELIEF_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
+
+# Benchmarks: mount GET /bench/floor, a bare public view that measures the
+# framework's own cost per request (`make bench`). Off in production.
+RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)

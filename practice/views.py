@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -50,3 +50,13 @@ def healthz(request):
     body = {"status": "ok" if ok else "unavailable"}
     body.update({name: "ok" if good else "down" for name, good in checks.items()})
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@public
+@require_GET
+def bench_floor(request):
+    """The benchmark floor: the full middleware stack and nothing else.
+
+    Mounted only when RELIEF_BENCH_FLOOR is on (see practice/urls.py).
+    """
+    return HttpResponse("floor", content_type="text/plain")
