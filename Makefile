@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench check-deploy clean
+.PHONY: run test lint format bench loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# Benchmarks on a large generated practice (PostgreSQL only): set DATABASE_URL.
+# The first run generates the practice (minutes); later runs reuse it.
+bench: $(VENV)/.installed wrk
+	$(PY) -m bench.run $(ARGS)
+
+# 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
+loadtest: $(VENV)/.installed wrk
+	$(PY) -m bench.load $(ARGS)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "Installing wrk (Debian package)"; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }
 
 check-deploy: $(VENV)/.installed
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \

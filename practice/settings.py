@@ -260,3 +260,7 @@ RELIEF_CONFIRMATION_GRACE_MINUTES = env.int("RELIEF_CONFIRMATION_GRACE_MINUTES",
 RELIEF_REMINDER_OFFSETS_HOURS = env.list("RELIEF_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
 # Cancelling less than this many hours before the start is a late cancel.
 RELIEF_LATE_CANCEL_HOURS = env.int("RELIEF_LATE_CANCEL_HOURS", default=24)
+
+# Benchmarks: mount GET /bench/floor, a bare public view that measures the
+# framework's own cost per request (`make bench`). Off in production.
+RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)

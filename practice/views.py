@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -9,6 +9,20 @@ from django.views.decorators.http import require_GET
 
 from . import health, selectors
 from .access import Role, public, roles_of, staff_required
+
+# What the Today list shows. Loading only these keeps a busy day cheap: a full
+# client row also parses two phone numbers per appointment.
+TODAY_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "status",
+    "client__first_name",
+    "client__last_name",
+    "client__preferred_name",
+    "therapist__display_name",
+    "service__name",
+    "room__name",
+)
 
 
 @staff_required
@@ -26,7 +40,7 @@ def home(request):
         appointments = list(
             selectors.appointments_for_day(
                 day=today, tz=tz, therapist=therapist if own_only else None
-            )
+            ).only(*TODAY_FIELDS)
         )
     return render(
         request,
@@ -50,3 +64,13 @@ def healthz(request):
     body = {"status": "ok" if ok else "unavailable"}
     body.update({name: "ok" if good else "down" for name, good in checks.items()})
     return JsonResponse(body, status=200 if ok else 503)
+
+
+@public
+@require_GET
+def bench_floor(request):
+    """The benchmark floor: the full middleware stack and nothing else.
+
+    Mounted only when RELIEF_BENCH_FLOOR is on (see practice/urls.py).
+    """
+    return HttpResponse("floor", content_type="text/plain")

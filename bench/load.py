@@ -1,0 +1,159 @@
+"""`make loadtest`: many users at once on gunicorn, then check the database.
+
+50 concurrent connections for 60 s send a weighted mix of `ACTIONS` (pages of
+bench/pages.py, each as its own signed-in user). Afterwards: no 5xx answers
+(from wrk and from gunicorn's access log, per path) and no double booking
+(overlapping active appointments per therapist and per room, in SQL).
+
+A write action (booking) is one more `Action` naming its `Page`; the page's
+`body(data, n)` gives each of the `variants` requests its own POST body, so
+concurrent bookings compete for the same and for different slots.
+
+    DATABASE_URL=postgres://... python -m bench.load [--users 50] [--duration 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from bench import harness
+
+
+@dataclass(frozen=True)
+class Action:
+    page: str  # a Page name from bench/pages.py
+    weight: int
+    variants: int = 1  # distinct requests (POST bodies) drawn for this action
+
+
+ACTIONS = [
+    Action("today (front desk)", weight=6),
+    Action("today (therapist)", weight=4),
+    Action("floor, signed in", weight=1),
+    Action("login page", weight=1),
+    Action("healthz", weight=1),
+]
+
+POOL_SIZE = 1000
+
+
+def request_lines(actions, pages_by_name, data, sessions) -> list[str]:
+    """POOL_SIZE tab-separated requests, each action in proportion to its weight."""
+    total = sum(a.weight for a in actions)
+    lines = []
+    for action in actions:
+        page = pages_by_name[action.page]
+        session = sessions.get(page.as_user)
+        for n in range(max(1, round(POOL_SIZE * action.weight / total))):
+            body = urlencode(page.body(data, n % action.variants)) if page.body else ""
+            lines.append(
+                "\t".join(
+                    [
+                        page.method,
+                        page.url(data),
+                        session.cookie if session else "",
+                        session.csrf if session else "",
+                        body,
+                    ]
+                )
+            )
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--users", type=int, default=50, help="concurrent connections")
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8105)))
+    args = parser.parse_args(argv)
+
+    harness.setup_django()
+    from bench.checks import double_bookings
+    from bench.pages import PAGES, load_bench_data
+
+    counts = harness.ensure_practice(args.scale, args.seed)
+    pages_by_name = {p.name: p for p in PAGES}
+    missing = [a.page for a in ACTIONS if a.page not in pages_by_name]
+    if missing:
+        sys.exit(f"Actions name unknown pages: {missing}")
+    data = load_bench_data()
+    harness.collectstatic()
+    before = double_bookings()
+
+    with harness.Server(args.port, args.workers) as server:
+        personas = [pages_by_name[a.page].as_user for a in ACTIONS]
+        sessions = harness.sign_in_all(args.port, [p for p in personas if p])
+        lines = request_lines(ACTIONS, pages_by_name, data, sessions)
+        with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as pool:
+            pool.write("\n".join(lines) + "\n")
+        offset = server.log_offset()
+        print(
+            f"{args.users} connections for {args.duration:.0f} s on {args.workers} workers, "
+            f"mix: {', '.join(f'{a.page} x{a.weight}' for a in ACTIONS)}",
+            flush=True,
+        )
+        try:
+            figures = harness.run_wrk(
+                server.base + "/",
+                script="wrk_mix.lua",
+                connections=args.users,
+                threads=2,
+                duration=args.duration,
+                env={"BENCH_REQUESTS": pool.name},
+            )
+        finally:
+            os.unlink(pool.name)
+        by_path = server.statuses_since(offset)
+
+    after = double_bookings()
+    server_errors = {
+        f"{path} {status}": n for (path, status), n in sorted(by_path.items()) if status >= 500
+    }
+    statuses = {int(k): v for k, v in figures["statuses"].items()}
+    wrk_5xx = sum(n for code, n in statuses.items() if code >= 500)
+    payload = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": harness.machine(),
+        "practice": counts,
+        "users": args.users,
+        "duration_s": args.duration,
+        "gunicorn_workers": args.workers,
+        "actions": [a.__dict__ for a in ACTIONS],
+        "requests": figures["requests"],
+        "rps": round(figures["requests"] / (figures["duration_us"] / 1e6), 1),
+        "p50_ms": figures["p50_us"] / 1000,
+        "p95_ms": figures["p95_us"] / 1000,
+        "p99_ms": figures["p99_us"] / 1000,
+        "timeouts": figures["timeouts"],
+        "statuses": statuses,
+        "server_errors_by_path": server_errors,
+        "double_bookings_before": before,
+        "double_bookings_after": after,
+    }
+    path = harness.write_json("load-latest.json", payload)
+    print(
+        f"{payload['requests']} requests, {payload['rps']} req/s, p50 {payload['p50_ms']:.0f} ms, "
+        f"p95 {payload['p95_ms']:.0f} ms, p99 {payload['p99_ms']:.0f} ms; statuses {statuses}"
+    )
+    print(
+        f"5xx: {wrk_5xx} (access log: {server_errors or 'none'}); timeouts: {figures['timeouts']}"
+    )
+    print(f"double bookings after the run: {after}")
+    print(f"Written to {path.relative_to(harness.ROOT)}")
+    ok = wrk_5xx == 0 and not server_errors and not any(after.values())
+    if not ok:
+        print("FAILED: server errors or double bookings", file=sys.stderr)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

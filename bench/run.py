@@ -1,0 +1,180 @@
+"""`make bench`: measure every page of bench/pages.py on a large generated practice.
+
+Over real HTTP against gunicorn (as production runs it) with wrk: p50/p95/p99
+latency at one connection (server time, no queueing) and throughput at a few
+connections, beside a bare Django view (the floor). SQL queries per request
+are counted separately, in this process, with Django's test client. Results go
+to bench/results/latest.json and a markdown table on stdout.
+
+    DATABASE_URL=postgres://... python -m bench.run [--duration 10] [--pages today]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from urllib.parse import urlencode
+
+from bench import harness
+
+
+def count_queries(pages, data) -> dict[str, tuple[int, int]]:
+    """(queries, status) of one warm request per page, through the whole stack."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    results = {}
+    for page in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if page.as_user:
+            client.force_login(User.objects.get(username=harness.BENCH_USERS[page.as_user]))
+        url = page.url(data)
+        send = client.post if page.method == "POST" else client.get
+        send(url, page.body(data, 0) if page.body else None)  # warm caches as a worker would
+        with CaptureQueriesContext(connection) as captured:
+            response = send(url, page.body(data, 1) if page.body else None)
+        results[page.name] = (len(captured.captured_queries), response.status_code)
+    return results
+
+
+def measure(server, page, data, sessions, *, duration, connections) -> dict:
+    session = sessions.get(page.as_user)
+    env = {
+        "BENCH_METHOD": page.method,
+        "BENCH_COOKIE": session.cookie if session else "",
+        "BENCH_CSRF": session.csrf if session else "",
+        "BENCH_BODY": urlencode(page.body(data, 0)) if page.body else "",
+    }
+    url = server.base + page.url(data)
+    common = {"script": "wrk_report.lua", "env": env}
+    harness.run_wrk(url, connections=2, duration=1, **common)  # warm-up
+    latency = harness.run_wrk(url, connections=1, duration=duration, **common)
+    load = harness.run_wrk(url, connections=connections, threads=2, duration=duration, **common)
+    return {
+        "p50_ms": latency["p50_us"] / 1000,
+        "p95_ms": latency["p95_us"] / 1000,
+        "p99_ms": latency["p99_us"] / 1000,
+        "requests": latency["requests"],
+        "rps": round(load["requests"] / (load["duration_us"] / 1e6), 1),
+        "rps_connections": connections,
+        "errors": latency["non_2xx_3xx"] + load["non_2xx_3xx"] + load["timeouts"],
+    }
+
+
+def table(rows) -> str:
+    lines = [
+        "| page | p50 ms | p95 ms | p99 ms | req/s | x floor (p50) | queries | budget p95 ms "
+        "| budget queries | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['name']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
+            f"| {r['rps']:.0f} | {r['floor_ratio']:.1f} | {r['queries']} "
+            f"| {r['budget_ms'] or '-'} | {r['max_queries'] or '-'} | {r['verdict']} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", default="large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--duration", type=float, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=4, help="for the throughput run")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8105)))
+    parser.add_argument("--pages", default="", help="only pages whose name contains this")
+    parser.add_argument("--output", default="latest.json")
+    parser.add_argument("--strict", action="store_true", help="fail on a time budget too")
+    args = parser.parse_args(argv)
+
+    harness.setup_django()
+    from bench.pages import PAGES, load_bench_data
+
+    counts = harness.ensure_practice(args.scale, args.seed)
+    pages = [p for p in PAGES if args.pages in p.name or p.name.startswith("floor")]
+    data = load_bench_data()
+    machine = harness.machine()
+    harness.collectstatic()
+    print(f"Counting queries for {len(pages)} pages...")
+    queries = count_queries(pages, data)
+
+    rows = []
+    with harness.Server(args.port, args.workers) as server:
+        sessions = harness.sign_in_all(args.port, [p.as_user for p in pages if p.as_user])
+        for page in pages:
+            print(f"  {page.name}: {page.method} {page.url(data)}", flush=True)
+            figures = measure(
+                server, page, data, sessions, duration=args.duration, connections=args.connections
+            )
+            n_queries, status = queries[page.name]
+            rows.append(
+                {
+                    "name": page.name,
+                    "method": page.method,
+                    "url": page.url(data),
+                    "as_user": page.as_user,
+                    "budget_ms": page.budget_ms,
+                    "max_queries": page.max_queries,
+                    "queries": n_queries,
+                    "status": status,
+                    **figures,
+                }
+            )
+
+    # Signed-in pages compare with the signed-in floor (it pays for the session).
+    floors = {bool(r["as_user"]): r["p50_ms"] for r in rows if r["name"].startswith("floor")}
+    failures = []
+    for r in rows:
+        r["floor_ratio"] = r["p50_ms"] / floors.get(bool(r["as_user"]), r["p50_ms"])
+        problems = []
+        if r["status"] != next(p.expect_status for p in pages if p.name == r["name"]):
+            problems.append(f"status {r['status']}")
+        if r["errors"]:
+            problems.append(f"{r['errors']} bad responses")
+        if r["max_queries"] is not None and r["queries"] > r["max_queries"]:
+            problems.append("queries")
+        slow = r["budget_ms"] is not None and r["p95_ms"] > r["budget_ms"]
+        if problems or (slow and args.strict):
+            failures.append(r["name"])
+        if slow:
+            problems.append("p95 over budget")
+        r["verdict"] = ", ".join(problems) or "ok"
+
+    payload = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {**machine, "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "practice": counts,
+        "gunicorn_workers": args.workers,
+        "wrk": {
+            "duration_s": args.duration,
+            "latency_connections": 1,
+            "throughput_connections": args.connections,
+        },
+        "pages": rows,
+    }
+    path = harness.write_json(args.output, payload)
+    print()
+    print(
+        f"{payload['date']} | {machine['nproc']} cores, {machine['memory_gib']} GiB, "
+        f"PostgreSQL {machine['postgresql']} | {args.workers} gunicorn workers | {counts}"
+    )
+    print(table(rows))
+    print(f"\nWritten to {path.relative_to(harness.ROOT)}")
+    if failures:
+        print(f"FAILED: {', '.join(failures)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    code = main()
+    print(f"({time.monotonic() - started:.0f} s)")
+    sys.exit(code)

@@ -1,0 +1,75 @@
+"""Every page `make bench` measures keeps a constant, budgeted number of SQL queries.
+
+The pages come from bench/pages.py, so a page added there is checked here too:
+the same count with 2 and with 20 appointments on the day, and within its budget.
+"""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.pages import PAGES, BenchData
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+BUDGETED = [page for page in PAGES if page.max_queries is not None]
+
+
+@pytest.fixture
+def world(location, therapist, other_therapist, owner, front_desk):
+    tz = ZoneInfo(location.time_zone)
+    service = factories.ServiceFactory()
+    client = factories.ClientFactory(primary_therapist=therapist)
+    day = timezone.localtime(timezone.now(), tz).date()
+    made = []
+
+    def book(count):
+        """Add `count` appointments today, alternating Dana and Sam, each with a room."""
+        for _ in range(count):
+            n = len(made)
+            starts_at = datetime.combine(day, time(7), tzinfo=tz) + timedelta(minutes=75 * (n // 2))
+            made.append(
+                factories.AppointmentFactory(
+                    client=factories.ClientFactory(),
+                    therapist=(therapist, other_therapist)[n % 2],
+                    service=service,
+                    location=location,
+                    room=factories.RoomFactory(location=location),
+                    starts_at=starts_at,
+                )
+            )
+
+    users = {"owner": owner, "front_desk": front_desk, "therapist": therapist.user}
+    data = BenchData(
+        today=day, therapist_id=therapist.pk, client_id=str(client.pk), service_id=service.pk
+    )
+    return book, users, data
+
+
+def _queries(django_client, page, users, data):
+    django_client.logout()
+    if page.as_user:
+        django_client.force_login(users[page.as_user])
+    send = django_client.post if page.method == "POST" else django_client.get
+    url = page.url(data)
+    send(url, page.body(data, 0) if page.body else None)
+    with CaptureQueriesContext(connection) as captured:
+        response = send(url, page.body(data, 1) if page.body else None)
+    assert response.status_code == page.expect_status
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("page", BUDGETED, ids=[page.name for page in BUDGETED])
+def test_page_queries_are_constant_and_within_budget(client, world, page):
+    book, users, data = world
+    book(2)
+    few = _queries(client, page, users, data)
+    book(18)
+    many = _queries(client, page, users, data)
+    assert few == many
+    assert many <= page.max_queries
