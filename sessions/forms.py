@@ -158,12 +158,15 @@ class PlanForm(BootstrapMixin, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in names}
 
 
+GOAL_FIELDS = ("description", "instrument", "direction", "target_value", "target_date")
+
+
 class GoalForm(BootstrapMixin, forms.ModelForm):
     achieved = forms.BooleanField(label="Achieved", required=False)
 
     class Meta:
         model = Goal
-        fields = ["description", "instrument", "direction", "target_value", "target_date"]
+        fields = list(GOAL_FIELDS)
         labels = {"target_value": "Target (0-10)"}
         widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
 
@@ -174,7 +177,8 @@ class GoalForm(BootstrapMixin, forms.ModelForm):
             self.fields["achieved"].initial = self.instance.achieved_at is not None
 
     def goal_data(self):
-        data = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        # Not Meta.fields: the inline formset appends the parent key to it.
+        data = {name: self.cleaned_data.get(name) for name in GOAL_FIELDS}
         data["achieved"] = self.cleaned_data.get("achieved", False)
         data["delete"] = self.cleaned_data.get("DELETE", False)
         if self.instance.pk:

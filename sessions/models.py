@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -130,7 +131,7 @@ class Goal(models.Model):
     @property
     def target_text(self):
         symbol = "≤" if self.direction == self.Direction.AT_MOST else "≥"
-        return f"{symbol} {self.target_value.normalize():f}"
+        return f"{symbol} {Decimal(self.target_value).normalize():f}"
 
     def is_met_by(self, value) -> bool:
         if self.direction == self.Direction.AT_MOST:

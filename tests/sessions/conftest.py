@@ -54,3 +54,14 @@ def sign(note, user, assessment="Tissue less restricted; progressing."):
         note=note, user=user, version=note.version, fields={"assessment": assessment}
     )
     return services.note_sign(note=note, user=user)
+
+
+def queries_for(http, url):
+    """Number of SQL queries one GET of `url` runs (asserting it answers 200)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = http.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
