@@ -69,6 +69,10 @@ class NoteForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("pain_before", "pain_after"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["pressure"].choices = [
+            ("", "Not recorded"),
+            *self.fields["pressure"].choices[1:],
+        ]
 
     def text_fields(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -91,6 +95,8 @@ class TechniqueApplicationForm(BootstrapMixin, forms.ModelForm):
         self.fields["technique"].empty_label = "Choose a technique"
         self.fields["minutes"].widget.attrs.update({"min": 1, "max": 180, "inputmode": "numeric"})
         self.fields["minutes"].help_text = "1 to 180 minutes."
+        for name in ("side", "pressure"):
+            self.fields[name].choices = [("", "Not recorded"), *self.fields[name].choices[1:]]
 
 
 class AmendmentForm(BootstrapMixin, forms.Form):

@@ -280,11 +280,17 @@ def plan_progress(*, plan, today: date | None = None):
     instruments = {goal.instrument for goal in goals}
     series = defaultdict(list)
     if instruments:
-        for score in Score.objects.filter(
-            client_id=plan.client_id,
-            instrument__in=instruments,
-            recorded_at__date__gte=plan.start_date,
-        ).order_by("recorded_at"):
+        # Pain right after a session shows the session's effect, not the trend a
+        # goal measures; goal charts use every other context.
+        for score in (
+            Score.objects.filter(
+                client_id=plan.client_id,
+                instrument__in=instruments,
+                recorded_at__date__gte=plan.start_date,
+            )
+            .exclude(context=Score.Context.POST_SESSION)
+            .order_by("recorded_at")
+        ):
             series[score.instrument].append(score)
     goal_rows = []
     for goal in goals:

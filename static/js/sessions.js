@@ -61,5 +61,30 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // The note editor autosaves through htmx. A normal submit (Save draft, Sign)
+  // waits for an autosave in flight and stops later ones, so the two never race
+  // each other into a false editing conflict.
+  function guardNoteForm(form) {
+    var submitting = false;
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      if (submitting) { event.preventDefault(); }
+    });
+    form.addEventListener("submit", function (event) {
+      if (form.classList.contains("htmx-request")) {
+        event.preventDefault();
+        var submitter = event.submitter;
+        form.addEventListener("htmx:afterRequest", function () {
+          form.requestSubmit(submitter);
+        }, { once: true });
+        return;
+      }
+      submitting = true;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    var noteForm = document.getElementById("note-form");
+    if (noteForm) { guardNoteForm(noteForm); }
+  });
 })();

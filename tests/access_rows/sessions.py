@@ -36,7 +36,12 @@ def sample_kwargs(world):
         subjective="Low back tight after gardening.",
     )
     application = TechniqueApplication.objects.create(
-        note=note, technique=Technique.objects.first(), minutes=10, body_regions=["low_back"]
+        note=note,
+        technique=Technique.objects.get_or_create(
+            slug="swedish", defaults={"name": "Swedish massage", "category": "relaxation"}
+        )[0],
+        minutes=10,
+        body_regions=["low_back"],
     )
     plan = TreatmentPlan.objects.create(
         client=world.client,

@@ -9,6 +9,21 @@ from sessions.models import Technique, TreatmentPlan
 from tests import factories
 
 
+def ensure_techniques():
+    """The seeded techniques; a transactional test's flush may have removed them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    seed = import_module("sessions.migrations.0002_seed_techniques")
+    seed.seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _techniques(db):
+    ensure_techniques()
+
+
 @pytest.fixture
 def dana_client(therapist):
     return factories.ClientFactory(primary_therapist=therapist, first_name="Maria")
