@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -173,6 +174,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# Widgets render through the project's template settings, so widget templates
+# under templates/ (e.g. the body map) are found.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Email: console in development; SMTP through EMAIL_URL in production.
 if env("EMAIL_URL", default=""):

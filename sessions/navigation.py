@@ -1,0 +1,14 @@
+from practice.access import Role
+from practice.navigation import NavItem
+
+from .selectors import charting_backlog_count
+
+NAV_ITEMS = [
+    NavItem(
+        "Charting",
+        "sessions:backlog",
+        frozenset({Role.THERAPIST, Role.OWNER}),
+        badge=charting_backlog_count,
+    ),
+    NavItem("Techniques", "sessions:techniques", frozenset({Role.OWNER})),
+]

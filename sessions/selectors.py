@@ -1,0 +1,334 @@
+"""Reads of session notes and treatment plans, scoped to what a user may see.
+
+Owner: everything. Therapist: notes and plans of their clients
+(clients.selectors.clients_visible_to). Front desk and everyone else: nothing.
+"""
+
+from collections import Counter, defaultdict
+from datetime import date
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+
+from clients.body_regions import region_label
+from clients.models import Score
+from clients.selectors import clients_visible_to
+from practice.access import Role, roles_of
+from practice.models import Appointment
+
+from . import signing
+from .models import NoteAmendment, SessionNote, TechniqueApplication, TreatmentPlan
+
+NOTE_SOURCE = "session_note"
+PAIN_CONTEXTS = (Score.Context.PRE_SESSION, Score.Context.POST_SESSION)
+BACKLOG_STATUSES = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+
+
+def therapist_of(user):
+    """The user's Therapist row when they hold the therapist role, else None."""
+    if Role.THERAPIST not in roles_of(user):
+        return None
+    return getattr(user, "therapist", None)
+
+
+def is_author(user, record) -> bool:
+    """Whether `user` writes `record` (a note or plan): its own therapist only."""
+    therapist = therapist_of(user)
+    return therapist is not None and record.therapist_id == therapist.pk
+
+
+def _scoped(user, qs):
+    roles = roles_of(user)
+    if Role.OWNER in roles:
+        return qs
+    if therapist_of(user) is None:
+        return qs.none()
+    return qs.filter(client__in=clients_visible_to(user))
+
+
+def notes_visible_to(user):
+    return _scoped(user, SessionNote.objects.all())
+
+
+def plans_visible_to(user):
+    return _scoped(user, TreatmentPlan.objects.all())
+
+
+def _get(qs, pk):
+    try:
+        return qs.get(pk=pk)
+    except (qs.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def get_note_for_user(user, pk) -> SessionNote:
+    qs = notes_visible_to(user).select_related(
+        "client", "therapist", "appointment__service", "signed_by", "plan"
+    )
+    return _get(qs, pk)
+
+
+def get_plan_for_user(user, pk) -> TreatmentPlan:
+    return _get(plans_visible_to(user).select_related("client", "therapist"), pk)
+
+
+def get_appointment_for_user(user, pk) -> Appointment:
+    """An appointment of a client whose clinical record `user` may read."""
+    qs = Appointment.objects.select_related("client", "therapist", "service")
+    if Role.OWNER not in roles_of(user):
+        if therapist_of(user) is None:
+            raise Http404
+        qs = qs.filter(client__in=clients_visible_to(user))
+    return _get(qs, pk)
+
+
+def active_plan_for(*, client, therapist=None):
+    """The client's current plan, preferring the given therapist's own."""
+    plans = TreatmentPlan.objects.filter(client=client, status=TreatmentPlan.Status.ACTIVE)
+    if therapist is not None:
+        own = plans.filter(therapist=therapist).order_by("-start_date").first()
+        if own is not None:
+            return own
+    return plans.order_by("-start_date").first()
+
+
+def check_in_scores(appointment):
+    """Pre-session check-in scores for an appointment, not written by a note."""
+    return list(
+        Score.objects.filter(appointment=appointment, context=Score.Context.PRE_SESSION)
+        .exclude(source_type=NOTE_SOURCE)
+        .order_by("-recorded_at")
+    )
+
+
+def note_pain_scores(note):
+    """{context: Score} for the pain before and after written by this note."""
+    scores = Score.objects.filter(
+        appointment_id=note.appointment_id,
+        instrument=Score.Instrument.PAIN_NRS,
+        context__in=PAIN_CONTEXTS,
+        source_type=NOTE_SOURCE,
+        source_id=str(note.pk),
+    )
+    return {s.context: s for s in scores}
+
+
+def note_signed_content(note) -> dict:
+    return signing.note_content(
+        note=note,
+        techniques=TechniqueApplication.objects.filter(note=note),
+        pain_scores=note_pain_scores(note).values(),
+    )
+
+
+def note_verify(note) -> bool:
+    """True when a signed note's stored content still matches its signature hash."""
+    if not note.is_signed:
+        return False
+    fresh = SessionNote.objects.get(pk=note.pk)
+    return signing.content_hash(note_signed_content(fresh)) == fresh.content_hash
+
+
+def note_detail(note):
+    """Everything the note page shows, in a fixed number of queries."""
+    techniques = list(note.techniques.select_related("technique"))
+    amendments = list(note.amendments.select_related("author"))
+    pain = note_pain_scores(note)
+    return {
+        "techniques": [_technique_row(t) for t in techniques],
+        "amendments": amendments,
+        "pain_before": pain.get(Score.Context.PRE_SESSION),
+        "pain_after": pain.get(Score.Context.POST_SESSION),
+    }
+
+
+def _technique_row(application):
+    application.region_labels = [region_label(code) for code in application.body_regions]
+    return application
+
+
+def charting_backlog(*, user):
+    """Checked-in or completed appointments without a signed note, oldest first.
+
+    A therapist sees their own; the owner sees every therapist's.
+    """
+    qs = Appointment.objects.filter(status__in=BACKLOG_STATUSES).filter(
+        Q(session_note__isnull=True) | Q(session_note__status=SessionNote.Status.DRAFT)
+    )
+    therapist = therapist_of(user)
+    if therapist is not None:
+        qs = qs.filter(therapist=therapist)
+    elif Role.OWNER not in roles_of(user):
+        return qs.none()
+    return qs.order_by("starts_at")
+
+
+def charting_backlog_count(request):
+    """Nav badge: one COUNT query; nothing shown at zero."""
+    count = charting_backlog(user=request.user).count()
+    return count or None
+
+
+def log_note_reads(*, notes, user, remote_addr=None):
+    """One auditlog ACCESS entry per note read, written in one query."""
+    notes = list(notes)
+    if not notes:
+        return
+    content_type = ContentType.objects.get_for_model(SessionNote)
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=content_type,
+                object_pk=str(note.pk),
+                object_repr=str(note.pk),
+                action=LogEntry.Action.ACCESS,
+                actor=user if user.is_authenticated else None,
+                remote_addr=remote_addr,
+                timestamp=timezone.now(),
+                changes_text="",
+            )
+            for note in notes
+        ]
+    )
+
+
+def client_history(*, client):
+    """Notes (with techniques and amendments), pain trend, technique use, plans."""
+    notes = list(
+        SessionNote.objects.filter(client=client)
+        .select_related("therapist", "appointment__service", "signed_by")
+        .prefetch_related(
+            Prefetch(
+                "techniques",
+                queryset=TechniqueApplication.objects.select_related("technique"),
+            ),
+            Prefetch("amendments", queryset=NoteAmendment.objects.select_related("author")),
+        )
+        .order_by("-appointment__starts_at")
+    )
+    pain = defaultdict(dict)
+    for score in Score.objects.filter(
+        client=client,
+        instrument=Score.Instrument.PAIN_NRS,
+        context__in=PAIN_CONTEXTS,
+        source_type=NOTE_SOURCE,
+    ):
+        pain[score.source_id][score.context] = score.value
+
+    usage = defaultdict(lambda: {"count": 0, "minutes": 0, "regions": Counter(), "last": None})
+    for note in notes:
+        values = pain.get(str(note.pk), {})
+        note.pain_before = values.get(Score.Context.PRE_SESSION)
+        note.pain_after = values.get(Score.Context.POST_SESSION)
+        for application in note.techniques.all():
+            _technique_row(application)
+            entry = usage[application.technique.name]
+            entry["count"] += 1
+            entry["minutes"] += application.minutes
+            entry["regions"].update(application.body_regions)
+            day = note.appointment.starts_at
+            entry["last"] = max(entry["last"] or day, day)
+
+    technique_usage = [
+        {
+            "name": name,
+            "count": entry["count"],
+            "minutes": entry["minutes"],
+            "last": entry["last"],
+            "regions": [region_label(code) for code, _ in entry["regions"].most_common(4)],
+        }
+        for name, entry in sorted(usage.items(), key=lambda item: (-item[1]["count"], item[0]))
+    ]
+    pain_chart = {
+        "labels": [],
+        "before": [],
+        "after": [],
+    }
+    for note in reversed(notes):
+        if note.pain_before is None and note.pain_after is None:
+            continue
+        pain_chart["labels"].append(
+            timezone.localtime(note.appointment.starts_at).strftime("%Y-%m-%d")
+        )
+        pain_chart["before"].append(_num(note.pain_before))
+        pain_chart["after"].append(_num(note.pain_after))
+    plans = list(
+        TreatmentPlan.objects.filter(client=client)
+        .select_related("therapist")
+        .annotate(signed_count=Count("notes", filter=Q(notes__status=SessionNote.Status.SIGNED)))
+    )
+    return {
+        "notes": notes,
+        "technique_usage": technique_usage,
+        "pain_chart": pain_chart,
+        "plans": plans,
+    }
+
+
+def _num(value):
+    return None if value is None else float(value)
+
+
+def plan_progress(*, plan, today: date | None = None):
+    """Sessions done against planned, goal trends with targets, and review status."""
+    today = today or timezone.localdate()
+    goals = list(plan.goals.all())
+    sessions_done = SessionNote.objects.filter(plan=plan, status=SessionNote.Status.SIGNED).count()
+    instruments = {goal.instrument for goal in goals}
+    series = defaultdict(list)
+    if instruments:
+        # Pain right after a session shows the session's effect, not the trend a
+        # goal measures; goal charts use every other context.
+        for score in (
+            Score.objects.filter(
+                client_id=plan.client_id,
+                instrument__in=instruments,
+                recorded_at__date__gte=plan.start_date,
+            )
+            .exclude(context=Score.Context.POST_SESSION)
+            .order_by("recorded_at")
+        ):
+            series[score.instrument].append(score)
+    goal_rows = []
+    for goal in goals:
+        scores = series.get(goal.instrument, [])
+        latest = scores[-1].value if scores else None
+        goal_rows.append(
+            {
+                "goal": goal,
+                "latest": latest,
+                "met": latest is not None and goal.is_met_by(latest),
+                "chart_id": f"goal-data-{goal.pk}",
+                "chart": {
+                    "label": goal.get_instrument_display(),
+                    "target": float(goal.target_value),
+                    "labels": [
+                        timezone.localtime(s.recorded_at).strftime("%Y-%m-%d") for s in scores
+                    ],
+                    "values": [float(s.value) for s in scores],
+                },
+            }
+        )
+    review_reasons = []
+    if plan.is_active:
+        if plan.review_date and plan.review_date <= today:
+            review_reasons.append(f"review date {plan.review_date:%Y-%m-%d} has come")
+        if sessions_done >= plan.planned_sessions:
+            review_reasons.append("all planned sessions are used")
+    return {
+        "sessions_done": sessions_done,
+        "sessions_percent": min(100, round(100 * sessions_done / plan.planned_sessions)),
+        "goals": goal_rows,
+        "review_due": bool(review_reasons),
+        "review_reasons": review_reasons,
+        "techniques": list(plan.planned_techniques.all()),
+        "focus_regions": [region_label(code) for code in plan.focus_regions],
+        "notes": list(
+            plan.notes.select_related("appointment", "therapist").order_by(
+                "-appointment__starts_at"
+            )[:50]
+        ),
+    }

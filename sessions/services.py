@@ -1,0 +1,364 @@
+"""Writes for session notes, techniques applied, amendments and treatment plans.
+
+Services enforce the rules (who writes, what a signature locks, optimistic
+locking of drafts); views only parse input and call them.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from clients.body_regions import BODY_REGIONS
+from clients.models import Score
+from practice.access import Role, roles_of
+from practice.models import Appointment
+
+from . import selectors, signing
+from .models import (
+    Goal,
+    NoteAmendment,
+    SessionNote,
+    Technique,
+    TechniqueApplication,
+    TreatmentPlan,
+)
+
+NOTE_TEXT_FIELDS = (
+    "subjective",
+    "objective",
+    "assessment",
+    "plan_text",
+    "pressure",
+    "client_response",
+    "home_care",
+)
+# Default for pain arguments: leave the stored score as it is (None clears it).
+KEEP = object()
+UNCHARTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
+
+class NoteConflict(Exception):
+    """The draft changed since the editor loaded it (another tab or person)."""
+
+
+def _require_author(user, record):
+    if not selectors.is_author(user, record):
+        raise PermissionDenied("Only the note's own therapist may write it.")
+
+
+def _require_draft(note):
+    # Ask the database: the caller's instance may predate a signature.
+    if note.is_signed or SessionNote.objects.filter(pk=note.pk, status="signed").exists():
+        raise ValidationError("This note is signed and locked. Add an amendment instead.")
+
+
+def _validate_regions(codes):
+    unknown = [code for code in codes if code not in BODY_REGIONS]
+    if unknown:
+        raise ValidationError(f"Unknown body regions: {', '.join(unknown)}.")
+
+
+def _check_in_summary(scores) -> str:
+    if not scores:
+        return ""
+    latest_at = scores[0].recorded_at
+    parts = [
+        f"{s.get_instrument_display()} {s.value.normalize():f}"
+        for s in scores
+        if abs((latest_at - s.recorded_at).total_seconds()) < 3600
+    ]
+    return "Pre-session check-in: " + "; ".join(parts) + "."
+
+
+def _plan_summary(plan) -> str:
+    if plan is None:
+        return ""
+    return f"Treatment plan ({plan.frequency}): {plan.problem_summary}"
+
+
+def note_open_for_appointment(*, appointment, user) -> SessionNote:
+    """The appointment's note, creating a prefilled draft on first opening.
+
+    Only the appointment's therapist may start a note; cancelled and no-show
+    appointments have nothing to chart.
+    """
+    if not selectors.is_author(user, appointment):
+        raise PermissionDenied("Only the appointment's therapist writes its note.")
+    existing = SessionNote.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing
+    if appointment.status in UNCHARTABLE:
+        raise ValidationError(
+            f"This appointment is {appointment.get_status_display().lower()}; "
+            "there is no session to chart."
+        )
+    plan = selectors.active_plan_for(client=appointment.client, therapist=appointment.therapist)
+    check_in = selectors.check_in_scores(appointment)
+    note = SessionNote(
+        appointment=appointment,
+        client=appointment.client,
+        therapist=appointment.therapist,
+        plan=plan,
+        subjective=_check_in_summary(check_in),
+        plan_text=_plan_summary(plan),
+    )
+    note.full_clean()
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError:
+        # Opened twice at once (double click, two tabs): the other request won.
+        return SessionNote.objects.get(appointment=appointment)
+    pain = next((s for s in check_in if s.instrument == Score.Instrument.PAIN_NRS), None)
+    if pain is not None:
+        _set_pain(note, user, Score.Context.PRE_SESSION, pain.value)
+    return note
+
+
+def _set_pain(note, user, context, value):
+    """Write, change or clear the note's own pain score for one context."""
+    appointment = note.appointment
+    existing = Score.objects.filter(
+        appointment=appointment,
+        instrument=Score.Instrument.PAIN_NRS,
+        context=context,
+        source_type=selectors.NOTE_SOURCE,
+        source_id=str(note.pk),
+    )
+    if value is None:
+        existing.delete()
+        return
+    score = existing.first() or Score(
+        client_id=note.client_id,
+        instrument=Score.Instrument.PAIN_NRS,
+        context=context,
+        appointment=appointment,
+        source_type=selectors.NOTE_SOURCE,
+        source_id=str(note.pk),
+        recorded_at=(
+            appointment.starts_at if context == Score.Context.PRE_SESSION else appointment.ends_at
+        ),
+    )
+    score.value = value
+    score.recorded_by = user
+    score.full_clean()
+    score.save()
+
+
+def note_save_draft(
+    *, note, user, version, fields: dict, pain_before=KEEP, pain_after=KEEP
+) -> SessionNote:
+    """Save a draft's text and pain scores if nobody saved it since `version`.
+
+    Raises NoteConflict when the stored version moved on, so a second editor
+    gets a clear message instead of silently overwriting the first.
+    """
+    _require_author(user, note)
+    unknown = set(fields) - set(NOTE_TEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not note fields: {sorted(unknown)}")
+    for value in (pain_before, pain_after):
+        if value not in (None, KEEP) and not 0 <= value <= 10:
+            raise ValidationError("Pain scores run from 0 to 10.")
+    with transaction.atomic():
+        current = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_draft(current)
+        if current.version != version:
+            raise NoteConflict(
+                "Someone saved this draft after you opened it (another tab or person). "
+                "Your latest changes were not saved."
+            )
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.full_clean()
+        current.save()
+        for context, value in (
+            (Score.Context.PRE_SESSION, pain_before),
+            (Score.Context.POST_SESSION, pain_after),
+        ):
+            if value is not KEEP:
+                _set_pain(current, user, context, value)
+    return current
+
+
+def technique_add(
+    *, note, user, technique, minutes, body_regions=(), side="", pressure="", notes=""
+) -> TechniqueApplication:
+    _require_author(user, note)
+    _require_draft(note)
+    if technique is None:
+        raise ValidationError({"technique": "Choose the technique you applied."})
+    _validate_regions(body_regions)
+    application = TechniqueApplication(
+        note=note,
+        technique=technique,
+        body_regions=list(body_regions),
+        side=side,
+        minutes=minutes,
+        pressure=pressure,
+        notes=notes,
+    )
+    application.full_clean()
+    application.save()
+    return application
+
+
+def technique_remove(*, application, user) -> None:
+    _require_author(user, application.note)
+    _require_draft(application.note)
+    application.delete()
+
+
+def note_sign(*, note, user) -> SessionNote:
+    """Sign and lock a draft: assessment required; stores the content hash."""
+    _require_author(user, note)
+    with transaction.atomic():
+        current = SessionNote.objects.select_for_update().get(pk=note.pk)
+        _require_draft(current)
+        if not current.assessment.strip():
+            raise ValidationError({"assessment": "Write an assessment before signing."})
+        current.status = SessionNote.Status.SIGNED
+        current.signed_at = timezone.now().replace(microsecond=0)
+        current.signed_by = user
+        current.content_hash = signing.content_hash(selectors.note_signed_content(current))
+        current.full_clean()
+        current.save()
+    return current
+
+
+def note_amend(*, note, user, text) -> NoteAmendment:
+    """Append a correction to a signed note."""
+    _require_author(user, note)
+    if not note.is_signed:
+        raise ValidationError("Drafts are edited directly; amendments are for signed notes.")
+    amendment = NoteAmendment(note=note, author=user, text=(text or "").strip())
+    amendment.full_clean()
+    amendment.save()
+    return amendment
+
+
+def _require_owner(user):
+    if Role.OWNER not in roles_of(user):
+        raise PermissionDenied("Only the owner reassigns records.")
+
+
+def note_reassign(*, note, therapist, user) -> SessionNote:
+    """Owner: hand a note to another therapist (the signature stays the signer's)."""
+    _require_owner(user)
+    note.therapist = therapist
+    note.save(update_fields=["therapist", "updated_at"])
+    return note
+
+
+def plan_reassign(*, plan, therapist, user) -> TreatmentPlan:
+    _require_owner(user)
+    plan.therapist = therapist
+    plan.save(update_fields=["therapist", "updated_at"])
+    return plan
+
+
+PLAN_FIELDS = (
+    "problem_summary",
+    "frequency",
+    "planned_sessions",
+    "focus_regions",
+    "start_date",
+    "review_date",
+)
+
+
+def _apply_plan(plan, fields, techniques, goals):
+    unknown = set(fields) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not plan fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    _validate_regions(plan.focus_regions)
+    plan.full_clean()
+    plan.save()
+    plan.planned_techniques.set(techniques)
+    _save_goals(plan, goals)
+
+
+def _save_goals(plan, goals):
+    """goals: dicts with description, instrument, direction, target_value,
+    target_date, achieved, and optionally id (existing goal) and delete."""
+    existing = {goal.pk: goal for goal in plan.goals.all()}
+    for data in goals:
+        data = dict(data)
+        pk = data.pop("id", None)
+        delete = data.pop("delete", False)
+        achieved = data.pop("achieved", False)
+        goal = existing.get(pk) if pk else Goal(plan=plan)
+        if goal is None:
+            raise ValidationError("That goal belongs to another plan.")
+        if delete:
+            if goal.pk:
+                goal.delete()
+            continue
+        for name, value in data.items():
+            setattr(goal, name, value)
+        if achieved and goal.achieved_at is None:
+            goal.achieved_at = timezone.now()
+        elif not achieved:
+            goal.achieved_at = None
+        goal.full_clean()
+        goal.save()
+
+
+@transaction.atomic
+def plan_create(*, client, therapist, user, fields: dict, techniques=(), goals=()) -> TreatmentPlan:
+    """A new active plan. A therapist creates their own; the owner names the therapist."""
+    if Role.OWNER not in roles_of(user):
+        own = selectors.therapist_of(user)
+        if own is None or own.pk != therapist.pk:
+            raise PermissionDenied("Therapists create their own plans.")
+    plan = TreatmentPlan(client=client, therapist=therapist)
+    _apply_plan(plan, fields, techniques, goals)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, plan, user, fields: dict, techniques=(), goals=()) -> TreatmentPlan:
+    _require_author(user, plan)
+    if not plan.is_active:
+        raise ValidationError("This plan is closed; start a new plan instead.")
+    _apply_plan(plan, fields, techniques, goals)
+    return plan
+
+
+def plan_close(*, plan, user, status, reason) -> TreatmentPlan:
+    """Close an active plan as completed or discontinued, with the reason."""
+    _require_author(user, plan)
+    if not plan.is_active:
+        raise ValidationError("This plan is already closed.")
+    if status not in (TreatmentPlan.Status.COMPLETED, TreatmentPlan.Status.DISCONTINUED):
+        raise ValidationError({"status": "Close a plan as completed or discontinued."})
+    if not (reason or "").strip():
+        raise ValidationError({"close_reason": "Say why the plan is closing."})
+    plan.status = status
+    plan.close_reason = reason.strip()
+    plan.closed_at = timezone.now()
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+def technique_create(*, name, category, description="", user) -> Technique:
+    _require_owner(user)
+    name = (name or "").strip()
+    technique = Technique(
+        name=name, slug=slugify(name)[:120], category=category, description=description
+    )
+    technique.full_clean()
+    technique.save()
+    return technique
+
+
+def technique_set_active(*, technique, active, user) -> Technique:
+    _require_owner(user)
+    technique.active = active
+    technique.save(update_fields=["active"])
+    return technique

@@ -1,0 +1,560 @@
+"""Session notes, charting backlog, client treatment history and plans.
+
+Thin views: look the record up through a scoped selector (404 outside the
+user's scope), parse the form, call a service, redirect after POST.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from clients.selectors import get_client_for_user
+from practice.access import Role, owner_required, roles_of, roles_required
+
+from . import selectors, services
+from .forms import (
+    AmendmentForm,
+    GoalFormSet,
+    NoteForm,
+    PlanCloseForm,
+    PlanForm,
+    ReassignForm,
+    TechniqueApplicationForm,
+    TechniqueForm,
+)
+from .models import SessionNote, SignedNoteError, Technique, TechniqueApplication
+
+clinical_staff = roles_required(Role.OWNER, Role.THERAPIST)
+
+
+def post_only(load):
+    """Load the record first (404 outside the user's scope), then refuse non-POST.
+
+    The order matters: a user who may not see a record must get 404, not a
+    405 that admits the record exists.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, **kwargs):
+            record = load(request, **kwargs)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, record)
+
+        return wrapped
+
+    return decorator
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def _apply_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _own_note(request, note_id, **_):
+    """The note if the user may read it; 404 unless they are its author."""
+    note = selectors.get_note_for_user(request.user, note_id)
+    if not selectors.is_author(request.user, note):
+        raise Http404
+    return note
+
+
+def _visible_note(request, note_id, **_):
+    return selectors.get_note_for_user(request.user, note_id)
+
+
+def _own_plan(request, plan_id, **_):
+    plan = selectors.get_plan_for_user(request.user, plan_id)
+    if not selectors.is_author(request.user, plan):
+        raise Http404
+    return plan
+
+
+def _visible_plan(request, plan_id, **_):
+    return selectors.get_plan_for_user(request.user, plan_id)
+
+
+def _remote_addr(request):
+    return request.META.get("REMOTE_ADDR")
+
+
+# Charting backlog ----------------------------------------------------------
+
+
+@clinical_staff
+@require_GET
+def backlog(request):
+    appointments = list(
+        selectors.charting_backlog(user=request.user).select_related(
+            "client", "therapist", "service", "session_note"
+        )[:200]
+    )
+    return render(
+        request,
+        "sessions/backlog.html",
+        {
+            "appointments": appointments,
+            "show_therapist": selectors.therapist_of(request.user) is None,
+        },
+    )
+
+
+# Notes ---------------------------------------------------------------------
+
+
+@clinical_staff
+@require_GET
+def note_for_appointment(request, appointment_id):
+    """Create-or-open the draft for an appointment (the lead links "Write note" here)."""
+    appointment = selectors.get_appointment_for_user(request.user, appointment_id)
+    if not selectors.is_author(request.user, appointment):
+        note = SessionNote.objects.filter(appointment=appointment).first()
+        if note is not None:
+            return redirect("sessions:note_detail", note_id=note.pk)
+        return render(request, "sessions/note_missing.html", {"appointment": appointment})
+    try:
+        note = services.note_open_for_appointment(appointment=appointment, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        return redirect("sessions:backlog")
+    if note.is_signed:
+        return redirect("sessions:note_detail", note_id=note.pk)
+    return redirect("sessions:note_edit", note_id=note.pk)
+
+
+def _note_form_initial(note):
+    pain = selectors.note_pain_scores(note)
+    initial = {"version": note.version}
+    for field, context in (("pain_before", "pre_session"), ("pain_after", "post_session")):
+        if context in pain:
+            initial[field] = int(pain[context].value)
+    return initial
+
+
+def _render_editor(request, note, form, status=200):
+    return render(
+        request,
+        "sessions/note_edit.html",
+        {
+            "note": note,
+            "form": form,
+            "technique_form": TechniqueApplicationForm(),
+            **selectors.note_detail(note),
+        },
+        status=status,
+    )
+
+
+@clinical_staff
+def note_edit(request, note_id):
+    """The SOAP editor for the author's draft; everyone else reads the note."""
+    note = selectors.get_note_for_user(request.user, note_id)
+    if note.is_signed or not selectors.is_author(request.user, note):
+        return redirect("sessions:note_detail", note_id=note.pk)
+    if request.method == "POST":
+        form = NoteForm(request.POST, instance=note)
+        if form.is_valid():
+            try:
+                _save_draft(request, note, form)
+            except services.NoteConflict as conflict:
+                form.add_error(None, str(conflict))
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, "Draft saved.")
+                return redirect("sessions:note_edit", note_id=note.pk)
+        # Re-render with what was typed, so nothing is lost.
+        return _render_editor(request, note, form)
+    form = NoteForm(instance=note, initial=_note_form_initial(note))
+    return _render_editor(request, note, form)
+
+
+def _save_draft(request, note, form):
+    return services.note_save_draft(
+        note=note,
+        user=request.user,
+        version=form.cleaned_data["version"],
+        fields=form.text_fields(),
+        pain_before=form.cleaned_data["pain_before"],
+        pain_after=form.cleaned_data["pain_after"],
+    )
+
+
+@clinical_staff
+@post_only(_own_note)
+def note_autosave(request, note):
+    """htmx: save the draft in the background; answers a status line and the new version."""
+    context = {"note": note}
+    form = NoteForm(request.POST, instance=note)
+    if not form.is_valid():
+        context["error"] = "Not saved yet: " + "; ".join(
+            f"{form.fields[name].label if name in form.fields else ''} {' '.join(errs)}".strip()
+            for name, errs in form.errors.items()
+        )
+    else:
+        try:
+            note = _save_draft(request, note, form)
+        except services.NoteConflict as conflict:
+            context["conflict"] = str(conflict)
+        except (ValidationError, SignedNoteError) as error:
+            context["error"] = "Not saved: " + (
+                _error_text(error) if isinstance(error, ValidationError) else str(error)
+            )
+        else:
+            context.update(note=note, saved_at=timezone.localtime())
+    return render(request, "sessions/_autosave_status.html", context)
+
+
+def _technique_section(request, note, form=None, status=200):
+    return render(
+        request,
+        "sessions/_techniques.html",
+        {
+            "note": note,
+            "technique_form": form or TechniqueApplicationForm(),
+            "techniques": selectors.note_detail(note)["techniques"],
+            "editable": True,
+        },
+        status=status,
+    )
+
+
+@clinical_staff
+@post_only(_own_note)
+def note_technique_add(request, note):
+    form = TechniqueApplicationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.technique_add(
+                note=note,
+                user=request.user,
+                technique=data["technique"],
+                body_regions=data["body_regions"],
+                side=data["side"],
+                minutes=data["minutes"],
+                pressure=data["pressure"],
+                notes=data["notes"],
+            )
+        except (ValidationError, SignedNoteError) as error:
+            _apply_errors(
+                form, error if isinstance(error, ValidationError) else ValidationError(str(error))
+            )
+        else:
+            if request.htmx:
+                return _technique_section(request, note)
+            return redirect("sessions:note_edit", note_id=note.pk)
+    if request.htmx:
+        return _technique_section(request, note, form)
+    messages.error(
+        request,
+        "The technique was not added: "
+        + "; ".join(" ".join(errs) for errs in form.errors.values()),
+    )
+    return redirect("sessions:note_edit", note_id=note.pk)
+
+
+def _own_application(request, note_id, application_id):
+    note = _own_note(request, note_id)
+    return get_object_or_404(
+        TechniqueApplication.objects.select_related("note"), pk=application_id, note=note
+    )
+
+
+@clinical_staff
+@post_only(_own_application)
+def note_technique_remove(request, application):
+    note = application.note
+    try:
+        services.technique_remove(application=application, user=request.user)
+    except (ValidationError, SignedNoteError) as error:
+        messages.error(
+            request, str(error) if isinstance(error, SignedNoteError) else _error_text(error)
+        )
+        return redirect("sessions:note_detail", note_id=note.pk)
+    if request.htmx:
+        return _technique_section(request, note)
+    return redirect("sessions:note_edit", note_id=note.pk)
+
+
+@clinical_staff
+@post_only(_own_note)
+def note_sign(request, note):
+    """Save what is on screen, then sign; any problem re-renders the editor with the text kept."""
+    if note.is_signed:
+        messages.error(request, "This note is already signed. Add an amendment to correct it.")
+        return redirect("sessions:note_detail", note_id=note.pk)
+    form = NoteForm(request.POST, instance=note)
+    if form.is_valid():
+        try:
+            note = _save_draft(request, note, form)
+            services.note_sign(note=note, user=request.user)
+        except services.NoteConflict as conflict:
+            form.add_error(None, str(conflict))
+        except ValidationError as error:
+            _apply_errors(form, error)
+            # The draft itself was saved: keep the form's version in step.
+            form.data = form.data.copy()
+            form.data["version"] = SessionNote.objects.get(pk=note.pk).version
+        else:
+            messages.success(request, "Note signed and locked.")
+            return redirect("sessions:note_detail", note_id=note.pk)
+    return _render_editor(request, note, form)
+
+
+@clinical_staff
+@require_GET
+def note_detail(request, note_id):
+    note = selectors.get_note_for_user(request.user, note_id)
+    selectors.log_note_reads(notes=[note], user=request.user, remote_addr=_remote_addr(request))
+    is_author = selectors.is_author(request.user, note)
+    context = {
+        "note": note,
+        "is_author": is_author,
+        "verified": selectors.note_verify(note) if note.is_signed else None,
+        "amendment_form": AmendmentForm() if is_author and note.is_signed else None,
+        "reassign_form": (
+            ReassignForm(initial={"therapist": note.therapist_id})
+            if Role.OWNER in roles_of(request.user)
+            else None
+        ),
+        **selectors.note_detail(note),
+    }
+    return render(request, "sessions/note_detail.html", context)
+
+
+@clinical_staff
+@post_only(_own_note)
+def note_amend(request, note):
+    form = AmendmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.note_amend(note=note, user=request.user, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, "Amendment added.")
+    else:
+        messages.error(request, "Write the amendment text before adding it.")
+    return redirect("sessions:note_detail", note_id=note.pk)
+
+
+@owner_required
+@post_only(_visible_note)
+def note_reassign(request, note):
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        services.note_reassign(
+            note=note, therapist=form.cleaned_data["therapist"], user=request.user
+        )
+        messages.success(request, f"Note reassigned to {note.therapist}.")
+    else:
+        messages.error(request, "Choose an active therapist.")
+    return redirect("sessions:note_detail", note_id=note.pk)
+
+
+# Client history ------------------------------------------------------------
+
+
+@clinical_staff
+@require_GET
+def client_history(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    if selectors.therapist_of(request.user) is None and Role.OWNER not in roles_of(request.user):
+        raise Http404
+    history = selectors.client_history(client=client)
+    selectors.log_note_reads(
+        notes=history["notes"], user=request.user, remote_addr=_remote_addr(request)
+    )
+    therapist = selectors.therapist_of(request.user)
+    return render(
+        request,
+        "sessions/client_history.html",
+        {
+            "client": client,
+            "can_plan": therapist is not None or Role.OWNER in roles_of(request.user),
+            **history,
+        },
+    )
+
+
+# Treatment plans -----------------------------------------------------------
+
+
+def _goal_data(formset):
+    return [
+        form.goal_data()
+        for form in formset.forms
+        if form.instance.pk or (form.has_changed() and not form.cleaned_data.get("DELETE"))
+    ]
+
+
+def _save_plan(request, form, formset, save):
+    if form.is_valid() and formset.is_valid():
+        try:
+            return save(
+                fields=form.plan_fields(),
+                techniques=form.cleaned_data["planned_techniques"],
+                goals=_goal_data(formset),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return None
+
+
+@clinical_staff
+def plan_create(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    therapist = selectors.therapist_of(request.user)
+    is_owner = Role.OWNER in roles_of(request.user)
+    if therapist is None and not is_owner:
+        raise Http404
+    choose = therapist is None
+    if request.method == "POST":
+        form = PlanForm(request.POST, choose_therapist=choose)
+        formset = GoalFormSet(request.POST, prefix="goals")
+        assignee = form.cleaned_data.get("therapist") if choose and form.is_valid() else therapist
+
+        def save(**kwargs):
+            return services.plan_create(
+                client=client, therapist=assignee, user=request.user, **kwargs
+            )
+
+        plan = _save_plan(request, form, formset, save)
+        if plan is not None:
+            messages.success(request, "Treatment plan created.")
+            return redirect("sessions:plan_detail", plan_id=plan.pk)
+    else:
+        form = PlanForm(
+            choose_therapist=choose,
+            initial={"start_date": timezone.localdate(), "frequency": "Weekly"},
+        )
+        formset = GoalFormSet(prefix="goals")
+    return render(
+        request,
+        "sessions/plan_form.html",
+        {"client": client, "form": form, "formset": formset, "plan": None},
+    )
+
+
+@clinical_staff
+def plan_edit(request, plan_id):
+    plan = selectors.get_plan_for_user(request.user, plan_id)
+    if not selectors.is_author(request.user, plan) or not plan.is_active:
+        return redirect("sessions:plan_detail", plan_id=plan.pk)
+    if request.method == "POST":
+        form = PlanForm(request.POST, instance=plan)
+        formset = GoalFormSet(request.POST, instance=plan, prefix="goals")
+
+        def save(**kwargs):
+            return services.plan_update(plan=plan, user=request.user, **kwargs)
+
+        if _save_plan(request, form, formset, save) is not None:
+            messages.success(request, "Treatment plan saved.")
+            return redirect("sessions:plan_detail", plan_id=plan.pk)
+    else:
+        form = PlanForm(instance=plan)
+        formset = GoalFormSet(instance=plan, prefix="goals")
+    return render(
+        request,
+        "sessions/plan_form.html",
+        {"client": plan.client, "form": form, "formset": formset, "plan": plan},
+    )
+
+
+@clinical_staff
+@require_GET
+def plan_detail(request, plan_id):
+    plan = selectors.get_plan_for_user(request.user, plan_id)
+    is_author = selectors.is_author(request.user, plan)
+    return render(
+        request,
+        "sessions/plan_detail.html",
+        {
+            "plan": plan,
+            "is_author": is_author,
+            "close_form": PlanCloseForm() if is_author and plan.is_active else None,
+            "reassign_form": (
+                ReassignForm(initial={"therapist": plan.therapist_id})
+                if Role.OWNER in roles_of(request.user)
+                else None
+            ),
+            **selectors.plan_progress(plan=plan),
+        },
+    )
+
+
+@clinical_staff
+@post_only(_own_plan)
+def plan_close(request, plan):
+    form = PlanCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.plan_close(
+                plan=plan,
+                user=request.user,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, f"Plan closed as {plan.get_status_display().lower()}.")
+    else:
+        messages.error(request, "Choose how the plan ends and give a reason.")
+    return redirect("sessions:plan_detail", plan_id=plan.pk)
+
+
+@owner_required
+@post_only(_visible_plan)
+def plan_reassign(request, plan):
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        services.plan_reassign(
+            plan=plan, therapist=form.cleaned_data["therapist"], user=request.user
+        )
+        messages.success(request, f"Plan reassigned to {plan.therapist}.")
+    else:
+        messages.error(request, "Choose an active therapist.")
+    return redirect("sessions:plan_detail", plan_id=plan.pk)
+
+
+# Techniques (owner) ----------------------------------------------------------
+
+
+@owner_required
+def techniques(request):
+    form = TechniqueForm(request.POST or None)
+    if request.method == "POST":
+        if "toggle" in request.POST:
+            technique = get_object_or_404(Technique, pk=request.POST.get("toggle"))
+            services.technique_set_active(
+                technique=technique, active=not technique.active, user=request.user
+            )
+            return redirect("sessions:techniques")
+        if form.is_valid():
+            try:
+                technique = services.technique_create(user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"Added {technique.name}.")
+                return redirect("sessions:techniques")
+    return render(
+        request,
+        "sessions/techniques.html",
+        {"form": form, "techniques": Technique.objects.all()},
+    )

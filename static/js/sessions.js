@@ -1,0 +1,90 @@
+// Session notes, history and plans: print buttons, progress bars and charts.
+// Chart data comes from json_script tags; no inline scripts (CSP).
+(function () {
+  "use strict";
+
+  function readJson(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  var scale = { min: 0, max: 10, ticks: { stepSize: 1 } };
+
+  function painChart(canvas, data) {
+    return new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: [
+          { label: "Pain before", data: data.before, borderColor: "#b71c1c", backgroundColor: "#b71c1c", spanGaps: true },
+          { label: "Pain after", data: data.after, borderColor: "#2e7d32", backgroundColor: "#2e7d32", spanGaps: true }
+        ]
+      },
+      options: { maintainAspectRatio: false, animation: false, scales: { y: scale } }
+    });
+  }
+
+  function goalChart(canvas, data) {
+    return new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: [
+          { label: data.label, data: data.values, borderColor: "#1f4e5f", backgroundColor: "#1f4e5f" },
+          {
+            label: "Target",
+            data: data.labels.map(function () { return data.target; }),
+            borderColor: "#e65100",
+            borderDash: [6, 4],
+            pointRadius: 0
+          }
+        ]
+      },
+      options: { maintainAspectRatio: false, animation: false, scales: { y: scale } }
+    });
+  }
+
+  var builders = { pain: painChart, goal: goalChart };
+
+  function init(root) {
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+    root.querySelectorAll("[data-progress]").forEach(function (bar) {
+      bar.style.width = bar.dataset.progress + "%";
+    });
+    if (!window.Chart) { return; }
+    root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+      var build = builders[canvas.dataset.chart];
+      var data = readJson(canvas.dataset.source);
+      if (build && data) { build(canvas, data); }
+    });
+  }
+
+  // The note editor autosaves through htmx. A normal submit (Save draft, Sign)
+  // waits for an autosave in flight and stops later ones, so the two never race
+  // each other into a false editing conflict.
+  function guardNoteForm(form) {
+    var submitting = false;
+    form.addEventListener("htmx:beforeRequest", function (event) {
+      if (submitting) { event.preventDefault(); }
+    });
+    form.addEventListener("submit", function (event) {
+      if (form.classList.contains("htmx-request")) {
+        event.preventDefault();
+        var submitter = event.submitter;
+        form.addEventListener("htmx:afterRequest", function () {
+          form.requestSubmit(submitter);
+        }, { once: true });
+        return;
+      }
+      submitting = true;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    init(document);
+    var noteForm = document.getElementById("note-form");
+    if (noteForm) { guardNoteForm(noteForm); }
+  });
+})();

@@ -1,0 +1,83 @@
+"""Dana charts a checked-in session end to end in a real browser."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from clients.models import Score
+from sessions.models import SessionNote, TechniqueApplication
+from tests import factories
+from tests.factories import PASSWORD
+from tests.sessions.conftest import ensure_techniques, make_appointment
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, username):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _add_technique(page, name, minutes, region):
+    form = page.locator("#techniques form").last
+    form.get_by_label("Technique", exact=True).select_option(label=name)
+    form.get_by_label("Minutes").fill(str(minutes))
+    form.get_by_label(region, exact=True).check()
+    form.get_by_role("button", name="Add technique").click()
+
+
+def test_dana_charts_signs_and_amends_a_session(page, therapist, location):
+    ensure_techniques()
+    client = factories.ClientFactory(primary_therapist=therapist, first_name="Maria")
+    appointment = make_appointment(therapist, client)
+    _sign_in(page, therapist.user.username)
+    page.goto(f"/notes/appointment/{appointment.pk}/")
+    expect(page.get_by_role("heading", name=re.compile("Session note"))).to_be_visible()
+    note = SessionNote.objects.get(appointment=appointment)
+
+    # A marker on window survives only if the page is never reloaded.
+    page.evaluate("window.noReload = true")
+
+    page.get_by_label("Subjective").fill("Low back ache after a long drive.")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=10000)
+    note.refresh_from_db()
+    assert note.subjective == "Low back ache after a long drive."
+
+    _add_technique(page, "Myofascial release", 20, "Low back")
+    expect(page.locator("[data-technique-row]")).to_have_count(1)
+    _add_technique(page, "Trigger point therapy", 10, "Left buttock")
+    expect(page.locator("[data-technique-row]")).to_have_count(2)
+    page.get_by_role("button", name="Remove Trigger point therapy").click()
+    expect(page.locator("[data-technique-row]")).to_have_count(1)
+    expect(page.locator("[data-technique-row]")).to_contain_text("Myofascial release")
+    assert page.evaluate("window.noReload") is True
+    assert list(
+        TechniqueApplication.objects.filter(note=note).values_list("minutes", flat=True)
+    ) == [20]
+
+    page.get_by_label("Pain before (0-10)").fill("6")
+    page.get_by_label("Pain after (0-10)").fill("3")
+    page.get_by_label("Assessment").fill("Lumbar erectors less guarded.")
+    page.get_by_role("button", name="Sign note").click()
+
+    expect(page.get_by_text("Note signed and locked.")).to_be_visible()
+    expect(page.get_by_text("Content matches its signature.")).to_be_visible()
+    expect(page.locator("[data-pain-before]")).to_have_text("6 / 10")
+    assert page.get_by_role("link", name="Continue editing").count() == 0
+    note.refresh_from_db()
+    assert note.status == "signed" and note.assessment == "Lumbar erectors less guarded."
+    pain = dict(Score.objects.filter(source_id=str(note.pk)).values_list("context", "value"))
+    assert pain == {"pre_session": 6, "post_session": 3}
+
+    # The editor is gone for a signed note: opening it lands on the read view.
+    page.goto(f"/notes/note/{note.pk}/edit/")
+    expect(page.get_by_role("button", name="Sign note")).to_have_count(0)
+
+    page.get_by_label("Amendment", exact=True).fill("Pressure was firm, not deep.")
+    page.get_by_role("button", name="Add amendment").click()
+    expect(page.get_by_text("Amendment added.")).to_be_visible()
+    expect(page.locator(".amendment")).to_contain_text("Pressure was firm, not deep.")
+    assert page.console_errors == []

@@ -1,0 +1,268 @@
+"""Note pages over HTTP: who gets in, autosave, conflicts, signing, amendments."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.urls import reverse
+
+from clients.models import Score
+from sessions.models import SessionNote, TechniqueApplication
+from tests import factories
+from tests.sessions.conftest import make_appointment, queries_for, sign
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(note, **overrides):
+    data = {
+        "version": note.version,
+        "subjective": "Low back ache after a long drive",
+        "objective": "",
+        "assessment": "",
+        "plan_text": "",
+        "pressure": "",
+        "client_response": "",
+        "home_care": "",
+        "pain_before": "",
+        "pain_after": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_therapist_opening_an_appointment_gets_a_draft_editor(client_as, appointment):
+    http = client_as("therapist")
+    response = http.get(reverse("sessions:note_for_appointment", args=[appointment.pk]))
+    note = SessionNote.objects.get(appointment=appointment)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sessions:note_edit", args=[note.pk])
+    page = http.get(response["Location"])
+    assert page.status_code == 200
+    assert b"Techniques applied" in page.content
+    assert b'hx-post="' + reverse("sessions:note_autosave", args=[note.pk]).encode() in page.content
+
+
+def test_cancelled_appointment_gets_a_clear_message_not_a_note(client_as, therapist, dana_client):
+    appointment = make_appointment(therapist, dana_client, status="cancelled")
+    http = client_as("therapist")
+    response = http.get(
+        reverse("sessions:note_for_appointment", args=[appointment.pk]), follow=True
+    )
+    assert response.status_code == 200
+    assert "cancelled; there is no session to chart" in response.content.decode()
+    assert not SessionNote.objects.exists()
+
+
+def test_owner_sees_no_note_yet_page_for_an_unstarted_note(client_as, appointment):
+    response = client_as("owner").get(
+        reverse("sessions:note_for_appointment", args=[appointment.pk])
+    )
+    assert response.status_code == 200
+    assert b"No note yet" in response.content
+    assert not SessionNote.objects.exists()
+
+
+def test_front_desk_cannot_open_session_notes(client_as, draft):
+    http = client_as("front_desk")
+    for name in ("note_detail", "note_edit"):
+        assert http.get(reverse(f"sessions:{name}", args=[draft.pk])).status_code == 404
+    assert http.get(reverse("sessions:client_history", args=[draft.client_id])).status_code == 404
+
+
+def test_other_therapist_gets_404_unless_linked_to_the_client(
+    client_as, draft, other_therapist, dana_client
+):
+    http = client_as("other_therapist")
+    url = reverse("sessions:note_detail", args=[draft.pk])
+    assert http.get(url).status_code == 404
+    # Once Sam has an appointment with Maria, she is his client too: he reads, not writes.
+    make_appointment(other_therapist, dana_client, days_ago=7, status="completed")
+    assert http.get(url).status_code == 200
+    edit = http.get(reverse("sessions:note_edit", args=[draft.pk]))
+    assert edit.status_code == 302 and edit["Location"] == url
+    autosave = http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]), _form(draft, subjective="Sam was here")
+    )
+    assert autosave.status_code == 404
+    assert SessionNote.objects.get(pk=draft.pk).subjective != "Sam was here"
+
+
+def test_autosave_saves_and_returns_the_new_version(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]),
+        _form(draft, pain_before="6"),
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Draft saved at" in body
+    assert f'name="version" value="{draft.version + 1}"' in body
+    assert 'hx-swap-oob="true"' in body
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.subjective == "Low back ache after a long drive"
+    assert Score.objects.get(context="pre_session", source_id=str(draft.pk)).value == 6
+
+
+def test_second_editor_gets_a_conflict_message_instead_of_overwriting(client_as, draft):
+    http = client_as("therapist")
+    url = reverse("sessions:note_autosave", args=[draft.pk])
+    http.post(url, _form(draft, objective="Typed in tab one"))
+    response = http.post(url, _form(draft, objective="Typed in tab two"))
+    assert "editing conflict" in response.content.decode()
+    assert SessionNote.objects.get(pk=draft.pk).objective == "Typed in tab one"
+
+
+def test_pain_out_of_range_is_a_clear_error_and_keeps_the_text(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_edit", args=[draft.pk]),
+        _form(draft, objective="Careful palpation notes", pain_after="12"),
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "less than or equal to 10" in body
+    assert "Careful palpation notes" in body
+    autosave = http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]), _form(draft, pain_after="12")
+    )
+    assert "Not saved yet" in autosave.content.decode()
+
+
+def test_technique_rows_are_added_and_removed_as_htmx_partials(client_as, draft, technique):
+    http = client_as("therapist")
+    add = reverse("sessions:note_technique_add", args=[draft.pk])
+    response = http.post(
+        add,
+        {
+            "technique-technique": technique.pk,
+            "technique-body_regions": ["low_back", "glute_left"],
+            "technique-side": "bilateral",
+            "technique-minutes": "20",
+            "technique-pressure": "firm",
+            "technique-notes": "Sustained holds",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<section id="techniques"')
+    assert "Myofascial release" in body and "Low back, Left buttock" in body
+    application = TechniqueApplication.objects.get(note=draft)
+    assert application.body_regions == ["low_back", "glute_left"]
+
+    missing = http.post(add, {"technique-minutes": "5"}, HTTP_HX_REQUEST="true")
+    assert "Choose the technique you applied." in missing.content.decode()
+    too_long = http.post(
+        add,
+        {"technique-technique": technique.pk, "technique-minutes": "500"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "less than or equal to 180" in too_long.content.decode()
+    assert TechniqueApplication.objects.count() == 1
+
+    remove = http.post(
+        reverse("sessions:note_technique_remove", args=[draft.pk, application.pk]),
+        HTTP_HX_REQUEST="true",
+    )
+    assert remove.status_code == 200
+    assert not TechniqueApplication.objects.exists()
+
+
+def test_signing_without_assessment_keeps_the_text_and_explains(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_sign", args=[draft.pk]), _form(draft, objective="Found a lot")
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Write an assessment before signing." in body
+    assert "Found a lot" in body
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.status == "draft"
+    assert f'name="version" value="{note.version}"' in body
+
+
+def test_sign_saves_what_is_on_screen_then_locks(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_sign", args=[draft.pk]),
+        _form(draft, assessment="Improving", pain_before="6", pain_after="3"),
+    )
+    assert response.status_code == 302
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.status == "signed" and note.assessment == "Improving"
+    page = http.get(reverse("sessions:note_detail", args=[note.pk])).content.decode()
+    assert "Content matches its signature." in page
+    assert "Add amendment" in page
+
+
+def test_crafted_posts_cannot_change_a_signed_note(client_as, draft, therapist, technique):
+    services_application = TechniqueApplication.objects.create(
+        note=draft, technique=technique, minutes=10
+    )
+    note = sign(draft, therapist.user)
+    before = SessionNote.objects.filter(pk=note.pk).values().get()
+    http = client_as("therapist")
+    crafted = _form(note, assessment="Rewritten after signing")
+    for name in ("note_edit", "note_autosave", "note_sign"):
+        response = http.post(reverse(f"sessions:{name}", args=[note.pk]), crafted)
+        assert response.status_code < 500
+    http.post(
+        reverse("sessions:note_technique_add", args=[note.pk]),
+        {"technique-technique": technique.pk, "technique-minutes": "5"},
+    )
+    http.post(reverse("sessions:note_technique_remove", args=[note.pk, services_application.pk]))
+    assert SessionNote.objects.filter(pk=note.pk).values().get() == before
+    assert TechniqueApplication.objects.filter(note=note).count() == 1
+
+
+def test_amendment_is_shown_under_the_note(client_as, draft, therapist):
+    note = sign(draft, therapist.user)
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_amend", args=[note.pk]), {"text": "Pressure was firm, not deep."}
+    )
+    assert response.status_code == 302
+    page = http.get(reverse("sessions:note_detail", args=[note.pk])).content.decode()
+    assert "Pressure was firm, not deep." in page
+    empty = http.post(reverse("sessions:note_amend", args=[note.pk]), {"text": ""}, follow=True)
+    assert "Write the amendment text" in empty.content.decode()
+    assert note.amendments.count() == 1
+
+
+def test_reading_a_note_is_logged(client_as, draft, owner):
+    client_as("owner").get(reverse("sessions:note_detail", args=[draft.pk]))
+    entry = LogEntry.objects.get(action=LogEntry.Action.ACCESS, object_pk=str(draft.pk))
+    assert entry.actor == owner
+
+
+def test_owner_reassigns_a_note(client_as, draft, other_therapist):
+    http = client_as("owner")
+    http.post(reverse("sessions:note_reassign", args=[draft.pk]), {"therapist": other_therapist.pk})
+    assert SessionNote.objects.get(pk=draft.pk).therapist == other_therapist
+
+
+def test_charting_nav_badge_counts_the_backlog(client_as, appointment, therapist, dana_client):
+    make_appointment(therapist, dana_client, days_ago=2, status="completed")
+    page = client_as("therapist").get(reverse("sessions:backlog")).content.decode()
+    assert 'Charting <span class="badge text-bg-warning">2</span>' in page
+    assert "Write note" in page
+    assert "Charting" not in client_as("front_desk").get(reverse("practice:home")).content.decode()
+
+
+def test_backlog_query_count_is_constant(
+    client_as, therapist, dana_client, django_assert_max_num_queries
+):
+    http = client_as("therapist")
+    url = reverse("sessions:backlog")
+    make_appointment(therapist, dana_client, days_ago=1)
+    small = queries_for(http, url)
+    for day in range(2, 12):
+        appointment = make_appointment(therapist, factories.ClientFactory(), days_ago=day)
+        if day % 2:
+            SessionNote.objects.create(
+                appointment=appointment, client=appointment.client, therapist=therapist
+            )
+    assert queries_for(http, url) == small
+    with django_assert_max_num_queries(15):
+        http.get(url)
