@@ -92,9 +92,9 @@ def test_audit_log_query_count_does_not_grow_with_entries(client_as, django_asse
     http = client_as("owner")
     for _ in range(3):
         audit_read(AppointmentFactory())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):
         http.get(reverse("owner:audit_log"))
     for _ in range(30):
         audit_read(AppointmentFactory())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(12):
         http.get(reverse("owner:audit_log"))
