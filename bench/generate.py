@@ -918,8 +918,6 @@ def _json(items: dict) -> str:
     return "{" + ", ".join(f'"{k}": {v}' for k, v in items.items()) + "}"
 
 
-# Session notes: DESIGN.md field names; anything else the model requires gets
-# its default (or an empty value of its type).
 NOTE_TEXT = {
     "subjective": "Client reports {pain}/10 pain, worse after long sitting.",
     "objective": "Hypertonicity in upper trapezius and levator scapulae, tender points.",
@@ -928,55 +926,61 @@ NOTE_TEXT = {
     "client_response": "Relaxed, reported less tension.",
     "home_care": "Heat 15 minutes daily; chin tucks 3x10.",
 }
+NOTE_REGIONS = ["neck_back", "upper_back_left", "upper_back_right", "low_back", "glute_left"]
 
 
 def step_session_notes(ctx: Context) -> int:
-    """One signed SOAP note per completed appointment (bulk_create, model defaults)."""
-    SessionNote = apps.get_model("treatment_sessions", "SessionNote")
-    fields = {f.name: f for f in SessionNote._meta.concrete_fields}
+    """One signed SOAP note per completed appointment, each with 2-3 techniques.
+
+    The content hash is computed exactly as signing does, so generated notes
+    verify like real ones.
+    """
+    from sessions import signing
+    from sessions.models import Pressure, SessionNote, Technique, TechniqueApplication
+
     rng = ctx.rng
-    batch = []
+    technique_ids = list(Technique.objects.values_list("pk", flat=True))
+    pressures = [choice for choice, _ in Pressure.choices]
+    notes, applications = [], []
     count = 0
+
+    def flush():
+        SessionNote.objects.bulk_create(notes, batch_size=2000)
+        TechniqueApplication.objects.bulk_create(applications, batch_size=5000)
+        notes.clear()
+        applications.clear()
+
     for appointment_id, client_index, therapist, _starts, ends_at, _visit in ctx.completed:
-        values = {
-            "appointment_id": appointment_id,
-            "client_id": ctx.clients[client_index].id,
-            "therapist_id": therapist.id,
-            "status": "signed",
-            "signed_at": ends_at + timedelta(minutes=rng.randrange(5, 120)),
-            "pressure": rng.choice(("light", "medium", "firm", "deep")),
-        }
-        for name, text in NOTE_TEXT.items():
-            values[name] = text.format(pain=rng.randint(2, 8))
-        kwargs = {}
-        for name, f in fields.items():
-            key = name if name in values else f.attname
-            if key in values or f.attname in values:
-                kwargs[f.attname] = values.get(key, values.get(f.attname))
-            elif not f.has_default() and not f.null and not f.primary_key:
-                kwargs[f.attname] = _empty_of(f, ends_at)
-        batch.append(SessionNote(**kwargs))
-        if len(batch) == 5000:
-            SessionNote.objects.bulk_create(batch)
-            count += len(batch)
-            batch = []
-    SessionNote.objects.bulk_create(batch)
-    return count + len(batch)
-
-
-def _empty_of(f, when: datetime):
-    internal = f.get_internal_type()
-    if internal in {"DateTimeField"}:
-        return when
-    if internal in {"DateField"}:
-        return when.date()
-    if internal in {"BooleanField"}:
-        return False
-    if "Integer" in internal or internal in {"DecimalField", "FloatField"}:
-        return 0
-    if internal == "JSONField":
-        return {}
-    return ""
+        note = SessionNote(
+            appointment_id=appointment_id,
+            client_id=ctx.clients[client_index].id,
+            therapist_id=therapist.id,
+            status="signed",
+            signed_at=ends_at + timedelta(minutes=rng.randrange(5, 120)),
+            signed_by_id=therapist.user_id,
+            pressure=rng.choice(pressures),
+            **{name: text.format(pain=rng.randint(2, 8)) for name, text in NOTE_TEXT.items()},
+        )
+        used = [
+            TechniqueApplication(
+                note=note,
+                technique_id=technique_id,
+                body_regions=rng.sample(NOTE_REGIONS, rng.randint(1, 3)),
+                minutes=rng.choice((10, 15, 20, 25)),
+                pressure=rng.choice(pressures),
+            )
+            for technique_id in rng.sample(technique_ids, rng.randint(2, 3))
+        ]
+        note.content_hash = signing.content_hash(
+            signing.note_content(note=note, techniques=used, pain_scores=[])
+        )
+        notes.append(note)
+        applications.extend(used)
+        count += 1
+        if len(notes) == 2000:
+            flush()
+    flush()
+    return count
 
 
 STEPS = [

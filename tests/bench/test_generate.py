@@ -127,3 +127,14 @@ def test_different_seed_gives_a_different_practice(now):
         transaction.set_rollback(True)
     generate(scale=TINY, seed=8, now=now)
     assert _snapshot()["first"] != first["first"]
+
+
+def test_completed_visits_get_signed_notes_that_verify(report):
+    from sessions.models import SessionNote, TechniqueApplication
+    from sessions.selectors import note_verify
+
+    completed = Appointment.objects.filter(status=Appointment.Status.COMPLETED).count()
+    assert SessionNote.objects.filter(status="signed").count() == completed > 0
+    note = SessionNote.objects.order_by("signed_at").first()
+    assert 2 <= TechniqueApplication.objects.filter(note=note).count() <= 3
+    assert note_verify(note)
