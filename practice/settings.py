@@ -250,3 +250,8 @@ LOGGING = {
 # so a reminder across a daylight-saving change is still exactly 48 h ahead.
 RELIEF_CONFIRMATION_GRACE_MINUTES = env.int("RELIEF_CONFIRMATION_GRACE_MINUTES", default=3)
 RELIEF_REMINDER_OFFSETS_HOURS = env.list("RELIEF_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
+
+# Clients and intake. Intake links expire after this many days; a client
+# address that presents this many unknown link tokens in 15 minutes is paused.
+RELIEF_INTAKE_LINK_DAYS = env.int("RELIEF_INTAKE_LINK_DAYS", default=7)
+RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)
