@@ -60,7 +60,10 @@ def rating_field(label, low, high, *, required=True, help_text=""):
         required=required,
         widget=RatingWidget(low=low, high=high),
         help_text=help_text,
-        error_messages={"required": "Please choose a number from 0 to 10."},
+        error_messages={
+            "required": "Please choose a number from 0 to 10.",
+            "invalid_choice": "Please choose a number from 0 to 10.",
+        },
     )
 
 

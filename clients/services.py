@@ -259,7 +259,9 @@ def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form
         red_flags=red_flags.compute_red_flags(answers),
         **{name: answers.get(name) for name in INTAKE_FIELDS if answers.get(name) is not None},
     )
-    intake.full_clean(exclude=["client", "link", "submitted_by"])
+    # Uniqueness (link, form token) is the database's job: a concurrent double
+    # submit surfaces as IntegrityError, which the callers turn into "already saved".
+    intake.full_clean(exclude=["client", "link", "submitted_by"], validate_unique=False)
     intake.save()
 
     changed = []

@@ -21,9 +21,7 @@ def create(apps, schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, expression in INDEXES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON clients_client ({expression})"
-        )
+        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON clients_client ({expression})")
     schema_editor.execute(
         "CREATE INDEX IF NOT EXISTS client_phone_trgm ON clients_client "
         "USING gin (phone gin_trgm_ops)"
