@@ -122,3 +122,176 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.get_instrument_display()} {self.value} ({self.get_context_display()})"
+
+
+class HashedTokenLink(models.Model):
+    """A link a client opens without signing in.
+
+    Only the SHA-256 of the random token is stored, so a database leak reveals
+    no usable link; links expire and are single-use.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def state(self, now) -> str:
+        if self.used_at is not None:
+            return "used"
+        if self.expires_at <= now:
+            return "expired"
+        return "valid"
+
+
+class IntakeLink(HashedTokenLink):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_links")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The address the link went to and when, set by the sending task.
+    sent_to = models.EmailField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The client page lists a client's links newest first.
+            models.Index(fields=["client", "-created_at"], name="intakelink_client_recent"),
+        ]
+
+    def __str__(self):
+        return f"Intake link for {self.client_id} ({self.created_at:%Y-%m-%d})"
+
+
+class Intake(models.Model):
+    class How(models.TextChoices):
+        ONLINE = "online", "Online (client link)"
+        STAFF = "staff", "In the clinic (staff)"
+
+    class Duration(models.TextChoices):
+        ACUTE = "acute", "Less than a week (acute)"
+        WEEKS = "weeks", "A few weeks"
+        MONTHS = "months", "Several months"
+        YEARS = "years", "A year or more"
+
+    class Pressure(models.TextChoices):
+        LIGHT = "light", "Light"
+        MEDIUM = "medium", "Medium"
+        FIRM = "firm", "Firm"
+        DEEP = "deep", "Deep"
+        UNSURE = "unsure", "Not sure, let the therapist guide me"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intakes")
+    submitted_at = models.DateTimeField()
+    how = models.CharField(max_length=10, choices=How.choices)
+    # One intake per link, enforced by the database: a double submit cannot make two.
+    link = models.OneToOneField(
+        IntakeLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="intake"
+    )
+    # The staff form's one-time token: the same token never makes a second intake.
+    form_token = models.UUIDField(null=True, blank=True, unique=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    chief_complaint = models.TextField("reason for visit")
+    pain_regions = models.JSONField(default=list, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    duration = models.CharField(max_length=10, choices=Duration.choices, blank=True)
+    pain_character = models.JSONField(default=list, blank=True)
+    aggravating_factors = models.TextField(blank=True)
+    relieving_factors = models.TextField(blank=True)
+    previous_treatment = models.TextField(blank=True)
+    medications = models.TextField(blank=True)
+    pain_now = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_average = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_worst = models.PositiveSmallIntegerField(null=True, blank=True)
+    peg_enjoyment = models.PositiveSmallIntegerField(null=True, blank=True)
+    peg_activity = models.PositiveSmallIntegerField(null=True, blank=True)
+    stress_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    sleep_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    sleep_hours = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    health_conditions = models.JSONField(default=list, blank=True)
+    health_notes = models.TextField(blank=True)
+    pressure_preference = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
+    areas_to_avoid = models.JSONField(default=list, blank=True)
+    goals = models.TextField(blank=True)
+    # Reasons computed by clients.red_flags when the intake was submitted.
+    red_flags = models.JSONField(default=list, blank=True)
+
+    consent_version = models.CharField(max_length=20)
+    consent_signature = models.CharField("typed signature", max_length=160)
+    consent_at = models.DateTimeField()
+    consent_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        indexes = [
+            # The chart shows a client's latest intake.
+            models.Index(fields=["client", "-submitted_at"], name="intake_client_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(pain_now__isnull=True) | models.Q(pain_now__lte=10))
+                & (models.Q(pain_average__isnull=True) | models.Q(pain_average__lte=10))
+                & (models.Q(pain_worst__isnull=True) | models.Q(pain_worst__lte=10))
+                & (models.Q(peg_enjoyment__isnull=True) | models.Q(peg_enjoyment__lte=10))
+                & (models.Q(peg_activity__isnull=True) | models.Q(peg_activity__lte=10))
+                & (models.Q(stress_rating__isnull=True) | models.Q(stress_rating__lte=10))
+                & (models.Q(sleep_quality__isnull=True) | models.Q(sleep_quality__lte=10)),
+                name="intake_ratings_0_to_10",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Intake of {self.client_id} on {self.submitted_at:%Y-%m-%d}"
+
+    @property
+    def peg(self):
+        from .scoring import peg_score
+
+        return peg_score(
+            pain_average=self.pain_average, enjoyment=self.peg_enjoyment, activity=self.peg_activity
+        )
+
+
+class CheckInLink(HashedTokenLink):
+    """A client's pre-session check-in link: one appointment, single use."""
+
+    appointment = models.ForeignKey(
+        "practice.Appointment", on_delete=models.CASCADE, related_name="check_in_links"
+    )
+
+    def __str__(self):
+        return f"Check-in link for appointment {self.appointment_id}"
+
+
+class CheckIn(models.Model):
+    """A short pre-session check-in; its ratings are Score rows (context pre_session)."""
+
+    class How(models.TextChoices):
+        ONLINE = "online", "Online (client link)"
+        STAFF = "staff", "In the clinic (staff)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # One check-in per appointment: a second submit (link or tablet) is refused.
+    appointment = models.OneToOneField(
+        "practice.Appointment", on_delete=models.CASCADE, related_name="check_in"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="check_ins")
+    submitted_at = models.DateTimeField()
+    how = models.CharField(max_length=10, choices=How.choices)
+    anything_new = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Check-in for appointment {self.appointment_id}"

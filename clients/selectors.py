@@ -1,11 +1,16 @@
 """Reads of client records, scoped to what a user may see."""
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from practice.access import Role, roles_of
 
-from .models import Client
+from . import scoring
+from .models import Client, Intake, Score
+
+TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
 
 
 def clients_visible_to(user):
@@ -29,8 +34,8 @@ def clients_visible_to(user):
 def get_client_for_user(user, pk) -> Client:
     """The client `pk` if `user` may see it; otherwise 404 (never 403)."""
     try:
-        return clients_visible_to(user).get(pk=pk)
-    except (Client.DoesNotExist, ValueError) as exc:
+        return clients_visible_to(user).select_related("primary_therapist").get(pk=pk)
+    except (Client.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -44,21 +49,130 @@ def can_see_clinical(user, client) -> bool:
     return False
 
 
-def client_search(*, user, query: str, limit: int = 20):
-    """Clients matching a name, phone or email fragment, for search-as-you-type."""
+def can_manage_records(user) -> bool:
+    """Create and archive client records: owner and front desk."""
+    return bool(roles_of(user) & {Role.OWNER, Role.FRONT_DESK})
+
+
+def _prefix(column):
+    # Lower(column) LIKE 'x%': served by the text_pattern_ops expression
+    # indexes on PostgreSQL (migration 0006), so search stays fast at 30,000 clients.
+    return f"{column}_lower__startswith"
+
+
+def client_search(*, user, query: str, limit: int = 20, include_archived: bool = False):
+    """Clients matching a name, phone or email prefix, for search-as-you-type.
+
+    Every word must start a first, last or preferred name ("ma gon" finds
+    Maria Gonzalez); or the query starts the email; or 4+ digits appear in
+    the phone number. One query, at most `limit` rows.
+    """
     query = (query or "").strip()
-    qs = clients_visible_to(user).filter(archived=False)
+    qs = clients_visible_to(user)
+    if not include_archived:
+        qs = qs.filter(archived=False)
     if not query:
         return qs.none()
+    qs = qs.alias(
+        first_name_lower=Lower("first_name"),
+        last_name_lower=Lower("last_name"),
+        preferred_name_lower=Lower("preferred_name"),
+        email_lower=Lower("email"),
+    )
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = Q()
-    for word in query.split():
+    for word in query.lower().split():
         condition &= (
-            Q(first_name__istartswith=word)
-            | Q(last_name__istartswith=word)
-            | Q(preferred_name__istartswith=word)
+            Q(**{_prefix("first_name"): word})
+            | Q(**{_prefix("last_name"): word})
+            | Q(**{_prefix("preferred_name"): word})
         )
-    condition |= Q(email__istartswith=query)
+    condition |= Q(**{_prefix("email"): query.lower()})
     if len(digits) >= 4:
         condition |= Q(phone__contains=digits)
-    return qs.filter(condition).order_by("last_name", "first_name")[:limit]
+    return (
+        qs.filter(condition)
+        .select_related("primary_therapist")
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )
+
+
+def client_list(*, user, limit: int = 50, include_archived: bool = False):
+    """The first clients by name, for the list page before anything is typed."""
+    qs = clients_visible_to(user)
+    if not include_archived:
+        qs = qs.filter(archived=False)
+    return qs.select_related("primary_therapist").order_by("last_name", "first_name", "pk")[:limit]
+
+
+def client_possible_duplicates(*, first_name, last_name, date_of_birth, email, phone, exclude=None):
+    """Existing clients that look like the same person: same email, same phone,
+    or same name and date of birth."""
+    condition = Q(pk__in=[])
+    if email:
+        condition |= Q(email__iexact=email)
+    if phone:
+        condition |= Q(phone=phone)
+    if first_name and last_name and date_of_birth:
+        condition |= Q(
+            first_name__iexact=first_name, last_name__iexact=last_name, date_of_birth=date_of_birth
+        )
+    qs = Client.objects.filter(condition)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return list(qs.order_by("last_name", "first_name")[:5])
+
+
+def latest_intake(client) -> Intake | None:
+    return client.intakes.order_by("-submitted_at").first()
+
+
+def red_flag_reasons(client) -> list[str]:
+    """Why to review before treating, from the latest intake. Clinical detail:
+    show only to users for whom can_see_clinical() is true."""
+    if not client.has_red_flags:
+        return []
+    intake = client.intakes.order_by("-submitted_at").only("red_flags").first()
+    return list(intake.red_flags) if intake else []
+
+
+def score_trends(client):
+    """Per instrument: its scores in time order and the change from the first.
+
+    One query for all instruments.
+    """
+    rows = list(
+        Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS).order_by(
+            "recorded_at", "pk"
+        )
+    )
+    labels = dict(Score.Instrument.choices)
+    trends = []
+    for instrument in TREND_INSTRUMENTS:
+        points = [row for row in rows if row.instrument == instrument]
+        if not points:
+            continue
+        change = (
+            scoring.meaningful_change(points[0].value, points[-1].value)
+            if len(points) > 1
+            else None
+        )
+        trends.append(
+            {
+                "instrument": instrument,
+                "label": labels[instrument],
+                "points": points,
+                "latest": points[-1],
+                "change": change,
+            }
+        )
+    return trends
+
+
+def intake_for_user(user, client, intake_id) -> Intake:
+    if not can_see_clinical(user, client):
+        raise Http404
+    try:
+        return client.intakes.get(pk=intake_id)
+    except (Intake.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc

@@ -1,12 +1,51 @@
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from .body_map import body_map_views
 
 
-class BodyMapWidget(forms.CheckboxSelectMultiple):
-    """Body regions as an accessible checkbox list.
+class ProjectTemplateMixin:
+    """Render from the project's templates/ (the default form renderer only
+    looks in app and Django form directories)."""
+
+    def _render(self, template_name, context, renderer=None):
+        return mark_safe(render_to_string(template_name, context))  # noqa: S308
+
+
+class BodyMapWidget(ProjectTemplateMixin, forms.CheckboxSelectMultiple):
+    """Body regions as an accessible checkbox list plus a clickable SVG body map.
 
     The checkbox list is the source of truth: keyboard and screen-reader users
-    use it directly, and the clickable SVG body map (static/js/body-map.js)
-    only toggles these checkboxes, so a validation error never loses marks.
+    use it directly, and the SVG regions (static/js/body-map.js) only toggle
+    these checkboxes, so a validation error never loses marks and the form
+    works without JavaScript.
     """
 
     template_name = "clients/widgets/body_map.html"
+
+    class Media:
+        css = {"all": ["css/body-map.css"]}
+        js = ["js/body-map.js"]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["views"] = body_map_views(context["widget"]["value"])
+        return context
+
+
+class RatingWidget(ProjectTemplateMixin, forms.RadioSelect):
+    """A 0-10 rating as a row of large radio buttons (thumb-sized on a phone)."""
+
+    template_name = "clients/widgets/rating.html"
+
+    def __init__(self, *args, low="", high="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.low = low
+        self.high = high
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["low"] = self.low
+        context["widget"]["high"] = self.high
+        return context

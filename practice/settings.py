@@ -268,3 +268,8 @@ RELIEF_LATE_CANCEL_HOURS = env.int("RELIEF_LATE_CANCEL_HOURS", default=24)
 # Benchmarks: mount GET /bench/floor, a bare public view that measures the
 # framework's own cost per request (`make bench`). Off in production.
 RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)
+
+# Clients and intake. Intake links expire after this many days; a client
+# address that presents this many unknown link tokens in 15 minutes is paused.
+RELIEF_INTAKE_LINK_DAYS = env.int("RELIEF_INTAKE_LINK_DAYS", default=7)
+RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)

@@ -1,5 +1,38 @@
-ACCESS: dict = {}
+from tests.access_rows.personas import DANA_AND_OWNER, EVERYONE, OWNER_AND_FRONT_DESK, STAFF
+
+# Dana's client: owner and front desk see every client; Dana sees hers; Sam 404s.
+DANA_OWNER_FRONT_DESK = frozenset({"owner", "therapist", "front_desk"})
+
+ACCESS = {
+    # Therapists get the list, scoped to their own clients.
+    "clients:list": STAFF,
+    "clients:create": OWNER_AND_FRONT_DESK,
+    "clients:detail": DANA_OWNER_FRONT_DESK,
+    "clients:edit": DANA_OWNER_FRONT_DESK,
+    "clients:archive": OWNER_AND_FRONT_DESK,
+    "clients:intake_link_send": DANA_OWNER_FRONT_DESK,
+    "clients:intake_staff": DANA_OWNER_FRONT_DESK,
+    # Intake answers: owner and the client's therapists only.
+    "clients:intake_detail": DANA_AND_OWNER,
+    "clients:checkin_staff": DANA_OWNER_FRONT_DESK,
+    # Opened by clients from a link: no sign-in.
+    "clients:intake_public": EVERYONE,
+    "clients:intake_thanks": EVERYONE,
+    "clients:checkin_public": EVERYONE,
+    "clients:checkin_thanks": EVERYONE,
+}
 
 
 def sample_kwargs(world):
-    return {}
+    from clients import services
+    from tests.clients.factories import IntakeFactory
+
+    _, intake_token = services.intake_link_create(client=world.client)
+    checkin_url = services.checkin_link_create(appointment=world.appointment)
+    return {
+        "client_id": world.client.pk,
+        "intake_id": IntakeFactory(client=world.client).pk,
+        "appointment_id": world.appointment.pk,
+        "intake_token": intake_token,
+        "checkin_token": checkin_url.rstrip("/").rsplit("/", 1)[-1],
+    }

@@ -1,0 +1,36 @@
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from clients.body_regions import region_label
+from clients.red_flags import HEALTH_CONDITION_LABELS
+
+register = template.Library()
+
+
+@register.simple_tag
+def url_if_exists(name, **kwargs):
+    """The URL of `name`, or "" when no such URL is installed (an optional page
+    of another app, e.g. the treatment history)."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def region_labels(codes):
+    return [region_label(code) for code in codes or ()]
+
+
+@register.filter
+def condition_labels(codes):
+    return [HEALTH_CONDITION_LABELS.get(code, code) for code in codes or ()]
+
+
+MULTI_INPUT_WIDGETS = {"bodymap", "rating", "radioselect", "checkboxselectmultiple"}
+
+
+@register.filter
+def is_multi_input(bound_field):
+    """Fields drawn as a group of inputs: labelled by a fieldset legend."""
+    return bound_field.widget_type in MULTI_INPUT_WIDGETS

@@ -1,0 +1,317 @@
+"""Client records, intake and check-in pages. Thin: parse, check, call, render."""
+
+from auditlog.signals import accessed
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from practice.access import Role, public, roles_required, staff_required
+from practice.models import Appointment
+
+from . import selectors, services
+from .forms import CheckInForm, ClientForm, IntakeForm, StaffIntakeForm
+from .models import Client, Intake
+from .ratelimit import client_ip, guess_failed, guesses_exceeded
+
+MANAGERS = (Role.OWNER, Role.FRONT_DESK)
+SEARCH_LIMIT = 20
+LIST_LIMIT = 50
+
+
+# --- client records --------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def client_list(request):
+    query = request.GET.get("q", "").strip()
+    include_archived = request.GET.get("archived") == "1"
+    if query:
+        clients = list(
+            selectors.client_search(
+                user=request.user,
+                query=query,
+                limit=SEARCH_LIMIT + 1,
+                include_archived=include_archived,
+            )
+        )
+        limit = SEARCH_LIMIT
+    else:
+        clients = list(
+            selectors.client_list(
+                user=request.user, limit=LIST_LIMIT + 1, include_archived=include_archived
+            )
+        )
+        limit = LIST_LIMIT
+    context = {
+        "clients": clients[:limit],
+        "more": len(clients) > limit,
+        "query": query,
+        "include_archived": include_archived,
+        "can_manage": selectors.can_manage_records(request.user),
+    }
+    if request.htmx and request.htmx.target == "client-results":
+        return render(request, "clients/_client_results.html", context)
+    return render(request, "clients/client_list.html", context)
+
+
+def _client_form_view(request, *, client=None):
+    """Create or edit, with the possible-duplicate warning the user may override."""
+    form = ClientForm(request.POST or None, instance=client)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_not_duplicate"}
+        duplicates = selectors.client_possible_duplicates(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            email=data["email"],
+            phone=data["phone"],
+            exclude=client,
+        )
+        if duplicates and not request.POST.get("confirm_not_duplicate"):
+            form = ClientForm(request.POST, instance=client, show_duplicate_override=True)
+            form.is_valid()
+        else:
+            try:
+                if client is None:
+                    client = services.client_create(created_by=request.user, **data)
+                    messages.success(request, f"{client.full_name} added.")
+                else:
+                    client = services.client_update(client=client, **data)
+                    messages.success(request, "Changes saved.")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request,
+        "clients/client_form.html",
+        {"form": form, "client": client, "duplicates": duplicates},
+    )
+
+
+@roles_required(*MANAGERS)
+def client_create(request):
+    return _client_form_view(request)
+
+
+@staff_required
+def client_edit(request, client_id):
+    client = selectors.get_client_for_user(request.user, client_id)
+    return _client_form_view(request, client=client)
+
+
+@roles_required(*MANAGERS)
+def client_archive(request, client_id):
+    client = selectors.get_client_for_user(request.user, client_id)
+    if request.method == "POST":
+        restore = request.POST.get("restore") == "1"
+        services.client_archive(client=client, archived=not restore)
+        messages.success(request, f"{client.full_name} {'restored' if restore else 'archived'}.")
+        return redirect("clients:detail", client_id=client.pk)
+    return render(request, "clients/client_archive.html", {"client": client})
+
+
+@staff_required
+@require_GET
+def client_detail(request, client_id):
+    client = selectors.get_client_for_user(request.user, client_id)
+    clinical = selectors.can_see_clinical(request.user, client)
+    context = {
+        "client": client,
+        "clinical": clinical,
+        "can_manage": selectors.can_manage_records(request.user),
+        "links": list(client.intake_links.all()[:5]),
+        "now": timezone.now(),
+    }
+    if clinical:
+        context["intake"] = intake = selectors.latest_intake(client)
+        context["red_flags"] = intake.red_flags if intake else []
+        context["trends"] = selectors.score_trends(client)
+        context["chart_data"] = [
+            {
+                "label": trend["label"],
+                "points": [
+                    {"x": p.recorded_at.isoformat(), "y": float(p.value)} for p in trend["points"]
+                ],
+            }
+            for trend in context["trends"]
+        ]
+        # A chart needs a second score to show a trend; the table says the rest.
+        if not any(len(trend["points"]) > 1 for trend in context["trends"]):
+            context["chart_data"] = []
+    accessed.send(Client, instance=client)
+    return render(request, "clients/client_detail.html", context)
+
+
+# --- intake ----------------------------------------------------------------
+
+
+@staff_required
+def intake_link_send(request, client_id):
+    client = selectors.get_client_for_user(request.user, client_id)
+    if request.method == "POST":
+        try:
+            services.intake_link_request(
+                client=client,
+                created_by=request.user,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Intake link on its way to {client.email}.")
+    return redirect("clients:detail", client_id=client.pk)
+
+
+@staff_required
+def intake_staff(request, client_id):
+    """The intake filled in the clinic, e.g. on the clinic tablet."""
+    client = selectors.get_client_for_user(request.user, client_id)
+    form = StaffIntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        answers = dict(form.cleaned_data)
+        _intake, created = services.intake_submit_staff(
+            client=client,
+            answers=answers,
+            submitted_by=request.user,
+            form_token=answers.pop("form_token"),
+            ip=client_ip(request),
+        )
+        if created:
+            messages.success(request, "Intake saved.")
+        else:
+            messages.info(request, "This intake was already saved.")
+        return redirect("clients:detail", client_id=client.pk)
+    return render(
+        request, "clients/intake_form.html", {"form": form, "client": client, "staff": True}
+    )
+
+
+@staff_required
+@require_GET
+def intake_detail(request, client_id, intake_id):
+    client = selectors.get_client_for_user(request.user, client_id)
+    intake = selectors.intake_for_user(request.user, client, intake_id)
+    accessed.send(Intake, instance=intake)
+    return render(request, "clients/intake_detail.html", {"client": client, "intake": intake})
+
+
+def _unusable(request, state):
+    if state == "unknown":
+        guess_failed(request)
+    status = {"unknown": 404, "expired": 410, "used": 410}[state]
+    return render(request, "clients/link_unusable.html", {"state": state}, status=status)
+
+
+def _rate_limited(request):
+    response = render(request, "clients/link_rate_limited.html", status=429)
+    response["Retry-After"] = "900"
+    return response
+
+
+@public
+@never_cache
+def intake_public(request, intake_token):
+    """The intake a client opens from their link. Greets by first name only and
+    shows none of their stored data."""
+    if guesses_exceeded(request):
+        return _rate_limited(request)
+    try:
+        link = services.intake_link_resolve(raw_token=intake_token)
+    except services.LinkUnusable as exc:
+        return _unusable(request, exc.state)
+    form = IntakeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.intake_submit_online(
+                raw_token=intake_token, answers=form.cleaned_data, ip=client_ip(request)
+            )
+        except services.LinkUnusable as exc:
+            return _unusable(request, exc.state)
+        return redirect("clients:intake_thanks")
+    return render(
+        request,
+        "clients/intake_form.html",
+        {"form": form, "first_name": link.client.first_name_to_use, "staff": False},
+    )
+
+
+@public
+@require_GET
+def intake_thanks(request):
+    return render(request, "clients/intake_thanks.html")
+
+
+# --- pre-session check-in --------------------------------------------------
+
+
+@public
+@never_cache
+def checkin_public(request, checkin_token):
+    if guesses_exceeded(request):
+        return _rate_limited(request)
+    try:
+        link = services.checkin_link_resolve(raw_token=checkin_token)
+    except services.LinkUnusable as exc:
+        return _unusable(request, exc.state)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.checkin_submit_online(raw_token=checkin_token, answers=form.cleaned_data)
+        except services.LinkUnusable as exc:
+            return _unusable(request, exc.state)
+        return redirect("clients:checkin_thanks")
+    return render(
+        request,
+        "clients/checkin_form.html",
+        {
+            "form": form,
+            "first_name": link.appointment.client.first_name_to_use,
+            "starts_at": link.appointment.starts_at,
+            "staff": False,
+        },
+    )
+
+
+@public
+@require_GET
+def checkin_thanks(request):
+    return render(request, "clients/checkin_thanks.html")
+
+
+@staff_required
+def checkin_staff(request, appointment_id):
+    """The check-in on the clinic tablet for one appointment."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("client", "therapist"), pk=appointment_id
+    )
+    if not selectors.clients_visible_to(request.user).filter(pk=appointment.client_id).exists():
+        raise Http404
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = services.checkin_submit_staff(
+            appointment=appointment, answers=form.cleaned_data, by=request.user
+        )
+        if result.created:
+            messages.success(request, "Check-in saved. Thank you!")
+        else:
+            messages.info(request, "This appointment already has a check-in.")
+        return redirect(reverse("clients:detail", kwargs={"client_id": appointment.client_id}))
+    return render(
+        request,
+        "clients/checkin_form.html",
+        {
+            "form": form,
+            "first_name": appointment.client.first_name_to_use,
+            "starts_at": appointment.starts_at,
+            "appointment": appointment,
+            "staff": True,
+        },
+    )

@@ -1,0 +1,56 @@
+// Clickable SVG body map. The checkboxes stay the source of truth: a region
+// click (or Enter/Space on a focused region) toggles its checkbox, and the
+// map redraws from the checkboxes, so nothing depends on this script.
+(function () {
+  "use strict";
+
+  function init(root) {
+    var boxes = Array.prototype.slice.call(root.querySelectorAll('input[type="checkbox"]'));
+    var regions = Array.prototype.slice.call(root.querySelectorAll("[data-region]"));
+    var summary = root.querySelector("[data-body-map-summary]");
+
+    function boxFor(code) {
+      for (var i = 0; i < boxes.length; i++) {
+        if (boxes[i].value === code) return boxes[i];
+      }
+      return null;
+    }
+
+    function redraw() {
+      regions.forEach(function (region) {
+        var box = boxFor(region.dataset.region);
+        var on = !!(box && box.checked);
+        region.setAttribute("aria-pressed", on ? "true" : "false");
+        region.classList.toggle("is-marked", on);
+      });
+      if (summary) {
+        var marked = boxes.filter(function (b) { return b.checked; }).map(function (b) {
+          var label = root.querySelector('label[for="' + b.id + '"]');
+          return label ? label.textContent.trim() : b.value;
+        });
+        summary.textContent = marked.length ? "Marked: " + marked.join(", ") : "Nothing marked yet.";
+      }
+    }
+
+    function toggle(region) {
+      var box = boxFor(region.dataset.region);
+      if (!box) return;
+      box.checked = !box.checked;
+      box.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+
+    regions.forEach(function (region) {
+      region.addEventListener("click", function () { toggle(region); });
+      region.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault();
+          toggle(region);
+        }
+      });
+    });
+    root.addEventListener("change", redraw);
+    redraw();
+  }
+
+  document.querySelectorAll("[data-body-map]").forEach(init);
+})();

@@ -1,0 +1,20 @@
+from clients.body_map import BACK_SHAPES, FRONT_SHAPES
+from clients.body_regions import BACK, BODY_REGIONS, FRONT
+from clients.forms import body_region_field
+
+
+def test_every_body_region_is_drawn_once_on_its_view():
+    assert set(FRONT_SHAPES) == {code for code, _ in FRONT}
+    assert set(BACK_SHAPES) == {code for code, _ in BACK}
+
+
+def test_widget_draws_clickable_regions_that_mirror_the_checkboxes():
+    field = body_region_field("Where do you feel pain?")
+    html = field.widget.render("pain_regions", ["low_back", "knee_left"], attrs={"id": "id_pain"})
+    for code in BODY_REGIONS:
+        assert f'data-region="{code}"' in html
+        assert f'id="id_pain-map-{code}"' in html
+        assert f'value="{code}"' in html
+    assert html.count('aria-pressed="true"') == 2
+    assert html.count("checked") == 2
+    assert 'role="button" tabindex="0"' in html
