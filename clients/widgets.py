@@ -24,9 +24,8 @@ class BodyMapWidget(ProjectTemplateMixin, forms.CheckboxSelectMultiple):
 
     template_name = "clients/widgets/body_map.html"
 
-    class Media:
-        css = {"all": ["css/body-map.css"]}
-        js = ["js/body-map.js"]
+    # Its CSS and JS are in the base layout: maps also arrive in htmx swaps,
+    # which carry no form media.
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)

@@ -3,6 +3,7 @@ from importlib import import_module
 from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from .access import roles_of
 
@@ -28,6 +29,17 @@ def navigation(request):
     """
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else frozenset()
+    return {
+        # Lazy: htmx partials never render the menu, so they never pay for
+        # its badge queries.
+        "nav_items": SimpleLazyObject(lambda: _menu(request, roles)),
+        "user_roles": sorted(roles),
+        "practice_name": settings.RELIEF_PRACTICE_NAME,
+        "practice_phone": settings.RELIEF_PRACTICE_PHONE,
+    }
+
+
+def _menu(request, roles):
     items = []
     for entry in _nav_entries():
         if roles & entry.roles:
@@ -40,9 +52,4 @@ def navigation(request):
                     "badge": entry.badge(request) if entry.badge else None,
                 }
             )
-    return {
-        "nav_items": items,
-        "user_roles": sorted(roles),
-        "practice_name": settings.RELIEF_PRACTICE_NAME,
-        "practice_phone": settings.RELIEF_PRACTICE_PHONE,
-    }
+    return items

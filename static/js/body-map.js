@@ -5,6 +5,9 @@
   "use strict";
 
   function init(root) {
+    // Pages can load this script twice (widget media plus the base layout).
+    if (root.dataset.bodyMapReady) return;
+    root.dataset.bodyMapReady = "1";
     var boxes = Array.prototype.slice.call(root.querySelectorAll('input[type="checkbox"]'));
     var regions = Array.prototype.slice.call(root.querySelectorAll("[data-region]"));
     var summary = root.querySelector("[data-body-map-summary]");
@@ -52,5 +55,12 @@
     redraw();
   }
 
-  document.querySelectorAll("[data-body-map]").forEach(init);
+  function initWithin(element) {
+    if (element.matches && element.matches("[data-body-map]")) init(element);
+    if (element.querySelectorAll) element.querySelectorAll("[data-body-map]").forEach(init);
+  }
+
+  initWithin(document);
+  // Maps inside content swapped in by htmx (e.g. a new technique row).
+  document.addEventListener("htmx:load", function (event) { initWithin(event.target); });
 })();

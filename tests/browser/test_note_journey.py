@@ -25,7 +25,10 @@ def _add_technique(page, name, minutes, region):
     form = page.locator("#techniques form").last
     form.get_by_label("Technique", exact=True).select_option(label=name)
     form.get_by_label("Minutes").fill(str(minutes))
-    form.get_by_label(region, exact=True).check()
+    # Mark the region on the body map; the accessible checkbox follows it.
+    form.get_by_role("button", name=region, exact=True).click()
+    checkbox = form.locator("input[type=checkbox]").and_(form.get_by_label(region, exact=True))
+    assert checkbox.is_checked()
     form.get_by_role("button", name="Add technique").click()
 
 
