@@ -64,7 +64,9 @@ class BookingForm(forms.Form):
     new_last_name = forms.CharField(label="Last name", max_length=80, required=False)
     new_phone = forms.CharField(label="Phone", max_length=40, required=False)
     new_email = forms.EmailField(label="Email", required=False)
-    service = forms.ModelChoiceField(queryset=Service.objects.filter(active=True))
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.filter(active=True), empty_label="Choose a service"
+    )
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.filter(active=True),
         required=False,

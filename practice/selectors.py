@@ -42,20 +42,28 @@ def load_schedule(
     """Working hours, time off, appointments and room bookings of [start, end).
 
     A fixed handful of set-based queries for the whole range and every
-    candidate therapist (active, offering `service`), whatever the volume.
+    candidate therapist (active, offering `service`, with working hours),
+    whatever the volume.
     """
-    therapists = Therapist.objects.filter(active=True, services=service)
+    hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service)
     if therapist_ids is not None:
-        therapists = therapists.filter(pk__in=list(therapist_ids))
-    names = dict(therapists.order_by("display_name", "pk").values_list("pk", "display_name"))
+        hours = hours.filter(therapist_id__in=list(therapist_ids))
+    names, time_zones, shifts = {}, {}, []
+    for tid, name, lid, tz, weekday, start_time, end_time in hours.order_by(
+        "therapist__display_name", "therapist_id", "weekday", "start_time"
+    ).values_list(
+        "therapist_id",
+        "therapist__display_name",
+        "location_id",
+        "location__time_zone",
+        "weekday",
+        "start_time",
+        "end_time",
+    ):
+        names[tid] = name
+        time_zones[lid] = tz
+        shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
     ids = list(names)
-    time_zones = dict(Location.objects.values_list("pk", "time_zone"))
-    shifts = [
-        availability.Shift(tid, lid, time_zones[lid], weekday, start_time, end_time)
-        for tid, lid, weekday, start_time, end_time in WorkingHours.objects.filter(
-            therapist_id__in=ids
-        ).values_list("therapist_id", "location_id", "weekday", "start_time", "end_time")
-    ]
     busy = defaultdict(list)
     for tid, s, e in TimeOff.objects.filter(
         therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
@@ -129,12 +137,18 @@ def available_slots(
     return slots, schedule.therapists
 
 
-def schedule_for_booking(*, service, therapist, starts_at, last_starts_at=None, bookings=False):
+def schedule_for_booking(
+    *, service, therapist, location, starts_at, last_starts_at=None, bookings=False
+):
     """The schedule around one booking (or a recurring series) of `therapist`."""
     start, end = _range_around(starts_at.date(), (last_starts_at or starts_at).date())
-    return load_schedule(
+    schedule = load_schedule(
         service=service, start=start, end=end, therapist_ids=[therapist.pk], bookings=bookings
     )
+    # Named even without working hours, so a refusal can say who and when.
+    schedule.therapists.setdefault(therapist.pk, therapist.display_name)
+    schedule.time_zones.setdefault(location.pk, location.time_zone)
+    return schedule
 
 
 # Calendar -------------------------------------------------------------------

@@ -101,7 +101,7 @@ def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
             errors["room"] = f"{room} is not at {location}."
     if not errors:
         schedule = selectors.schedule_for_booking(
-            service=service, therapist=therapist, starts_at=starts_at
+            service=service, therapist=therapist, location=location, starts_at=starts_at
         )
         errors = availability.rule_problems(
             schedule,
@@ -324,6 +324,7 @@ def appointment_series_plan(*, therapist, service, first_starts_at, every_weeks,
     schedule = selectors.schedule_for_booking(
         service=service,
         therapist=therapist,
+        location=location,
         starts_at=starts[0],
         last_starts_at=starts[-1],
         bookings=True,
