@@ -9,7 +9,7 @@ class PracticeConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from . import checks, signals  # noqa: F401  (registers checks and login hooks)
-        from .models import Appointment, Location, Room, Service, Therapist, TimeOff
+        from .models import Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours
 
-        for model in (Appointment, Location, Room, Service, Therapist, TimeOff):
+        for model in (Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours):
             auditlog.register(model)

@@ -1,5 +1,10 @@
+from datetime import UTC, datetime, timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from .models import Location, Room, Service, Therapist, TimeOff, WorkingHours
 
 
 class LoginForm(AuthenticationForm):
@@ -7,3 +12,220 @@ class LoginForm(AuthenticationForm):
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+
+
+# Booking and appointment actions ------------------------------------------
+
+REPEAT_CHOICES = [
+    (0, "Does not repeat"),
+    (1, "Every week"),
+    (2, "Every 2 weeks"),
+    (3, "Every 3 weeks"),
+    (4, "Every 4 weeks"),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def parse_slot(value: str):
+    """ "therapist|location|UTC start" -> (therapist id, location id, aware start)."""
+    try:
+        therapist_id, location_id, start = value.split("|")
+        starts_at = datetime.strptime(start, "%Y-%m-%dT%H:%M").replace(tzinfo=UTC)
+        return int(therapist_id), int(location_id), starts_at
+    except (ValueError, TypeError) as exc:
+        raise ValidationError("Pick a time from the list.", code="invalid") from exc
+
+
+class BookingForm(forms.Form):
+    """What the front desk fills in; the booking service checks the rules."""
+
+    client = forms.UUIDField(required=False)
+    new_first_name = forms.CharField(label="First name", max_length=80, required=False)
+    new_last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    new_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    new_email = forms.EmailField(label="Email", required=False)
+    service = forms.ModelChoiceField(
+        queryset=Service.objects.filter(active=True), empty_label="Choose a service"
+    )
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.filter(active=True),
+        required=False,
+        empty_label="Any therapist",
+    )
+    date = forms.DateField(label="From", widget=DateInput())
+    slot = forms.CharField(required=False)
+    repeat_weeks = forms.TypedChoiceField(
+        label="Repeat", choices=REPEAT_CHOICES, coerce=int, initial=0, required=False, empty_value=0
+    )
+    occurrences = forms.IntegerField(
+        label="Number of appointments", min_value=2, max_value=26, initial=6, required=False
+    )
+    confirm_series = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_client(self):
+        pk = self.cleaned_data["client"]
+        if pk is None:
+            return None
+        from clients.selectors import clients_visible_to
+
+        client = clients_visible_to(self.user).filter(pk=pk).first()
+        if client is None:
+            raise ValidationError("That client is not on file; search again.")
+        return client
+
+    def clean_slot(self):
+        value = self.cleaned_data["slot"]
+        if not value:
+            raise ValidationError("Pick a free time.", code="required")
+        return parse_slot(value)
+
+    def clean(self):
+        data = super().clean()
+        named = data.get("new_first_name") and data.get("new_last_name")
+        if not data.get("client") and not self.errors.get("client") and not named:
+            self.add_error("client", "Pick a client from the search, or type a new client's name.")
+        service, slot = data.get("service"), data.get("slot")
+        if service and slot:
+            therapist_id, location_id, starts_at = slot
+            therapist = (
+                Therapist.objects.filter(pk=therapist_id, active=True, services=service)
+                .select_related("user")
+                .first()
+            )
+            location = Location.objects.filter(pk=location_id).first()
+            chosen = data.get("therapist")
+            if therapist is None or location is None or (chosen and chosen != therapist):
+                self.add_error("slot", "Pick a time from the list.")
+            else:
+                data["booked_therapist"] = therapist
+                data["location"] = location
+                data["starts_at"] = starts_at
+        if data.get("repeat_weeks") and not data.get("occurrences"):
+            self.add_error("occurrences", "How many appointments in the series?")
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason", max_length=200, help_text="Kept in the appointment's history."
+    )
+
+
+class RescheduleForm(forms.Form):
+    starts_at = forms.DateTimeField(label="New start", widget=DateTimeInput())
+    therapist = forms.ModelChoiceField(
+        queryset=Therapist.objects.filter(active=True), label="Therapist"
+    )
+
+
+# Practice setup (owner) -----------------------------------------------------
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["name", "address", "phone", "time_zone"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"time_zone": "An IANA name such as America/New_York or Europe/Berlin."}
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["location", "name", "active"]
+
+
+class ServiceForm(forms.ModelForm):
+    duration_minutes = forms.IntegerField(label="Duration (minutes)", min_value=5, max_value=480)
+    buffer_minutes = forms.IntegerField(
+        label="Cleanup after (minutes)", min_value=0, max_value=120, initial=15
+    )
+
+    class Meta:
+        model = Service
+        fields = ["name", "duration_minutes", "buffer_minutes", "price", "needs_room", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["duration_minutes"] = int(self.instance.duration.total_seconds() // 60)
+            self.initial["buffer_minutes"] = int(self.instance.buffer_after.total_seconds() // 60)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("duration_minutes") is not None:
+            self.instance.duration = timedelta(minutes=data["duration_minutes"])
+        if data.get("buffer_minutes") is not None:
+            self.instance.buffer_after = timedelta(minutes=data["buffer_minutes"])
+        return data
+
+
+class TherapistForm(forms.ModelForm):
+    class Meta:
+        model = Therapist
+        fields = ["display_name", "credentials", "licence_number", "colour", "services", "active"]
+        widgets = {
+            "colour": forms.TextInput(attrs={"type": "color"}),
+            "services": forms.CheckboxSelectMultiple,
+        }
+
+
+class TherapistCreateForm(TherapistForm):
+    username = forms.CharField(max_length=150)
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    password = forms.CharField(
+        label="Initial password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters; they can change it after signing in.",
+    )
+
+    field_order = ["username", "first_name", "last_name", "email", "password"]
+
+    def clean_username(self):
+        from django.contrib.auth.models import User
+
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError("That username is taken.")
+        return username
+
+
+class WorkingHoursForm(forms.ModelForm):
+    class Meta:
+        model = WorkingHours
+        fields = ["therapist", "location", "weekday", "start_time", "end_time"]
+        widgets = {"start_time": TimeInput(), "end_time": TimeInput()}
+
+
+class TimeOffForm(forms.ModelForm):
+    class Meta:
+        model = TimeOff
+        fields = ["therapist", "starts_at", "ends_at", "reason"]
+        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
+        labels = {"starts_at": "From", "ends_at": "Until"}

@@ -1,6 +1,8 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from .access import STAFF, Role
 
 
@@ -13,8 +15,17 @@ class NavItem:
     badge: Callable | None = None
 
 
+# Therapists book only where the practice lets them manage every calendar.
+BOOKERS = frozenset(
+    {Role.OWNER, Role.FRONT_DESK}
+    | ({Role.THERAPIST} if settings.RELIEF_THERAPISTS_MANAGE_ALL else set())
+)
+
 NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
+    NavItem("Calendar", "practice:calendar_day", STAFF),
+    NavItem("Book", "practice:book", BOOKERS),
+    NavItem("Setup", "practice:setup", frozenset({Role.OWNER})),
     NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
 ]

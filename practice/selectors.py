@@ -1,7 +1,16 @@
-from datetime import datetime, time, timedelta
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .models import Appointment, Location
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from . import availability, calendar
+from .access import Role, roles_of
+from .models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
 
 
 def default_location() -> Location | None:
@@ -25,3 +34,268 @@ def appointments_for_day(*, day, tz: ZoneInfo, therapist=None):
     if therapist is not None:
         qs = qs.filter(therapist=therapist)
     return qs
+
+
+def load_schedule(
+    *, service, start: datetime, end: datetime, therapist_ids=None, bookings: bool = True
+) -> availability.Schedule:
+    """Working hours, time off, appointments and room bookings of [start, end).
+
+    A fixed handful of set-based queries for the whole range and every
+    candidate therapist (active, offering `service`, with working hours),
+    whatever the volume.
+    """
+    hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service)
+    if therapist_ids is not None:
+        hours = hours.filter(therapist_id__in=list(therapist_ids))
+    names, time_zones, shifts = {}, {}, []
+    for tid, name, lid, tz, weekday, start_time, end_time in hours.order_by(
+        "therapist__display_name", "therapist_id", "weekday", "start_time"
+    ).values_list(
+        "therapist_id",
+        "therapist__display_name",
+        "location_id",
+        "location__time_zone",
+        "weekday",
+        "start_time",
+        "end_time",
+    ):
+        names[tid] = name
+        time_zones[lid] = tz
+        shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
+    ids = list(names)
+    busy = defaultdict(list)
+    for tid, s, e in TimeOff.objects.filter(
+        therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
+    ).values_list("therapist_id", "starts_at", "ends_at"):
+        busy[tid].append(availability.Busy(s, e, "time_off"))
+    rooms = defaultdict(list)
+    room_busy = defaultdict(list)
+    if bookings:
+        for tid, s, e in (
+            Appointment.objects.active()
+            .overlapping(start, end)
+            .filter(therapist_id__in=ids)
+            .values_list("therapist_id", "starts_at", "occupied_until")
+        ):
+            busy[tid].append(availability.Busy(s, e, "appointment"))
+        if service.needs_room:
+            for room_id, location_id in (
+                Room.objects.filter(active=True).order_by("name").values_list("pk", "location_id")
+            ):
+                rooms[location_id].append(room_id)
+            for room_id, s, e in (
+                Appointment.objects.active()
+                .overlapping(start, end)
+                .filter(room__isnull=False)
+                .values_list("room_id", "starts_at", "occupied_until")
+            ):
+                room_busy[room_id].append((s, e))
+    return availability.Schedule(
+        therapists=names,
+        shifts=shifts,
+        busy=dict(busy),
+        rooms=dict(rooms),
+        room_busy=dict(room_busy),
+        time_zones=time_zones,
+    )
+
+
+def booking_rules(*, service, now=None) -> availability.Rules:
+    return availability.Rules(
+        duration=service.duration,
+        buffer=service.buffer_after,
+        needs_room=service.needs_room,
+        now=now or timezone.now(),
+        horizon=timedelta(days=settings.RELIEF_BOOKING_HORIZON_DAYS),
+        min_notice=timedelta(minutes=settings.RELIEF_MIN_NOTICE_MINUTES),
+        step=timedelta(minutes=settings.RELIEF_SLOT_STEP_MINUTES),
+    )
+
+
+def _range_around(first_day, last_day) -> tuple[datetime, datetime]:
+    # Local days of any time zone lie within a day either side of the UTC day.
+    start = datetime.combine(first_day - timedelta(days=1), time.min, tzinfo=UTC)
+    end = datetime.combine(last_day + timedelta(days=2), time.min, tzinfo=UTC)
+    return start, end
+
+
+def available_slots(
+    *, service, first_day, days: int = 7, therapist=None, now=None
+) -> tuple[list[availability.Slot], dict[int, str]]:
+    """Free slots for `service` over `days` local days (one therapist, or any).
+
+    Returns the slots and the candidate therapists' names by id.
+    """
+    day_list = [first_day + timedelta(days=n) for n in range(days)]
+    start, end = _range_around(day_list[0], day_list[-1])
+    ids = [therapist.pk] if therapist is not None else None
+    schedule = load_schedule(service=service, start=start, end=end, therapist_ids=ids)
+    slots = availability.free_slots(schedule, booking_rules(service=service, now=now), day_list)
+    if therapist is None:
+        slots = availability.one_per_start(slots)
+    return slots, schedule.therapists
+
+
+def schedule_for_booking(
+    *, service, therapist, location, starts_at, last_starts_at=None, bookings=False
+):
+    """The schedule around one booking (or a recurring series) of `therapist`."""
+    start, end = _range_around(starts_at.date(), (last_starts_at or starts_at).date())
+    schedule = load_schedule(
+        service=service, start=start, end=end, therapist_ids=[therapist.pk], bookings=bookings
+    )
+    # Named even without working hours, so a refusal can say who and when.
+    schedule.therapists.setdefault(therapist.pk, therapist.display_name)
+    schedule.time_zones.setdefault(location.pk, location.time_zone)
+    return schedule
+
+
+# Calendar -------------------------------------------------------------------
+
+NOT_ON_GRID = (Appointment.Status.CANCELLED,)
+
+
+def _appointments_between(start, end, **filters):
+    return list(
+        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start, **filters)
+        .select_related("client", "therapist", "service", "room")
+        .order_by("starts_at")
+    )
+
+
+def _place_all(grid, column_of, appointments, day_of, tz):
+    for appointment in appointments:
+        column = column_of(appointment)
+        span = calendar.local_span(appointment.starts_at, appointment.ends_at, day_of(column), tz)
+        if column is not None and span is not None:
+            calendar.add_block(grid, column, "entries", *span, item=appointment)
+
+
+def calendar_day(*, day, location, by_room=False):
+    """Day grid at `location`: one column per working therapist (or per room).
+
+    Returns (grid, cancelled appointments of the day). A constant four queries.
+    """
+    tz = ZoneInfo(location.time_zone)
+    start, end = local_day_bounds(day, tz)
+    appointments = _appointments_between(start, end, location=location)
+    on_grid = [a for a in appointments if a.status not in NOT_ON_GRID]
+    cancelled = [a for a in appointments if a.status in NOT_ON_GRID]
+    spans = [
+        span
+        for a in on_grid
+        if (span := calendar.local_span(a.starts_at, a.ends_at, day, tz)) is not None
+    ]
+    if by_room:
+        rooms = list(
+            Room.objects.filter(
+                Q(location=location, active=True) | Q(pk__in={a.room_id for a in on_grid})
+            ).order_by("name")
+        )
+        columns = [calendar.Column(key=room.pk, label=room.name, day=day) for room in rooms]
+        if any(a.room_id is None for a in on_grid):
+            columns.append(calendar.Column(key=None, label="No room", day=day))
+        by_key = {c.key: c for c in columns}
+        grid = calendar.build_grid(columns, spans)
+        _place_all(grid, lambda a: by_key.get(a.room_id), on_grid, lambda c: day, tz)
+        return grid, cancelled
+    hours = list(
+        WorkingHours.objects.filter(
+            location=location, weekday=day.weekday(), therapist__active=True
+        ).values_list("therapist_id", "start_time", "end_time")
+    )
+    ids = {tid for tid, _, _ in hours} | {a.therapist_id for a in on_grid}
+    therapists = list(Therapist.objects.filter(pk__in=ids).order_by("display_name", "pk"))
+    columns = [
+        calendar.Column(key=t.pk, label=t.display_name, colour=t.colour, day=day)
+        for t in therapists
+    ]
+    by_key = {c.key: c for c in columns}
+    grid = calendar.build_grid(columns, spans + [(s, e) for _, s, e in hours])
+    for tid, s, e in hours:
+        calendar.add_block(grid, by_key[tid], "work", s, e)
+    _add_time_off(grid, ids, start, end, tz, lambda tid: [(by_key[tid], day)])
+    _place_all(grid, lambda a: by_key.get(a.therapist_id), on_grid, lambda c: day, tz)
+    return grid, cancelled
+
+
+def _add_time_off(grid, ids, start, end, tz, targets):
+    """Hatch time off into the (column, day) pairs `targets(therapist id)` names."""
+    for time_off in TimeOff.objects.filter(
+        therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
+    ):
+        for column, day in targets(time_off.therapist_id):
+            span = calendar.local_span(time_off.starts_at, time_off.ends_at, day, tz)
+            if span is not None:
+                calendar.add_block(grid, column, "off", *span, label=time_off.reason or "Time off")
+
+
+def calendar_week(*, first_day, therapist, location):
+    """Seven day columns for one therapist at `location`. A constant three queries."""
+    tz = ZoneInfo(location.time_zone)
+    days = [first_day + timedelta(days=n) for n in range(7)]
+    start, _ = local_day_bounds(days[0], tz)
+    _, end = local_day_bounds(days[-1], tz)
+    appointments = _appointments_between(start, end, location=location, therapist=therapist)
+    on_grid = [a for a in appointments if a.status not in NOT_ON_GRID]
+    cancelled = [a for a in appointments if a.status in NOT_ON_GRID]
+    hours = list(
+        WorkingHours.objects.filter(location=location, therapist=therapist).values_list(
+            "weekday", "start_time", "end_time"
+        )
+    )
+    columns = [calendar.Column(key=day, label=f"{day:%a %d %b}", day=day) for day in days]
+    by_day = {c.key: c for c in columns}
+    spans = [(s, e) for _, s, e in hours]
+    for a in on_grid:
+        local = a.starts_at.astimezone(tz).date()
+        span = calendar.local_span(a.starts_at, a.ends_at, local, tz)
+        if span is not None:
+            spans.append(span)
+    grid = calendar.build_grid(columns, spans)
+    for column in columns:
+        for weekday, s, e in hours:
+            if weekday == column.day.weekday():
+                calendar.add_block(grid, column, "work", s, e)
+    _add_time_off(grid, [therapist.pk], start, end, tz, lambda _: [(c, c.day) for c in columns])
+    _place_all(
+        grid, lambda a: by_day.get(a.starts_at.astimezone(tz).date()), on_grid, lambda c: c.day, tz
+    )
+    return grid, cancelled
+
+
+# Who may do what with appointments ------------------------------------------
+
+
+def can_book(user) -> bool:
+    """Owner and front desk book for anyone; therapists only if the practice allows."""
+    roles = roles_of(user)
+    if roles & {Role.OWNER, Role.FRONT_DESK}:
+        return True
+    return Role.THERAPIST in roles and settings.RELIEF_THERAPISTS_MANAGE_ALL
+
+
+def own_therapist(user):
+    """The user's Therapist profile if they hold the therapist role, else None."""
+    if Role.THERAPIST not in roles_of(user):
+        return None
+    return getattr(user, "therapist", None)
+
+
+def can_manage_appointment(user, appointment) -> bool:
+    """Move, cancel, check in, complete, mark no-show: bookers, and the own therapist."""
+    if can_book(user):
+        return True
+    therapist = own_therapist(user)
+    return therapist is not None and therapist.pk == appointment.therapist_id
+
+
+def get_appointment_for_staff(appointment_id) -> Appointment:
+    """Any staff member may open any appointment of the calendar (read)."""
+    try:
+        return Appointment.objects.select_related(
+            "client", "therapist", "service", "room", "location", "booked_by", "cancelled_by"
+        ).get(pk=appointment_id)
+    except (Appointment.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc

@@ -4,15 +4,19 @@ Every function validates, runs in one transaction with the reminder outbox,
 and raises ValidationError (never IntegrityError) for anything a user can fix.
 """
 
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import reminders
-from .models import Appointment, Location, Room
+from . import availability, reminders, selectors
+from .access import Role
+from .models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
 
 Status = Appointment.Status
 
@@ -105,6 +109,19 @@ def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
             errors["room"] = f"{room} is not in use."
         elif room.location_id != location.pk:
             errors["room"] = f"{room} is not at {location}."
+    if not errors:
+        schedule = selectors.schedule_for_booking(
+            service=service, therapist=therapist, location=location, starts_at=starts_at
+        )
+        errors = availability.rule_problems(
+            schedule,
+            therapist_id=therapist.pk,
+            location_id=location.pk,
+            starts_at=starts_at,
+            duration=service.duration,
+            now=now,
+            horizon=timedelta(days=settings.RELIEF_BOOKING_HORIZON_DAYS),
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -288,3 +305,204 @@ def appointment_mark_no_show(*, appointment: Appointment, by, now=None) -> Appoi
         marked = _transition(appointment, Status.NO_SHOW, by)
         reminders.reminders_cancel(appointment=marked, notify=False, now=now)
     return marked
+
+
+def appointment_series_plan(*, therapist, service, first_starts_at, every_weeks, count, location):
+    """The dates of a recurring booking and, per date, why it cannot be booked.
+
+    Occurrences keep the local wall-clock time, so a 10:00 series stays at
+    10:00 across a daylight-saving change. Returns [(starts_at, problem or None)].
+    """
+    tz = availability.zone(location.time_zone)
+    local = first_starts_at.astimezone(tz)
+    starts = [
+        datetime.combine(local.date() + timedelta(weeks=every_weeks * n), local.time(), tzinfo=tz)
+        for n in range(count)
+    ]
+    schedule = selectors.schedule_for_booking(
+        service=service,
+        therapist=therapist,
+        location=location,
+        starts_at=starts[0],
+        last_starts_at=starts[-1],
+        bookings=True,
+    )
+    now = timezone.now()
+    horizon = timedelta(days=settings.RELIEF_BOOKING_HORIZON_DAYS)
+    plan = []
+    for starts_at in starts:
+        problems = availability.rule_problems(
+            schedule,
+            therapist_id=therapist.pk,
+            location_id=location.pk,
+            starts_at=starts_at,
+            duration=service.duration,
+            now=now,
+            horizon=horizon,
+        )
+        problem = next(iter(problems.values()), None) or availability.clash_problem(
+            schedule,
+            therapist_id=therapist.pk,
+            location_id=location.pk,
+            starts_at=starts_at,
+            duration=service.duration,
+            buffer=service.buffer_after,
+            needs_room=service.needs_room,
+        )
+        if starts_at < now:
+            problem = "That time is in the past."
+        plan.append((starts_at, problem))
+    return plan
+
+
+def client_create_inline(*, first_name, last_name, phone="", email="", created_by=None):
+    """A minimal client record typed at the front desk while booking."""
+    from clients.models import Client
+
+    client = Client(
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        phone=phone,
+        email=email.strip(),
+        created_by=created_by,
+    )
+    client.full_clean()
+    client.save()
+    return client
+
+
+def appointment_book_series(*, starts, booked_by, **booking) -> tuple[list, list]:
+    """Book each of `starts` under one series id; a date that fails is skipped.
+
+    Returns (booked appointments, [(starts_at, message)] for the skipped).
+    """
+    series_id = uuid.uuid4() if len(starts) > 1 else None
+    booked, skipped = [], []
+    for starts_at in starts:
+        try:
+            booked.append(
+                appointment_book(
+                    starts_at=starts_at, booked_by=booked_by, series_id=series_id, **booking
+                )
+            )
+        except ValidationError as exc:
+            skipped.append((starts_at, " ".join(exc.messages)))
+    return booked, skipped
+
+
+# Setup of the practice (owner only): plain validated saves.
+
+
+def _save(instance):
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+def location_save(*, location: Location) -> Location:
+    """Save a location; the cached practice time zone follows at once."""
+    from .timezones import CACHE_KEY
+
+    _save(location)
+    cache.delete(CACHE_KEY)
+    return location
+
+
+def room_save(*, room):
+    return _save(room)
+
+
+def service_save(*, service):
+    return _save(service)
+
+
+def working_hours_save(*, hours: WorkingHours) -> WorkingHours:
+    """Save a working-hours row; overlapping rows for a therapist's day are refused."""
+    hours.full_clean()
+    overlapping = (
+        WorkingHours.objects.filter(
+            therapist=hours.therapist,
+            weekday=hours.weekday,
+            start_time__lt=hours.end_time,
+            end_time__gt=hours.start_time,
+        )
+        .exclude(pk=hours.pk)
+        .first()
+    )
+    if overlapping is not None:
+        raise ValidationError(
+            {
+                "start_time": f"Overlaps {overlapping.start_time:%H:%M}–"
+                f"{overlapping.end_time:%H:%M} on {overlapping.get_weekday_display()}; "
+                "split shifts must not overlap."
+            }
+        )
+    hours.save()
+    return hours
+
+
+def working_hours_delete(*, hours: WorkingHours) -> None:
+    hours.delete()
+
+
+def time_off_save(*, time_off: TimeOff) -> TimeOff:
+    return _save(time_off)
+
+
+def time_off_delete(*, time_off: TimeOff) -> None:
+    time_off.delete()
+
+
+@transaction.atomic
+def therapist_create(
+    *, username, first_name, last_name, email, password, services=(), **fields
+) -> Therapist:
+    """A new staff account in the Therapist role with its Therapist profile."""
+    from django.contrib.auth.models import Group
+    from django.contrib.auth.password_validation import validate_password
+
+    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+    user.full_clean(exclude=["password"])
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=Role.THERAPIST.value)[0])
+    therapist = _save(Therapist(user=user, **fields))
+    therapist.services.set(services)
+    return therapist
+
+
+@transaction.atomic
+def therapist_update(*, therapist: Therapist, services=None) -> Therapist:
+    _save(therapist)
+    if services is not None:
+        therapist.services.set(services)
+    return therapist
+
+
+def appointment_book_from_desk(
+    *, client=None, new_client=None, therapist, service, location, starts, booked_by
+) -> tuple[list, list]:
+    """Front-desk booking: an existing or newly typed client, one date or a series.
+
+    A single date that fails raises (and no new client is kept); a series books
+    the dates that are free and returns the skipped ones with their reason.
+    """
+    with transaction.atomic():
+        if client is None:
+            client = client_create_inline(**new_client, created_by=booked_by)
+        booking = {
+            "client": client,
+            "therapist": therapist,
+            "service": service,
+            "location": location,
+        }
+        if len(starts) == 1:
+            return [appointment_book(starts_at=starts[0], booked_by=booked_by, **booking)], []
+        booked, skipped = appointment_book_series(starts=starts, booked_by=booked_by, **booking)
+        if not booked:
+            raise ValidationError("None of the dates could be booked; nothing was saved.")
+        return booked, skipped

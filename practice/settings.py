@@ -250,6 +250,11 @@ RELIEF_PRACTICE_NAME = env("RELIEF_PRACTICE_NAME", default="Relief Massage Thera
 RELIEF_PRACTICE_PHONE = env("RELIEF_PRACTICE_PHONE", default="(555) 010-0100")
 # Whether a therapist may book, move or cancel other therapists' appointments.
 RELIEF_THERAPISTS_MANAGE_ALL = env.bool("RELIEF_THERAPISTS_MANAGE_ALL", default=False)
+# Availability: offered slots start at least this long from now, at most this
+# many days ahead, on a grid of this many minutes in the location's local time.
+RELIEF_MIN_NOTICE_MINUTES = env.int("RELIEF_MIN_NOTICE_MINUTES", default=30)
+RELIEF_BOOKING_HORIZON_DAYS = env.int("RELIEF_BOOKING_HORIZON_DAYS", default=180)
+RELIEF_SLOT_STEP_MINUTES = env.int("RELIEF_SLOT_STEP_MINUTES", default=15)
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,15 @@ from django.contrib.auth.models import Group, User
 
 from clients.models import Client
 from practice.access import Role
-from practice.models import Appointment, Location, Room, Service, Therapist, WorkingHours
+from practice.models import (
+    Appointment,
+    Location,
+    Room,
+    Service,
+    Therapist,
+    TimeOff,
+    WorkingHours,
+)
 
 PASSWORD = "a-long-test-password-42"
 
@@ -116,3 +124,19 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + a.service.duration)
     occupied_until = factory.LazyAttribute(lambda a: a.ends_at + a.service.buffer_after)
+
+
+class TimeOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimeOff
+
+    therapist = factory.SubFactory(TherapistFactory)
+    starts_at = factory.LazyFunction(
+        lambda: datetime.combine(
+            datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=3),
+            time(9),
+            tzinfo=ZoneInfo("America/New_York"),
+        )
+    )
+    ends_at = factory.LazyAttribute(lambda t: t.starts_at + timedelta(hours=8))
+    reason = "Conference"

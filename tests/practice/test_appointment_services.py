@@ -1,4 +1,5 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -6,7 +7,13 @@ from django.utils import timezone
 
 from practice import services
 from practice.models import Appointment, Reminder
-from tests.factories import ClientFactory, RoomFactory, ServiceFactory, TherapistFactory
+from tests.factories import (
+    ClientFactory,
+    RoomFactory,
+    ServiceFactory,
+    TherapistFactory,
+    WorkingHoursFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +23,17 @@ def setup(location, therapist, front_desk):
     service = ServiceFactory(needs_room=False)
     therapist.services.add(service)
     client = ClientFactory(consent_email_reminders=True, consent_sms_reminders=True)
-    start = (timezone.now() + timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
+    tz = ZoneInfo(location.time_zone)
+    day = timezone.localdate(timezone.now(), tz) + timedelta(days=5)
+    start = datetime.combine(day, time(10), tzinfo=tz)
+    for weekday in range(7):
+        WorkingHoursFactory(
+            therapist=therapist,
+            location=location,
+            weekday=weekday,
+            start_time=time(8),
+            end_time=time(20),
+        )
     return {
         "client": client,
         "therapist": therapist,
@@ -78,6 +95,9 @@ def test_room_is_picked_when_the_service_needs_one(setup, location):
     appointment = services.appointment_book(**{**setup, "service": service})
     assert appointment.room == room
     other = TherapistFactory(services=[service])
+    WorkingHoursFactory(
+        therapist=other, location=location, weekday=setup["starts_at"].weekday(), start_time=time(8)
+    )
     with pytest.raises(ValidationError) as caught:
         services.appointment_book(**{**setup, "service": service, "therapist": other})
     assert "No room is free" in str(caught.value)
@@ -99,9 +119,9 @@ def test_cancel_keeps_history_frees_time_and_stops_reminders(setup, front_desk):
 
 
 def test_cancel_inside_the_window_is_flagged_late(setup, front_desk):
-    setup["starts_at"] = timezone.now() + timedelta(hours=3)
-    appointment = services.appointment_book(**setup)
-    cancelled = services.appointment_cancel(appointment=appointment, by=front_desk)
+    now = setup["starts_at"] - timedelta(hours=3)
+    appointment = services.appointment_book(**setup, now=now)
+    cancelled = services.appointment_cancel(appointment=appointment, by=front_desk, now=now)
     assert cancelled.late_cancel is True
 
 

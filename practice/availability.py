@@ -1,0 +1,288 @@
+"""Free slots and booking rules as pure interval arithmetic.
+
+Nothing here touches the database: `practice.selectors.load_schedule` fetches a
+`Schedule` for a whole date range and all candidate therapists in a handful of
+set-based queries, and these functions do the rest in Python. Slots are laid
+out on the wall clock of each location's time zone, so a 09:00 shift starts at
+09:00 local time on both daylight-saving change days.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One working-hours row: a therapist works `start`-`end` local time on `weekday`."""
+
+    therapist_id: int
+    location_id: int
+    time_zone: str
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Time a therapist cannot take a booking: an appointment (with buffer) or time off."""
+
+    start: datetime
+    end: datetime
+    kind: str  # "appointment" or "time_off"
+
+
+@dataclass
+class Schedule:
+    """Everything the slot search needs for one date range, as plain data."""
+
+    therapists: dict[int, str]  # id -> display name, in display order
+    shifts: list[Shift]
+    busy: dict[int, list[Busy]] = field(default_factory=dict)
+    rooms: dict[int, list[int]] = field(default_factory=dict)  # location -> active rooms
+    room_busy: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
+    time_zones: dict[int, str] = field(default_factory=dict)  # location -> IANA name
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What is being booked and the practice's booking window."""
+
+    duration: timedelta
+    buffer: timedelta
+    needs_room: bool
+    now: datetime
+    horizon: timedelta
+    min_notice: timedelta = timedelta(0)
+    step: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: datetime  # aware, UTC
+    therapist_id: int
+    location_id: int
+    time_zone: str
+
+    @property
+    def local(self) -> datetime:
+        return self.starts_at.astimezone(zone(self.time_zone))
+
+    @property
+    def value(self) -> str:
+        """The slot as one form value: therapist, location and UTC start."""
+        return f"{self.therapist_id}|{self.location_id}|{self.starts_at:%Y-%m-%dT%H:%M}"
+
+
+def overlaps(start_a, end_a, start_b, end_b) -> bool:
+    """Half-open intervals [a) and [b) share time (touching ends do not)."""
+    return start_a < end_b and start_b < end_a
+
+
+def local_datetime(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
+    """`day` at wall-clock `wall` in `tz` as UTC; None if the clock skips that time."""
+    aware = datetime.combine(day, wall, tzinfo=tz)
+    in_utc = aware.astimezone(UTC)
+    if in_utc.astimezone(tz).replace(tzinfo=None) != aware.replace(tzinfo=None):
+        return None  # e.g. 02:30 on a spring-forward night does not exist
+    return in_utc
+
+
+def _shift_bounds(shift: Shift, day: date) -> tuple[datetime, datetime]:
+    tz = zone(shift.time_zone)
+    # A shift edge inside a skipped hour starts at the first real minute after it.
+    start = datetime.combine(day, shift.start, tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day, shift.end, tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
+    minutes = start.hour * 60 + start.minute
+    step_minutes = max(1, int(step.total_seconds() // 60))
+    # Align to the grid of the day (09:10 shift start -> first slot 09:15).
+    minutes += -minutes % step_minutes
+    end_minutes = end.hour * 60 + end.minute
+    while minutes < end_minutes:
+        yield time(minutes // 60, minutes % 60)
+        minutes += step_minutes
+
+
+def _within(items, start, end):
+    return [b for b in items if overlaps(b.start, b.end, start, end)]
+
+
+def _room_free(schedule: Schedule, location_id: int, start, end, room_busy_cache) -> bool:
+    for room_id in schedule.rooms.get(location_id, ()):
+        busy = room_busy_cache.get(room_id)
+        if busy is None:
+            busy = room_busy_cache[room_id] = schedule.room_busy.get(room_id, [])
+        if not any(overlaps(s, e, start, end) for s, e in busy):
+            return True
+    return False
+
+
+def free_slots(
+    schedule: Schedule,
+    rules: Rules,
+    days: Iterable[date],
+    therapist_ids: Iterable[int] | None = None,
+) -> list[Slot]:
+    """Every bookable start, per therapist, ordered by time then therapist.
+
+    A slot's session lies inside a working-hours row; its occupied time
+    (session plus buffer) meets no appointment of the therapist; the session
+    meets no time off; with `needs_room`, some active room of the shift's
+    location is free for the occupied time. Starts honour the minimum notice
+    and the booking horizon.
+    """
+    order = {tid: n for n, tid in enumerate(schedule.therapists)}
+    wanted = set(order if therapist_ids is None else therapist_ids) & set(order)
+    earliest = rules.now + rules.min_notice
+    latest = rules.now + rules.horizon
+    slots = []
+    room_cache: dict = {}
+    for day in days:
+        for shift in schedule.shifts:
+            if shift.weekday != day.weekday() or shift.therapist_id not in wanted:
+                continue
+            if rules.needs_room and not schedule.rooms.get(shift.location_id):
+                continue
+            window_start, window_end = _shift_bounds(shift, day)
+            if window_end <= earliest or window_start > latest:
+                continue
+            # Only what touches this window can block a slot inside it.
+            busy = _within(
+                schedule.busy.get(shift.therapist_id, ()),
+                window_start,
+                window_end + rules.buffer,
+            )
+            tz = zone(shift.time_zone)
+            for wall in _wall_times(shift.start, shift.end, rules.step):
+                start = local_datetime(day, wall, tz)
+                if start is None or start < window_start or start < earliest:
+                    continue
+                if start > latest:
+                    break
+                end = start + rules.duration
+                if end > window_end:
+                    break
+                occupied = end + rules.buffer
+                if any(
+                    overlaps(b.start, b.end, start, occupied if b.kind == "appointment" else end)
+                    for b in busy
+                ):
+                    continue
+                if rules.needs_room and not _room_free(
+                    schedule, shift.location_id, start, occupied, room_cache
+                ):
+                    continue
+                slots.append(Slot(start, shift.therapist_id, shift.location_id, shift.time_zone))
+    slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
+    return slots
+
+
+def one_per_start(slots: Iterable[Slot]) -> list[Slot]:
+    """For "any therapist": the first listed therapist free at each start."""
+    seen = set()
+    result = []
+    for slot in slots:
+        if slot.starts_at not in seen:
+            seen.add(slot.starts_at)
+            result.append(slot)
+    return result
+
+
+def _hours_text(shifts: list[Shift]) -> str:
+    return ", ".join(
+        f"{s.start:%H:%M}–{s.end:%H:%M}" for s in sorted(shifts, key=lambda s: s.start)
+    )
+
+
+def rule_problems(
+    schedule: Schedule,
+    *,
+    therapist_id: int,
+    location_id: int,
+    starts_at: datetime,
+    duration: timedelta,
+    now: datetime,
+    horizon: timedelta,
+) -> dict[str, str]:
+    """Why a booking breaks the practice's rules: working hours, time off, horizon.
+
+    Clashes with other appointments are not checked here: the booking service
+    finds those in the database so it can name the conflicting appointment.
+    """
+    errors = {}
+    name = schedule.therapists.get(therapist_id, "The therapist")
+    tz = zone(schedule.time_zones.get(location_id, "UTC"))
+    local = starts_at.astimezone(tz)
+    ends_at = starts_at + duration
+    if starts_at > now + horizon:
+        errors["starts_at"] = f"Bookings open at most {horizon.days} days ahead."
+        return errors
+    day_shifts = [
+        s
+        for s in schedule.shifts
+        if s.therapist_id == therapist_id
+        and s.location_id == location_id
+        and s.weekday == local.weekday()
+    ]
+    inside = any(
+        window_start <= starts_at and ends_at <= window_end
+        for window_start, window_end in (_shift_bounds(s, local.date()) for s in day_shifts)
+    )
+    if not inside:
+        weekday = WEEKDAY_NAMES[local.weekday()]
+        hours = _hours_text(day_shifts)
+        when = f"their hours on {weekday} are {hours}" if hours else f"no hours on {weekday}"
+        errors["starts_at"] = (
+            f"{name} does not work {local:%H:%M}–{ends_at.astimezone(tz):%H:%M} ({when})."
+        )
+        return errors
+    off = [
+        b
+        for b in schedule.busy.get(therapist_id, ())
+        if b.kind == "time_off" and overlaps(b.start, b.end, starts_at, ends_at)
+    ]
+    if off:
+        errors["starts_at"] = (
+            f"{name} is off {off[0].start.astimezone(tz):%a %d %b %H:%M}–"
+            f"{off[0].end.astimezone(tz):%a %d %b %H:%M}."
+        )
+    return errors
+
+
+def clash_problem(
+    schedule: Schedule,
+    *,
+    therapist_id: int,
+    location_id: int,
+    starts_at: datetime,
+    duration: timedelta,
+    buffer: timedelta,
+    needs_room: bool,
+) -> str | None:
+    """Why the occupied time cannot be had: another appointment, or no free room."""
+    tz = zone(schedule.time_zones.get(location_id, "UTC"))
+    occupied = starts_at + duration + buffer
+    for b in schedule.busy.get(therapist_id, ()):
+        if b.kind == "appointment" and overlaps(b.start, b.end, starts_at, occupied):
+            name = schedule.therapists.get(therapist_id, "The therapist")
+            return (
+                f"{name} is already booked {b.start.astimezone(tz):%H:%M}–"
+                f"{b.end.astimezone(tz):%H:%M} (including cleanup time)."
+            )
+    if needs_room and not _room_free(schedule, location_id, starts_at, occupied, {}):
+        return "No room is free at that time."
+    return None

@@ -1,0 +1,107 @@
+"""Calendar layout: place appointments, working hours and time off on a grid.
+
+Pure computation over already loaded rows; one grid row is 15 minutes of
+local wall-clock time, so templates position entries with CSS classes alone
+(the CSP forbids style attributes).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+ROW_MINUTES = 15
+DEFAULT_FIRST_HOUR = 8
+DEFAULT_LAST_HOUR = 19
+
+
+@dataclass
+class Block:
+    row: int
+    span: int
+    item: object = None
+    label: str = ""
+
+
+@dataclass
+class Column:
+    key: object
+    label: str
+    colour: str = ""
+    day: date | None = None
+    entries: list[Block] = field(default_factory=list)
+    work: list[Block] = field(default_factory=list)
+    off: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Grid:
+    first_hour: int
+    last_hour: int
+    columns: list[Column]
+
+    @property
+    def rows(self) -> int:
+        return (self.last_hour - self.first_hour) * 60 // ROW_MINUTES
+
+    @property
+    def hours(self) -> list[Block]:
+        per_hour = 60 // ROW_MINUTES
+        return [
+            Block(row=n * per_hour + 1, span=per_hour, label=f"{self.first_hour + n:02d}:00")
+            for n in range(self.last_hour - self.first_hour)
+        ]
+
+    @property
+    def end_row(self) -> int:
+        return self.rows
+
+
+def _minutes(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def hour_range(times: list[tuple[time, time]]) -> tuple[int, int]:
+    """First and last hour to draw: the default office day, widened to fit."""
+    first, last = DEFAULT_FIRST_HOUR, DEFAULT_LAST_HOUR
+    for start, end in times:
+        first = min(first, start.hour)
+        end_hour = end.hour + (1 if end.minute else 0)
+        # An entry running past midnight is drawn to the end of the day.
+        last = max(last, 24 if end <= start and end != time(0) else end_hour or 24)
+    return first, min(last, 24)
+
+
+def place(start: time, end: time, first_hour: int, last_hour: int) -> tuple[int, int] | None:
+    """Grid row and span of a local [start, end), clipped to the drawn hours."""
+    top = first_hour * 60
+    bottom = last_hour * 60
+    s = max(_minutes(start), top)
+    e = _minutes(end) if end != time(0) and end > start else 24 * 60
+    e = min(e, bottom)
+    if e <= s:
+        return None
+    row = (s - top) // ROW_MINUTES + 1
+    span = max(1, -(-(e - s) // ROW_MINUTES))
+    return row, span
+
+
+def local_span(start: datetime, end: datetime, day: date, tz) -> tuple[time, time] | None:
+    """The part of an aware [start, end) on local `day`, as wall-clock times."""
+    day_start = datetime.combine(day, time.min, tzinfo=tz)
+    day_end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    if end <= day_start or start >= day_end:
+        return None
+    s = max(start, day_start).astimezone(tz).time()
+    e = time(0) if end >= day_end else end.astimezone(tz).time()
+    return s, e
+
+
+def build_grid(columns: list[Column], spans: list[tuple[time, time]]) -> Grid:
+    """A grid wide enough for every span, with hours labelled."""
+    first, last = hour_range(spans)
+    return Grid(first_hour=first, last_hour=last, columns=columns)
+
+
+def add_block(grid: Grid, column: Column, kind: str, start: time, end: time, item=None, label=""):
+    placed = place(start, end, grid.first_hour, grid.last_hour)
+    if placed is not None:
+        getattr(column, kind).append(Block(row=placed[0], span=placed[1], item=item, label=label))

@@ -1,0 +1,192 @@
+"""Free-slot search as pure interval arithmetic (no database)."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from practice.availability import (
+    Busy,
+    Rules,
+    Schedule,
+    Shift,
+    clash_problem,
+    free_slots,
+    one_per_start,
+    rule_problems,
+)
+
+NY = ZoneInfo("America/New_York")
+TUESDAY = date(2026, 6, 16)
+DANA, SAM = 1, 2
+DOWNTOWN = 10
+
+
+def at(day, hour, minute=0):
+    return datetime.combine(day, time(hour, minute), tzinfo=NY)
+
+
+def shift(therapist, weekday, start, end):
+    return Shift(therapist, DOWNTOWN, "America/New_York", weekday, time(*start), time(*end))
+
+
+def schedule(shifts, busy=None, rooms=None, room_busy=None):
+    return Schedule(
+        therapists={DANA: "Dana Reyes", SAM: "Sam Okafor"},
+        shifts=shifts,
+        busy=busy or {},
+        rooms=rooms or {},
+        room_busy=room_busy or {},
+        time_zones={DOWNTOWN: "America/New_York"},
+    )
+
+
+def rules(minutes=60, buffer=0, step=60, needs_room=False, now=None, **extra):
+    return Rules(
+        duration=timedelta(minutes=minutes),
+        buffer=timedelta(minutes=buffer),
+        needs_room=needs_room,
+        now=now or datetime(2026, 1, 1, tzinfo=UTC),
+        horizon=extra.pop("horizon", timedelta(days=365)),
+        step=timedelta(minutes=step),
+        **extra,
+    )
+
+
+def local_hours(slots):
+    return [s.local.strftime("%H:%M") for s in slots]
+
+
+def test_split_shift_offers_both_parts_and_nothing_in_the_gap():
+    sched = schedule([shift(DANA, 1, (9, 0), (12, 0)), shift(DANA, 1, (13, 0), (17, 0))])
+    slots = free_slots(sched, rules(), [TUESDAY])
+    assert local_hours(slots) == ["09:00", "10:00", "11:00", "13:00", "14:00", "15:00", "16:00"]
+
+
+def test_the_session_must_end_inside_the_shift():
+    sched = schedule([shift(DANA, 1, (9, 0), (11, 30))])
+    assert local_hours(free_slots(sched, rules(step=30), [TUESDAY])) == [
+        "09:00",
+        "09:30",
+        "10:00",
+        "10:30",
+    ]
+
+
+def test_existing_appointment_blocks_its_time_and_its_buffer():
+    booked = Busy(at(TUESDAY, 10), at(TUESDAY, 11, 15), "appointment")
+    sched = schedule([shift(DANA, 1, (9, 0), (13, 0))], busy={DANA: [booked]})
+    slots = free_slots(sched, rules(buffer=15, step=15), [TUESDAY])
+    hours = local_hours(slots)
+    # 09:00 would run (with its own cleanup) into the 10:00 booking.
+    assert "09:00" not in hours and "08:45" not in hours
+    assert hours[0] == "11:15"
+    assert hours[-1] == "12:00"
+
+
+def test_time_off_blocks_the_session_time():
+    off = Busy(at(TUESDAY, 12), at(TUESDAY, 17), "time_off")
+    sched = schedule([shift(DANA, 1, (9, 0), (17, 0))], busy={DANA: [off]})
+    assert local_hours(free_slots(sched, rules(), [TUESDAY])) == ["09:00", "10:00", "11:00"]
+
+
+def test_service_needing_a_room_only_gets_slots_with_a_free_room():
+    sched = schedule(
+        [shift(DANA, 1, (9, 0), (12, 0))],
+        rooms={DOWNTOWN: [100]},
+        room_busy={100: [(at(TUESDAY, 10), at(TUESDAY, 11))]},
+    )
+    assert local_hours(free_slots(sched, rules(needs_room=True), [TUESDAY])) == ["09:00", "11:00"]
+    # A second room frees the 10:00 slot.
+    sched.rooms[DOWNTOWN].append(101)
+    assert local_hours(free_slots(sched, rules(needs_room=True), [TUESDAY])) == [
+        "09:00",
+        "10:00",
+        "11:00",
+    ]
+
+
+def test_no_rooms_at_all_means_no_slots_for_a_room_service():
+    sched = schedule([shift(DANA, 1, (9, 0), (12, 0))])
+    assert free_slots(sched, rules(needs_room=True), [TUESDAY]) == []
+    assert len(free_slots(sched, rules(needs_room=False), [TUESDAY])) == 3
+
+
+def test_spring_forward_day_keeps_local_hours_and_skips_missing_times():
+    sunday = date(2026, 3, 8)
+    sched = schedule([shift(DANA, 6, (9, 0), (11, 0)), shift(SAM, 6, (0, 0), (4, 0))])
+    dana = free_slots(sched, rules(), [sunday], therapist_ids=[DANA])
+    # 09:00 EDT is 13:00 UTC; the same shift the day before starts at 14:00 UTC.
+    assert [s.starts_at.astimezone(UTC).hour for s in dana] == [13, 14]
+    assert local_hours(dana) == ["09:00", "10:00"]
+    night = free_slots(sched, rules(minutes=30, step=30), [sunday], therapist_ids=[SAM])
+    assert local_hours(night) == ["00:00", "00:30", "01:00", "01:30", "03:00", "03:30"]
+    assert night[-1].starts_at + timedelta(minutes=30) == at(sunday, 4)
+
+
+def test_fall_back_day_keeps_local_hours():
+    sunday = date(2026, 11, 1)
+    saturday = date(2026, 10, 31)
+    sched = schedule([shift(DANA, 6, (9, 0), (11, 0)), shift(DANA, 5, (9, 0), (11, 0))])
+    slots = free_slots(sched, rules(), [saturday, sunday])
+    assert local_hours(slots) == ["09:00", "10:00", "09:00", "10:00"]
+    # 09:00 EDT on Saturday is 13:00 UTC; 09:00 EST on Sunday is 14:00 UTC.
+    assert [s.starts_at.astimezone(UTC).hour for s in slots] == [13, 14, 14, 15]
+
+
+def test_any_therapist_lists_each_time_once_with_a_free_therapist():
+    booked = Busy(at(TUESDAY, 9), at(TUESDAY, 10), "appointment")
+    sched = schedule(
+        [shift(DANA, 1, (9, 0), (11, 0)), shift(SAM, 1, (9, 0), (12, 0))],
+        busy={DANA: [booked]},
+    )
+    slots = one_per_start(free_slots(sched, rules(), [TUESDAY]))
+    assert [(s.local.hour, s.therapist_id) for s in slots] == [(9, SAM), (10, DANA), (11, SAM)]
+
+
+def test_minimum_notice_hides_starts_too_soon():
+    sched = schedule([shift(DANA, 1, (9, 0), (13, 0))])
+    now = at(TUESDAY, 10, 5)
+    slots = free_slots(sched, rules(step=15, now=now, min_notice=timedelta(minutes=30)), [TUESDAY])
+    assert local_hours(slots)[0] == "10:45"
+
+
+def test_horizon_hides_days_too_far_ahead():
+    sched = schedule([shift(DANA, d, (9, 0), (10, 0)) for d in range(7)])
+    now = at(TUESDAY, 8)
+    days = [TUESDAY + timedelta(days=n) for n in range(4)]
+    slots = free_slots(sched, rules(now=now, horizon=timedelta(days=2)), days)
+    assert [s.local.date() for s in slots] == days[:2]
+
+
+def test_rule_problems_name_hours_time_off_and_horizon():
+    off = Busy(at(TUESDAY, 14), at(TUESDAY, 17), "time_off")
+    sched = schedule(
+        [shift(DANA, 1, (9, 0), (12, 0)), shift(DANA, 1, (13, 0), (17, 0))], busy={DANA: [off]}
+    )
+    common = {
+        "therapist_id": DANA,
+        "location_id": DOWNTOWN,
+        "duration": timedelta(minutes=60),
+        "now": at(TUESDAY, 7),
+        "horizon": timedelta(days=30),
+    }
+    assert rule_problems(sched, starts_at=at(TUESDAY, 9), **common) == {}
+    lunch = rule_problems(sched, starts_at=at(TUESDAY, 11, 30), **common)["starts_at"]
+    assert "does not work 11:30–12:30" in lunch and "09:00–12:00, 13:00–17:00" in lunch
+    assert "is off" in rule_problems(sched, starts_at=at(TUESDAY, 14), **common)["starts_at"]
+    far = rule_problems(sched, starts_at=at(TUESDAY, 9) + timedelta(days=35), **common)
+    assert "30 days ahead" in far["starts_at"]
+
+
+def test_clash_problem_names_the_busy_time():
+    booked = Busy(at(TUESDAY, 10), at(TUESDAY, 11, 15), "appointment")
+    sched = schedule([shift(DANA, 1, (9, 0), (17, 0))], busy={DANA: [booked]})
+    problem = clash_problem(
+        sched,
+        therapist_id=DANA,
+        location_id=DOWNTOWN,
+        starts_at=at(TUESDAY, 11),
+        duration=timedelta(minutes=60),
+        buffer=timedelta(minutes=15),
+        needs_room=False,
+    )
+    assert problem == "Dana Reyes is already booked 10:00–11:15 (including cleanup time)."

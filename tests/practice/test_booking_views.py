@@ -1,0 +1,203 @@
+"""The front-desk booking page: happy paths, clashes, tampering, recurring series."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from clients.models import Client
+from practice.models import Appointment
+from tests.factories import AppointmentFactory, ClientFactory, ServiceFactory, TherapistFactory
+from tests.practice.scheduling_world import local_at, local_day, slot_value, works_every_day
+
+pytestmark = pytest.mark.django_db
+BOOK = reverse("practice:book")
+
+
+@pytest.fixture
+def desk(location, therapist):
+    service = ServiceFactory(name="60 min deep tissue", needs_room=False)
+    therapist.services.add(service)
+    works_every_day(therapist, location)
+    day = local_day(location)
+    return {
+        "service": service,
+        "therapist": therapist,
+        "location": location,
+        "day": day,
+        "client": ClientFactory(first_name="Maria", last_name="Gonzalez"),
+        "start": local_at(location, day, 10),
+    }
+
+
+def _post(http, desk, **overrides):
+    data = {
+        "client": str(desk["client"].pk),
+        "service": desk["service"].pk,
+        "therapist": "",
+        "date": desk["day"].isoformat(),
+        "slot": slot_value(desk["therapist"], desk["location"], desk["start"]),
+        "repeat_weeks": "0",
+        "occurrences": "6",
+    }
+    data.update(overrides)
+    return http.post(BOOK, data)
+
+
+def test_front_desk_books_a_slot_and_lands_on_that_day(client_as, desk):
+    response = _post(client_as("front_desk"), desk)
+    appointment = Appointment.objects.get()
+    assert appointment.client == desk["client"]
+    assert appointment.starts_at == desk["start"]
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?date={desk['day']:%Y-%m-%d}")
+
+
+def test_front_desk_books_a_new_client_typed_inline(client_as, desk):
+    _post(
+        client_as("front_desk"),
+        desk,
+        client="",
+        new_first_name="Lena",
+        new_last_name="Novak",
+        new_phone="+12025550166",
+    )
+    appointment = Appointment.objects.get()
+    assert appointment.client.full_name == "Lena Novak"
+
+
+def test_clash_is_a_form_error_naming_the_conflict_and_keeps_the_input(client_as, desk):
+    AppointmentFactory(
+        therapist=desk["therapist"],
+        service=desk["service"],
+        location=desk["location"],
+        starts_at=desk["start"] - timedelta(minutes=30),
+    )
+    response = _post(
+        client_as("front_desk"),
+        desk,
+        client="",
+        new_first_name="Lena",
+        new_last_name="Novak",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "is already booked" in body and "09:30" in body
+    # Nothing typed is lost, and no half-made client is left behind.
+    assert 'value="Lena"' in body and 'value="Novak"' in body
+    assert f'value="{desk["service"].pk}" selected' in body
+    assert "Your pick" in body
+    assert not Client.objects.filter(first_name="Lena").exists()
+    assert Appointment.objects.count() == 1
+
+
+def test_tampered_slot_with_unknown_therapist_is_a_form_error(client_as, desk):
+    tampered = slot_value(desk["therapist"], desk["location"], desk["start"]).replace(
+        f"{desk['therapist'].pk}|", "999999|", 1
+    )
+    response = _post(client_as("front_desk"), desk, slot=tampered)
+    assert response.status_code == 200
+    assert "Pick a time from the list." in response.content.decode()
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.parametrize("slot", ["garbage", "1|2|not-a-date", "|||"])
+def test_malformed_slot_is_a_form_error(client_as, desk, slot):
+    response = _post(client_as("front_desk"), desk, slot=slot)
+    assert response.status_code == 200
+    assert "Pick a time from the list." in response.content.decode()
+
+
+def test_unknown_service_or_client_is_a_form_error(client_as, desk):
+    response = _post(client_as("front_desk"), desk, service="999999", client="not-a-uuid")
+    assert response.status_code == 200
+    assert b"Select a valid choice" in response.content
+    assert not Appointment.objects.exists()
+
+
+def test_slot_outside_working_hours_is_refused_with_the_hours(client_as, desk):
+    late = local_at(desk["location"], desk["day"], 19, 30)
+    response = _post(
+        client_as("front_desk"), desk, slot=slot_value(desk["therapist"], desk["location"], late)
+    )
+    assert response.status_code == 200
+    assert "does not work 19:30" in response.content.decode()
+
+
+def test_therapist_in_slot_must_match_the_chosen_therapist(client_as, desk, other_therapist):
+    other_therapist.services.add(desk["service"])
+    response = _post(client_as("front_desk"), desk, therapist=other_therapist.pk)
+    assert "Pick a time from the list." in response.content.decode()
+
+
+def test_slot_picker_lists_free_times_for_any_therapist(client_as, desk):
+    http = client_as("front_desk")
+    response = http.get(
+        reverse("practice:book_slots"),
+        {"service": desk["service"].pk, "therapist": "", "date": desk["day"].isoformat()},
+    )
+    body = response.content.decode()
+    assert slot_value(desk["therapist"], desk["location"], desk["start"]) in body
+    assert "Dana Reyes" in body
+
+
+def test_slot_picker_tolerates_junk_parameters(client_as, desk):
+    response = client_as("front_desk").get(
+        reverse("practice:book_slots"), {"service": "x", "therapist": "y", "date": "z"}
+    )
+    assert response.status_code == 200
+
+
+def test_client_search_offers_matching_clients_as_choices(client_as, desk):
+    response = client_as("front_desk").get(reverse("practice:book_clients"), {"q": "Gonz"})
+    body = response.content.decode()
+    assert f'name="client" value="{desk["client"].pk}"' in body
+    assert "Maria Gonzalez" in body
+
+
+def test_therapist_cannot_book(client_as, desk):
+    assert client_as("therapist").get(BOOK).status_code == 404
+
+
+def test_therapist_books_when_the_practice_lets_therapists_manage_all(client_as, desk, settings):
+    settings.RELIEF_THERAPISTS_MANAGE_ALL = True
+    assert client_as("therapist").get(BOOK).status_code == 200
+
+
+def test_recurring_preview_names_clashes_and_books_nothing_until_confirmed(client_as, desk):
+    http = client_as("front_desk")
+    blocked = AppointmentFactory(
+        therapist=desk["therapist"],
+        service=desk["service"],
+        location=desk["location"],
+        starts_at=desk["start"] + timedelta(weeks=2),
+    )
+    response = _post(http, desk, repeat_weeks="1", occurrences="4")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("not bookable") == 1
+    assert "is already booked 10:00" in body
+    assert "Book the 3 free dates" in body
+    assert Appointment.objects.count() == 1
+
+    response = _post(http, desk, repeat_weeks="1", occurrences="4", confirm_series="1")
+    assert response.status_code == 302
+    series = Appointment.objects.exclude(pk=blocked.pk)
+    assert series.count() == 3
+    assert len({a.series_id for a in series}) == 1 and series[0].series_id is not None
+    # Weekly at the same local time, skipping the clashing week.
+    local_hours = {a.starts_at.astimezone(desk["start"].tzinfo).hour for a in series}
+    assert local_hours == {10}
+
+
+def test_other_therapist_offering_the_service_is_used_for_any(client_as, desk, location):
+    sam = TherapistFactory(display_name="Sam Okafor", services=[desk["service"]])
+    works_every_day(sam, location)
+    AppointmentFactory(
+        therapist=desk["therapist"],
+        service=desk["service"],
+        location=location,
+        starts_at=desk["start"],
+    )
+    _post(client_as("front_desk"), desk, slot=slot_value(sam, location, desk["start"]))
+    assert Appointment.objects.filter(therapist=sam).count() == 1
