@@ -19,6 +19,7 @@ TODAY_FIELDS = (
     "client__first_name",
     "client__last_name",
     "client__preferred_name",
+    "client__has_red_flags",
     "therapist__display_name",
     "service__name",
     "room__name",
