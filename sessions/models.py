@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -10,8 +11,11 @@ from django.db.models import Q
 from clients.models import Score
 
 
-class SignedNoteError(Exception):
-    """Raised when code tries to change or delete what a signature has locked."""
+class SignedNoteError(ValidationError):
+    """Raised when code tries to change or delete what a signature has locked.
+
+    A ValidationError, so every view that shows service errors shows this one too.
+    """
 
 
 class Pressure(models.TextChoices):

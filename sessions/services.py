@@ -103,7 +103,9 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
         subjective=_check_in_summary(check_in),
         plan_text=_plan_summary(plan),
     )
-    note.full_clean()
+    # Uniqueness is left to the database: a check here could pass in both
+    # of two simultaneous requests, and the loser must get the winner's note.
+    note.full_clean(validate_unique=False)
     try:
         with transaction.atomic():
             note.save()

@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
 
 from clients.selectors import get_client_for_user
 from practice.access import Role, owner_required, roles_of, roles_required
@@ -27,7 +29,7 @@ from .forms import (
     TechniqueApplicationForm,
     TechniqueForm,
 )
-from .models import SessionNote, SignedNoteError, Technique, TechniqueApplication
+from .models import SessionNote, Technique, TechniqueApplication
 
 clinical_staff = roles_required(Role.OWNER, Role.THERAPIST)
 
@@ -209,16 +211,14 @@ def note_autosave(request, note):
             note = _save_draft(request, note, form)
         except services.NoteConflict as conflict:
             context["conflict"] = str(conflict)
-        except (ValidationError, SignedNoteError) as error:
-            context["error"] = "Not saved: " + (
-                _error_text(error) if isinstance(error, ValidationError) else str(error)
-            )
+        except ValidationError as error:
+            context["error"] = "Not saved: " + _error_text(error)
         else:
             context.update(note=note, saved_at=timezone.localtime())
     return render(request, "sessions/_autosave_status.html", context)
 
 
-def _technique_section(request, note, form=None, status=200):
+def _technique_section(request, note, form=None):
     return render(
         request,
         "sessions/_techniques.html",
@@ -228,7 +228,6 @@ def _technique_section(request, note, form=None, status=200):
             "techniques": selectors.note_detail(note)["techniques"],
             "editable": True,
         },
-        status=status,
     )
 
 
@@ -249,10 +248,8 @@ def note_technique_add(request, note):
                 pressure=data["pressure"],
                 notes=data["notes"],
             )
-        except (ValidationError, SignedNoteError) as error:
-            _apply_errors(
-                form, error if isinstance(error, ValidationError) else ValidationError(str(error))
-            )
+        except ValidationError as error:
+            _apply_errors(form, error)
         else:
             if request.htmx:
                 return _technique_section(request, note)
@@ -280,11 +277,10 @@ def note_technique_remove(request, application):
     note = application.note
     try:
         services.technique_remove(application=application, user=request.user)
-    except (ValidationError, SignedNoteError) as error:
-        messages.error(
-            request, str(error) if isinstance(error, SignedNoteError) else _error_text(error)
-        )
-        return redirect("sessions:note_detail", note_id=note.pk)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+        detail = reverse("sessions:note_detail", kwargs={"note_id": note.pk})
+        return HttpResponseClientRedirect(detail) if request.htmx else redirect(detail)
     if request.htmx:
         return _technique_section(request, note)
     return redirect("sessions:note_edit", note_id=note.pk)

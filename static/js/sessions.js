@@ -66,8 +66,20 @@
   // each other into a false editing conflict.
   function guardNoteForm(form) {
     var submitting = false;
+    // Typed but not yet autosaved: warn before the page is left.
+    var unsaved = false;
+    form.addEventListener("input", function () { unsaved = true; });
     form.addEventListener("htmx:beforeRequest", function (event) {
       if (submitting) { event.preventDefault(); }
+    });
+    form.addEventListener("htmx:afterRequest", function (event) {
+      var status = document.getElementById("autosave-status");
+      if (event.detail.successful && status && status.querySelector(".text-success")) {
+        unsaved = false;
+      }
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (unsaved && !submitting) { event.preventDefault(); }
     });
     form.addEventListener("submit", function (event) {
       if (form.classList.contains("htmx-request")) {

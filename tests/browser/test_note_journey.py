@@ -84,3 +84,16 @@ def test_dana_charts_signs_and_amends_a_session(page, therapist, location):
     expect(page.get_by_text("Amendment added.")).to_be_visible()
     expect(page.locator(".amendment")).to_contain_text("Pressure was firm, not deep.")
     assert page.console_errors == []
+
+
+def test_note_editor_and_history_fit_a_phone(phone_page, therapist, location):
+    ensure_techniques()
+    client = factories.ClientFactory(primary_therapist=therapist)
+    appointment = make_appointment(therapist, client)
+    _sign_in(phone_page, therapist.user.username)
+    phone_page.goto(f"/notes/appointment/{appointment.pk}/")
+    expect(phone_page.get_by_role("button", name="Sign note")).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
+    phone_page.goto(f"/notes/client/{client.pk}/")
+    expect(phone_page.get_by_role("heading", name="Session notes")).to_be_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375

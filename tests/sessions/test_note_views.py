@@ -266,3 +266,16 @@ def test_backlog_query_count_is_constant(
     assert queries_for(http, url) == small
     with django_assert_max_num_queries(15):
         http.get(url)
+
+
+def test_htmx_remove_on_a_signed_note_redirects_the_page_to_the_read_view(
+    client_as, draft, therapist, technique
+):
+    application = TechniqueApplication.objects.create(note=draft, technique=technique, minutes=10)
+    sign(draft, therapist.user)
+    response = client_as("therapist").post(
+        reverse("sessions:note_technique_remove", args=[draft.pk, application.pk]),
+        HTTP_HX_REQUEST="true",
+    )
+    assert response["HX-Redirect"] == reverse("sessions:note_detail", args=[draft.pk])
+    assert TechniqueApplication.objects.filter(pk=application.pk).exists()

@@ -290,3 +290,15 @@ def test_goal_direction_checks(plan):
     at_least = Goal(plan=plan, description="y", direction="at_least", target_value=Decimal(7))
     assert at_most.is_met_by(Decimal(3)) and not at_most.is_met_by(Decimal("3.5"))
     assert at_least.is_met_by(Decimal(7)) and not at_least.is_met_by(Decimal(6))
+
+
+def test_reading_the_history_logs_one_access_per_note(client_as, therapist, dana_client, technique):
+    from auditlog.models import LogEntry
+
+    _chart_notes(therapist, dana_client, 2, technique)
+    client_as("therapist").get(reverse("sessions:client_history", args=[dana_client.pk]))
+    reads = LogEntry.objects.filter(action=LogEntry.Action.ACCESS)
+    assert sorted(reads.values_list("object_pk", flat=True)) == sorted(
+        str(pk) for pk in SessionNote.objects.values_list("pk", flat=True)
+    )
+    assert {entry.actor for entry in reads} == {therapist.user}
