@@ -1,5 +1,6 @@
 """The benchmark's practice generator writes a realistic, consistent practice."""
 
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -127,3 +128,24 @@ def test_different_seed_gives_a_different_practice(now):
         transaction.set_rollback(True)
     generate(scale=TINY, seed=8, now=now)
     assert _snapshot()["first"] != first["first"]
+
+
+def test_double_booking_check_counts_overlaps_the_constraints_would_refuse(report):
+    # Drop the safety net inside the test's transaction, so a clash can be written.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the COPY's deferred checks
+        cursor.execute(
+            "ALTER TABLE practice_appointment DROP CONSTRAINT appointment_no_therapist_overlap, "
+            "DROP CONSTRAINT appointment_no_room_overlap"
+        )
+    booked = Appointment.objects.active().exclude(room=None).order_by("starts_at").first()
+    clash = Appointment.objects.get(pk=booked.pk)
+    clash.id = uuid.uuid4()
+    clash.save(force_insert=True)
+    cancelled = Appointment.objects.get(pk=booked.pk)
+    cancelled.id = uuid.uuid4()
+    cancelled.status = Appointment.Status.CANCELLED
+    cancelled.save(force_insert=True)
+    assert double_bookings() == {"therapist": 1, "room": 1}
