@@ -932,8 +932,11 @@ NOTE_TEXT = {
 
 def step_session_notes(ctx: Context) -> int:
     """One signed SOAP note per completed appointment (bulk_create, model defaults)."""
+    from django.contrib.auth import get_user_model
+
     SessionNote = apps.get_model("treatment_sessions", "SessionNote")
     fields = {f.name: f for f in SessionNote._meta.concrete_fields}
+    user_model = get_user_model()
     rng = ctx.rng
     batch = []
     count = 0
@@ -950,10 +953,13 @@ def step_session_notes(ctx: Context) -> int:
             values[name] = text.format(pain=rng.randint(2, 8))
         kwargs = {}
         for name, f in fields.items():
-            key = name if name in values else f.attname
-            if key in values or f.attname in values:
-                kwargs[f.attname] = values.get(key, values.get(f.attname))
-            elif not f.has_default() and not f.null and not f.primary_key:
+            if name in values or f.attname in values:
+                kwargs[f.attname] = values.get(name, values.get(f.attname))
+            elif f.has_default() or f.null or f.primary_key:
+                continue
+            elif f.is_relation and f.related_model is user_model:
+                kwargs[f.attname] = therapist.user_id  # author, signed by, ...
+            else:
                 kwargs[f.attname] = _empty_of(f, ends_at)
         batch.append(SessionNote(**kwargs))
         if len(batch) == 5000:

@@ -4,6 +4,7 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -103,6 +104,16 @@ def test_completed_sessions_have_pain_before_and_after(report):
         "stress",
         "sleep",
     }
+
+
+def test_each_completed_session_has_its_note(report):
+    try:
+        SessionNote = apps.get_model("treatment_sessions", "SessionNote")
+    except LookupError:
+        pytest.skip("the session-notes step runs once SessionNote exists")
+    completed = Appointment.objects.filter(status=Appointment.Status.COMPLETED)
+    assert SessionNote.objects.count() == completed.count()
+    assert report.counts["session notes"] == completed.count()
 
 
 def test_same_seed_gives_the_same_practice(now):
