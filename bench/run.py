@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,8 +22,12 @@ from urllib.parse import urlencode
 from bench import harness
 
 
-def count_queries(pages, data) -> dict[str, tuple[int, int]]:
-    """(queries, status) of one warm request per page, through the whole stack."""
+def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
+    """Per page, through the whole stack in this process (Django's test client):
+    SQL queries and status of one warm request, then the median wall and CPU
+    time of `repeat` requests. CPU time hardly moves when other processes load
+    the machine, so it is the steadier figure on a shared box.
+    """
     from django.contrib.auth.models import User
     from django.db import connection
     from django.test import Client
@@ -38,7 +43,20 @@ def count_queries(pages, data) -> dict[str, tuple[int, int]]:
         send(url, page.body(data, 0) if page.body else None)  # warm caches as a worker would
         with CaptureQueriesContext(connection) as captured:
             response = send(url, page.body(data, 1) if page.body else None)
-        results[page.name] = (len(captured.captured_queries), response.status_code)
+        # Read now: every request start clears the connection's query log.
+        queries = len(captured.captured_queries)
+        walls, cpus = [], []
+        for n in range(repeat):
+            wall, cpu = time.perf_counter(), time.process_time()
+            send(url, page.body(data, n + 2) if page.body else None)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        results[page.name] = {
+            "queries": queries,
+            "status": response.status_code,
+            "in_process_ms": round(statistics.median(walls) * 1000, 1),
+            "cpu_ms": round(statistics.median(cpus) * 1000, 1),
+        }
     return results
 
 
@@ -68,14 +86,15 @@ def measure(server, page, data, sessions, *, duration, connections) -> dict:
 
 def table(rows) -> str:
     lines = [
-        "| page | p50 ms | p95 ms | p99 ms | req/s | x floor (p50) | queries | budget p95 ms "
-        "| budget queries | verdict |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| page | p50 ms | p95 ms | p99 ms | req/s | x floor (p50) | in-process ms | CPU ms "
+        "| queries | budget p95 ms | budget queries | verdict |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
         lines.append(
             f"| {r['name']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} "
-            f"| {r['rps']:.0f} | {r['floor_ratio']:.1f} | {r['queries']} "
+            f"| {r['rps']:.0f} | {r['floor_ratio']:.1f} | {r['in_process_ms']:.1f} "
+            f"| {r['cpu_ms']:.1f} | {r['queries']} "
             f"| {r['budget_ms'] or '-'} | {r['max_queries'] or '-'} | {r['verdict']} |"
         )
     return "\n".join(lines)
@@ -102,8 +121,8 @@ def main(argv=None) -> int:
     data = load_bench_data()
     machine = harness.machine()
     harness.collectstatic()
-    print(f"Counting queries for {len(pages)} pages...")
-    queries = count_queries(pages, data)
+    print(f"Counting queries and timing {len(pages)} pages in process...")
+    measured = in_process(pages, data)
 
     rows = []
     with harness.Server(args.port, args.workers) as server:
@@ -113,7 +132,6 @@ def main(argv=None) -> int:
             figures = measure(
                 server, page, data, sessions, duration=args.duration, connections=args.connections
             )
-            n_queries, status = queries[page.name]
             rows.append(
                 {
                     "name": page.name,
@@ -122,8 +140,7 @@ def main(argv=None) -> int:
                     "as_user": page.as_user,
                     "budget_ms": page.budget_ms,
                     "max_queries": page.max_queries,
-                    "queries": n_queries,
-                    "status": status,
+                    **measured[page.name],
                     **figures,
                 }
             )
@@ -163,7 +180,9 @@ def main(argv=None) -> int:
     print()
     print(
         f"{payload['date']} | {machine['nproc']} cores, {machine['memory_gib']} GiB, "
-        f"PostgreSQL {machine['postgresql']} | {args.workers} gunicorn workers | {counts}"
+        f"PostgreSQL {machine['postgresql']} | {args.workers} gunicorn workers | {counts} | "
+        f"load average {machine['load_average_before'][0]} before, "
+        f"{payload['machine']['load_average_after'][0]} after"
     )
     print(table(rows))
     print(f"\nWritten to {path.relative_to(harness.ROOT)}")

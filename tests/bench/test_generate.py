@@ -1,8 +1,10 @@
 """The benchmark's practice generator writes a realistic, consistent practice."""
 
+import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -104,6 +106,16 @@ def test_completed_sessions_have_pain_before_and_after(report):
     }
 
 
+def test_each_completed_session_has_its_note(report):
+    try:
+        SessionNote = apps.get_model("treatment_sessions", "SessionNote")
+    except LookupError:
+        pytest.skip("the session-notes step runs once SessionNote exists")
+    completed = Appointment.objects.filter(status=Appointment.Status.COMPLETED)
+    assert SessionNote.objects.count() == completed.count()
+    assert report.counts["session notes"] == completed.count()
+
+
 def test_same_seed_gives_the_same_practice(now):
     with transaction.atomic():
         generate(scale=TINY, seed=7, now=now)
@@ -138,3 +150,24 @@ def test_completed_visits_get_signed_notes_that_verify(report):
     note = SessionNote.objects.order_by("signed_at").first()
     assert 2 <= TechniqueApplication.objects.filter(note=note).count() <= 3
     assert note_verify(note)
+
+
+def test_double_booking_check_counts_overlaps_the_constraints_would_refuse(report):
+    # Drop the safety net inside the test's transaction, so a clash can be written.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # settle the COPY's deferred checks
+        cursor.execute(
+            "ALTER TABLE practice_appointment DROP CONSTRAINT appointment_no_therapist_overlap, "
+            "DROP CONSTRAINT appointment_no_room_overlap"
+        )
+    booked = Appointment.objects.active().exclude(room=None).order_by("starts_at").first()
+    clash = Appointment.objects.get(pk=booked.pk)
+    clash.id = uuid.uuid4()
+    clash.save(force_insert=True)
+    cancelled = Appointment.objects.get(pk=booked.pk)
+    cancelled.id = uuid.uuid4()
+    cancelled.status = Appointment.Status.CANCELLED
+    cancelled.save(force_insert=True)
+    assert double_bookings() == {"therapist": 1, "room": 1}

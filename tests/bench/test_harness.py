@@ -1,0 +1,39 @@
+"""The bench harness: refuses SQLite, and mixes load-test requests by weight."""
+
+from datetime import date
+
+import pytest
+
+from bench import harness
+from bench.load import POOL_SIZE, Action, request_lines
+from bench.pages import BenchData, Page
+
+
+def test_bench_refuses_sqlite(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///var/relief.sqlite3")
+    with pytest.raises(SystemExit, match="PostgreSQL"):
+        harness.setup_django()
+
+
+def test_load_mix_follows_weights_and_posts_carry_body_and_csrf():
+    pages = {
+        "today": Page("today", lambda d: "/", 40),
+        "booking": Page(
+            "booking",
+            lambda d: "/book/",
+            40,
+            method="POST",
+            body=lambda d, n: {"therapist": d.therapist_id, "slot": n},
+        ),
+    }
+    sessions = {"front_desk": harness.Session(cookie="sessionid=abc", csrf="tok")}
+    data = BenchData(today=date(2026, 3, 8), therapist_id=7, client_id=None, service_id=None)
+    lines = request_lines(
+        [Action("today", weight=3), Action("booking", weight=1, variants=5)], pages, data, sessions
+    )
+    fields = [line.split("\t") for line in lines]
+    posts = [f for f in fields if f[0] == "POST"]
+    assert len(lines) == POOL_SIZE
+    assert len(posts) == POOL_SIZE // 4
+    assert {f[4] for f in posts} == {f"therapist=7&slot={n}" for n in range(5)}
+    assert all(f[2] == "sessionid=abc" and f[3] == "tok" for f in posts)
