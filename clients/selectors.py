@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Reverse
 from django.http import Http404
 
 from practice.access import Role, roles_of
@@ -64,8 +64,8 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
     """Clients matching a name, phone or email prefix, for search-as-you-type.
 
     Every word must start a first, last or preferred name ("ma gon" finds
-    Maria Gonzalez); or the query starts the email; or 4+ digits appear in
-    the phone number. One query, at most `limit` rows.
+    Maria Gonzalez); or the query starts the email; or 4+ digits end the
+    phone number. One query, at most `limit` rows.
     """
     query = (query or "").strip()
     qs = clients_visible_to(user)
@@ -78,6 +78,7 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
         last_name_lower=Lower("last_name"),
         preferred_name_lower=Lower("preferred_name"),
         email_lower=Lower("email"),
+        phone_reversed=Reverse("phone"),
     )
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = Q()
@@ -89,7 +90,8 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
         )
     condition |= Q(**{_prefix("email"): query.lower()})
     if len(digits) >= 4:
-        condition |= Q(phone__contains=digits)
+        # Digits typed match the end of the stored E.164 number: "0143", "202 555 0143".
+        condition |= Q(phone_reversed__startswith=digits[::-1])
     return (
         qs.filter(condition)
         .select_related("primary_therapist")
@@ -176,3 +178,15 @@ def intake_for_user(user, client, intake_id) -> Intake:
         return client.intakes.get(pk=intake_id)
     except (Intake.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def upcoming_appointments(client, *, now, limit=3):
+    """The client's next active appointments (including today's), for check-in."""
+    from datetime import timedelta
+
+    return list(
+        client.appointments.active()
+        .filter(starts_at__gte=now - timedelta(hours=12))
+        .select_related("therapist", "service", "check_in")
+        .order_by("starts_at")[:limit]
+    )

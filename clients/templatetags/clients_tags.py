@@ -34,3 +34,11 @@ MULTI_INPUT_WIDGETS = {"bodymap", "rating", "radioselect", "checkboxselectmultip
 def is_multi_input(bound_field):
     """Fields drawn as a group of inputs: labelled by a fieldset legend."""
     return bound_field.widget_type in MULTI_INPUT_WIDGETS
+
+
+@register.inclusion_tag("clients/_body_map_static.html")
+def body_map_figure(codes, label="Marked body regions"):
+    """A read-only body map with `codes` highlighted (charts, summaries)."""
+    from clients.body_map import body_map_views
+
+    return {"views": body_map_views(codes), "label": label}

@@ -88,3 +88,20 @@ def test_client_fills_intake_on_a_phone_and_dana_sees_it(phone_page, page, thera
     assert page.get_by_text("Back of neck").is_visible()
     assert page.get_by_role("heading", name="Scores over time").is_visible()
     assert page.console_errors == []
+
+
+def test_front_desk_finds_a_client_as_they_type(page, front_desk):
+    ClientFactory(first_name="Maria", last_name="Gonzalez")
+    ClientFactory(first_name="Mario", last_name="Rossi")
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(front_desk.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Clients").click()
+    results = page.locator("#client-results")
+    assert results.get_by_text("Rossi, Mario").is_visible()
+    page.get_by_label("Search by name, phone or email").press_sequentially("gonz", delay=30)
+    results.get_by_text("Rossi, Mario").wait_for(state="detached")
+    assert results.get_by_role("link", name="Gonzalez, Maria").is_visible()
+    assert "q=gonz" in page.url
+    assert page.console_errors == []
