@@ -107,9 +107,12 @@ def client_list(*, user, limit: int = 50, include_archived: bool = False):
     return qs.select_related("primary_therapist").order_by("last_name", "first_name", "pk")[:limit]
 
 
-def client_possible_duplicates(*, first_name, last_name, date_of_birth, email, phone, exclude=None):
+def client_possible_duplicates(
+    *, first_name, last_name, date_of_birth, email, phone, exclude=None, user=None
+):
     """Existing clients that look like the same person: same email, same phone,
-    or same name and date of birth."""
+    or same name and date of birth. With `user`, only clients they may see
+    (a warning must not reveal other therapists' clients)."""
     condition = Q(pk__in=[])
     if email:
         condition |= Q(email__iexact=email)
@@ -119,7 +122,7 @@ def client_possible_duplicates(*, first_name, last_name, date_of_birth, email, p
         condition |= Q(
             first_name__iexact=first_name, last_name__iexact=last_name, date_of_birth=date_of_birth
         )
-    qs = Client.objects.filter(condition)
+    qs = (clients_visible_to(user) if user is not None else Client.objects).filter(condition)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return list(qs.order_by("last_name", "first_name")[:5])

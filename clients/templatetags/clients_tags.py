@@ -2,6 +2,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from clients.body_regions import region_label
+from clients.forms import PAIN_CHARACTER_CHOICES
 from clients.red_flags import HEALTH_CONDITION_LABELS
 
 register = template.Library()
@@ -20,6 +21,12 @@ def url_if_exists(name, **kwargs):
 @register.filter
 def region_labels(codes):
     return [region_label(code) for code in codes or ()]
+
+
+@register.filter
+def character_labels(codes):
+    labels = dict(PAIN_CHARACTER_CHOICES)
+    return [labels.get(code, code) for code in codes or ()]
 
 
 @register.filter

@@ -269,3 +269,14 @@ def test_trend_reports_meaningful_change(client_as, flagged_client):
     assert trend["change"].meaningful
     html = client_as("therapist").get(reverse("clients:detail", args=[flagged_client.pk]))
     assert "-3.0 (-37.5%)" in html.content.decode()
+
+
+def test_therapist_edits_contact_details_but_cannot_reassign(client_as, therapist, other_therapist):
+    priya = ClientFactory(first_name="Priya", last_name="Shah", primary_therapist=therapist)
+    http = client_as("therapist")
+    url = reverse("clients:edit", args=[priya.pk])
+    assert "primary_therapist" not in http.get(url).content.decode()
+    http.post(url, {**NEW_CLIENT, "phone": "202-555-0177", "primary_therapist": other_therapist.pk})
+    priya.refresh_from_db()
+    assert str(priya.phone) == "+12025550177"
+    assert priya.primary_therapist == therapist
