@@ -37,6 +37,16 @@ def test_client_fills_intake_on_a_phone_and_dana_sees_it(phone_page, page, thera
     pain_map.locator('[data-region="neck_back"]').focus()
     phone.keyboard.press("Enter")
     assert pain_map.locator('input[value="neck_back"]').is_checked()
+    pain_map.locator('[data-region="shin_right"]').focus()
+    phone.keyboard.press("Space")
+    assert pain_map.locator('input[value="shin_right"]').is_checked()
+    phone.keyboard.press("Space")
+    assert not pain_map.locator('input[value="shin_right"]').is_checked()
+    # The list is the same state: ticking a box marks the map.
+    pain_map.get_by_text("Choose from a list instead").click()
+    pain_map.get_by_role("checkbox", name="Left calf").check()
+    assert pain_map.locator('[data-region="calf_left"]').get_attribute("aria-pressed") == "true"
+    pain_map.get_by_role("checkbox", name="Left calf").uncheck()
     assert "Low back" in pain_map.locator("[data-body-map-summary]").inner_text()
 
     phone.get_by_label("Date of birth").fill("1978-04-12")
