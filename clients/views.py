@@ -15,6 +15,7 @@ from practice.access import Role, public, roles_required, staff_required
 from practice.models import Appointment
 
 from . import selectors, services
+from .consent import consent_text
 from .forms import CheckInForm, ClientForm, IntakeForm, StaffIntakeForm
 from .models import Client, Intake
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
@@ -210,7 +211,11 @@ def intake_detail(request, client_id, intake_id):
     client = selectors.get_client_for_user(request.user, client_id)
     intake = selectors.intake_for_user(request.user, client, intake_id)
     accessed.send(Intake, instance=intake)
-    return render(request, "clients/intake_detail.html", {"client": client, "intake": intake})
+    return render(
+        request,
+        "clients/intake_detail.html",
+        {"client": client, "intake": intake, "consent_text": consent_text(intake.consent_version)},
+    )
 
 
 def _unusable(request, state):

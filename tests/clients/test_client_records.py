@@ -151,7 +151,11 @@ def test_front_desk_cannot_open_intake_answers(client_as, flagged_client):
     intake = flagged_client.intakes.get()
     url = reverse("clients:intake_detail", args=[flagged_client.pk, intake.pk])
     assert client_as("front_desk").get(url).status_code == 404
-    assert client_as("therapist").get(url).status_code == 200
+    response = client_as("therapist").get(url)
+    assert response.status_code == 200
+    from clients.consent import consent_text
+
+    assert consent_text(intake.consent_version) in response.content.decode()
 
 
 def test_sam_gets_404_for_danas_client(client_as, flagged_client):
