@@ -102,9 +102,13 @@ class ClientForm(forms.ModelForm):
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"preferred_name": "What the client likes to be called, if different."}
 
-    def __init__(self, *args, show_duplicate_override=False, **kwargs):
+    def __init__(self, *args, show_duplicate_override=False, can_assign=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["primary_therapist"].queryset = Therapist.objects.filter(active=True)
+        if can_assign:
+            self.fields["primary_therapist"].queryset = Therapist.objects.filter(active=True)
+        else:
+            # Only owner and front desk move a client between therapists.
+            del self.fields["primary_therapist"]
         if not show_duplicate_override:
             del self.fields["confirm_not_duplicate"]
         for field in self.fields.values():

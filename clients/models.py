@@ -48,6 +48,8 @@ class Client(models.Model):
             # Client search by name as you type.
             models.Index(Lower("last_name"), Lower("first_name"), name="client_name_lower"),
             models.Index(Lower("email"), name="client_email_lower"),
+            # The client list before anything is typed: first page by name.
+            models.Index(fields=["last_name", "first_name", "id"], name="client_name_order"),
         ]
 
     def __str__(self):

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Reverse
 from django.http import Http404
 
 from practice.access import Role, roles_of
@@ -64,8 +64,8 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
     """Clients matching a name, phone or email prefix, for search-as-you-type.
 
     Every word must start a first, last or preferred name ("ma gon" finds
-    Maria Gonzalez); or the query starts the email; or 4+ digits appear in
-    the phone number. One query, at most `limit` rows.
+    Maria Gonzalez); or the query starts the email; or 4+ digits end the
+    phone number. One query, at most `limit` rows.
     """
     query = (query or "").strip()
     qs = clients_visible_to(user)
@@ -78,6 +78,7 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
         last_name_lower=Lower("last_name"),
         preferred_name_lower=Lower("preferred_name"),
         email_lower=Lower("email"),
+        phone_reversed=Reverse("phone"),
     )
     digits = "".join(ch for ch in query if ch.isdigit())
     condition = Q()
@@ -89,7 +90,8 @@ def client_search(*, user, query: str, limit: int = 20, include_archived: bool =
         )
     condition |= Q(**{_prefix("email"): query.lower()})
     if len(digits) >= 4:
-        condition |= Q(phone__contains=digits)
+        # Digits typed match the end of the stored E.164 number: "0143", "202 555 0143".
+        condition |= Q(phone_reversed__startswith=digits[::-1])
     return (
         qs.filter(condition)
         .select_related("primary_therapist")
@@ -105,9 +107,12 @@ def client_list(*, user, limit: int = 50, include_archived: bool = False):
     return qs.select_related("primary_therapist").order_by("last_name", "first_name", "pk")[:limit]
 
 
-def client_possible_duplicates(*, first_name, last_name, date_of_birth, email, phone, exclude=None):
+def client_possible_duplicates(
+    *, first_name, last_name, date_of_birth, email, phone, exclude=None, user=None
+):
     """Existing clients that look like the same person: same email, same phone,
-    or same name and date of birth."""
+    or same name and date of birth. With `user`, only clients they may see
+    (a warning must not reveal other therapists' clients)."""
     condition = Q(pk__in=[])
     if email:
         condition |= Q(email__iexact=email)
@@ -117,7 +122,7 @@ def client_possible_duplicates(*, first_name, last_name, date_of_birth, email, p
         condition |= Q(
             first_name__iexact=first_name, last_name__iexact=last_name, date_of_birth=date_of_birth
         )
-    qs = Client.objects.filter(condition)
+    qs = (clients_visible_to(user) if user is not None else Client.objects).filter(condition)
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return list(qs.order_by("last_name", "first_name")[:5])
@@ -176,3 +181,15 @@ def intake_for_user(user, client, intake_id) -> Intake:
         return client.intakes.get(pk=intake_id)
     except (Intake.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def upcoming_appointments(client, *, now, limit=3):
+    """The client's next active appointments (including today's), for check-in."""
+    from datetime import timedelta
+
+    return list(
+        client.appointments.active()
+        .filter(starts_at__gte=now - timedelta(hours=12))
+        .select_related("therapist", "service", "check_in")
+        .order_by("starts_at")[:limit]
+    )

@@ -220,7 +220,10 @@ def intake_link_resolve(*, raw_token: str, now=None) -> IntakeLink:
 def scores_record(
     *, client, values, context, recorded_at, source_type, source_id, appointment=None, by=None
 ) -> list[Score]:
-    """Store computed ScoreValues as Score rows (one bulk insert)."""
+    """Store computed ScoreValues as Score rows.
+
+    Saved one by one, not bulk-created, so each row gets its audit-log entry.
+    """
     rows = [
         Score(
             client=client,
@@ -238,7 +241,8 @@ def scores_record(
     ]
     for row in rows:
         row.full_clean(exclude=["client", "appointment", "recorded_by"])
-    return Score.objects.bulk_create(rows)
+        row.save()
+    return rows
 
 
 def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form_token=None, now):

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -14,6 +15,7 @@ from practice.access import Role, public, roles_required, staff_required
 from practice.models import Appointment
 
 from . import selectors, services
+from .consent import consent_text
 from .forms import CheckInForm, ClientForm, IntakeForm, StaffIntakeForm
 from .models import Client, Intake
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
@@ -56,13 +58,18 @@ def client_list(request):
         "can_manage": selectors.can_manage_records(request.user),
     }
     if request.htmx and request.htmx.target == "client-results":
-        return render(request, "clients/_client_results.html", context)
-    return render(request, "clients/client_list.html", context)
+        response = render(request, "clients/_client_results.html", context)
+    else:
+        response = render(request, "clients/client_list.html", context)
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 def _client_form_view(request, *, client=None):
     """Create or edit, with the possible-duplicate warning the user may override."""
-    form = ClientForm(request.POST or None, instance=client)
+    can_assign = selectors.can_manage_records(request.user)
+    form = ClientForm(request.POST or None, instance=client, can_assign=can_assign)
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "confirm_not_duplicate"}
@@ -73,9 +80,12 @@ def _client_form_view(request, *, client=None):
             email=data["email"],
             phone=data["phone"],
             exclude=client,
+            user=request.user,
         )
         if duplicates and not request.POST.get("confirm_not_duplicate"):
-            form = ClientForm(request.POST, instance=client, show_duplicate_override=True)
+            form = ClientForm(
+                request.POST, instance=client, show_duplicate_override=True, can_assign=can_assign
+            )
             form.is_valid()
         else:
             try:
@@ -130,6 +140,7 @@ def client_detail(request, client_id):
         "links": list(client.intake_links.all()[:5]),
         "now": timezone.now(),
     }
+    context["upcoming"] = selectors.upcoming_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
         context["red_flags"] = intake.red_flags if intake else []
@@ -200,7 +211,11 @@ def intake_detail(request, client_id, intake_id):
     client = selectors.get_client_for_user(request.user, client_id)
     intake = selectors.intake_for_user(request.user, client, intake_id)
     accessed.send(Intake, instance=intake)
-    return render(request, "clients/intake_detail.html", {"client": client, "intake": intake})
+    return render(
+        request,
+        "clients/intake_detail.html",
+        {"client": client, "intake": intake, "consent_text": consent_text(intake.consent_version)},
+    )
 
 
 def _unusable(request, state):

@@ -119,6 +119,9 @@ def seed_demo() -> list[tuple[str, str]]:
 
     if not Appointment.objects.exists():
         _demo_appointments(location, rooms, services, therapists, clients)
+    from clients.demo import seed_demo_intakes
+
+    seed_demo_intakes()
     return logins
 
 

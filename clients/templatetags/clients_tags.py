@@ -2,6 +2,7 @@ from django import template
 from django.urls import NoReverseMatch, reverse
 
 from clients.body_regions import region_label
+from clients.forms import PAIN_CHARACTER_CHOICES
 from clients.red_flags import HEALTH_CONDITION_LABELS
 
 register = template.Library()
@@ -23,6 +24,12 @@ def region_labels(codes):
 
 
 @register.filter
+def character_labels(codes):
+    labels = dict(PAIN_CHARACTER_CHOICES)
+    return [labels.get(code, code) for code in codes or ()]
+
+
+@register.filter
 def condition_labels(codes):
     return [HEALTH_CONDITION_LABELS.get(code, code) for code in codes or ()]
 
@@ -34,3 +41,11 @@ MULTI_INPUT_WIDGETS = {"bodymap", "rating", "radioselect", "checkboxselectmultip
 def is_multi_input(bound_field):
     """Fields drawn as a group of inputs: labelled by a fieldset legend."""
     return bound_field.widget_type in MULTI_INPUT_WIDGETS
+
+
+@register.inclusion_tag("clients/_body_map_static.html")
+def body_map_figure(codes, label="Marked body regions"):
+    """A read-only body map with `codes` highlighted (charts, summaries)."""
+    from clients.body_map import body_map_views
+
+    return {"views": body_map_views(codes), "label": label}

@@ -52,6 +52,10 @@
       });
     });
     root.addEventListener("change", redraw);
+    // Without this script the list is the way to mark regions, so it starts
+    // open; with the clickable map it folds away (still one tap to open).
+    var list = root.querySelector("[data-body-map-list]");
+    if (list) list.open = false;
     redraw();
   }
 

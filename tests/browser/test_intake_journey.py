@@ -37,6 +37,16 @@ def test_client_fills_intake_on_a_phone_and_dana_sees_it(phone_page, page, thera
     pain_map.locator('[data-region="neck_back"]').focus()
     phone.keyboard.press("Enter")
     assert pain_map.locator('input[value="neck_back"]').is_checked()
+    pain_map.locator('[data-region="shin_right"]').focus()
+    phone.keyboard.press("Space")
+    assert pain_map.locator('input[value="shin_right"]').is_checked()
+    phone.keyboard.press("Space")
+    assert not pain_map.locator('input[value="shin_right"]').is_checked()
+    # The list is the same state: ticking a box marks the map.
+    pain_map.get_by_text("Choose from a list instead").click()
+    pain_map.get_by_role("checkbox", name="Left calf").check()
+    assert pain_map.locator('[data-region="calf_left"]').get_attribute("aria-pressed") == "true"
+    pain_map.get_by_role("checkbox", name="Left calf").uncheck()
     assert "Low back" in pain_map.locator("[data-body-map-summary]").inner_text()
 
     phone.get_by_label("Date of birth").fill("1978-04-12")
@@ -87,4 +97,21 @@ def test_client_fills_intake_on_a_phone_and_dana_sees_it(phone_page, page, thera
     assert page.get_by_text("Low back pain for two years").is_visible()
     assert page.get_by_text("Back of neck").is_visible()
     assert page.get_by_role("heading", name="Scores over time").is_visible()
+    assert page.console_errors == []
+
+
+def test_front_desk_finds_a_client_as_they_type(page, front_desk):
+    ClientFactory(first_name="Maria", last_name="Gonzalez")
+    ClientFactory(first_name="Mario", last_name="Rossi")
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(front_desk.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Clients").click()
+    results = page.locator("#client-results")
+    assert results.get_by_text("Rossi, Mario").is_visible()
+    page.get_by_label("Search by name, phone or email").press_sequentially("gonz", delay=30)
+    results.get_by_text("Rossi, Mario").wait_for(state="detached")
+    assert results.get_by_role("link", name="Gonzalez, Maria").is_visible()
+    assert "q=gonz" in page.url
     assert page.console_errors == []

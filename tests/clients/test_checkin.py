@@ -87,3 +87,14 @@ def test_sam_cannot_check_in_danas_client(client_as, appointment):
         reverse("clients:checkin_staff", args=[appointment.pk])
     )
     assert response.status_code == 404
+
+
+def test_client_page_offers_check_in_for_the_next_appointment(client_as, appointment):
+    http = client_as("front_desk")
+    detail = reverse("clients:detail", args=[appointment.client_id])
+    checkin = reverse("clients:checkin_staff", args=[appointment.pk])
+    assert checkin in http.get(detail).content.decode()
+    http.post(checkin, ANSWERS)
+    html = http.get(detail).content.decode()
+    assert checkin not in html
+    assert "Checked in" in html

@@ -151,7 +151,11 @@ def test_front_desk_cannot_open_intake_answers(client_as, flagged_client):
     intake = flagged_client.intakes.get()
     url = reverse("clients:intake_detail", args=[flagged_client.pk, intake.pk])
     assert client_as("front_desk").get(url).status_code == 404
-    assert client_as("therapist").get(url).status_code == 200
+    response = client_as("therapist").get(url)
+    assert response.status_code == 200
+    from clients.consent import consent_text
+
+    assert consent_text(intake.consent_version) in response.content.decode()
 
 
 def test_sam_gets_404_for_danas_client(client_as, flagged_client):
@@ -269,3 +273,14 @@ def test_trend_reports_meaningful_change(client_as, flagged_client):
     assert trend["change"].meaningful
     html = client_as("therapist").get(reverse("clients:detail", args=[flagged_client.pk]))
     assert "-3.0 (-37.5%)" in html.content.decode()
+
+
+def test_therapist_edits_contact_details_but_cannot_reassign(client_as, therapist, other_therapist):
+    priya = ClientFactory(first_name="Priya", last_name="Shah", primary_therapist=therapist)
+    http = client_as("therapist")
+    url = reverse("clients:edit", args=[priya.pk])
+    assert "primary_therapist" not in http.get(url).content.decode()
+    http.post(url, {**NEW_CLIENT, "phone": "202-555-0177", "primary_therapist": other_therapist.pk})
+    priya.refresh_from_db()
+    assert str(priya.phone) == "+12025550177"
+    assert priya.primary_therapist == therapist

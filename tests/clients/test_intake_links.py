@@ -185,3 +185,35 @@ def test_online_submit_uses_the_link_up(maria):
         services.intake_submit_online(raw_token=raw, answers=intake_answers(), ip="203.0.113.9")
     assert info.value.state == "used"
     assert maria.intakes.count() == 1
+
+
+def test_a_failed_send_keeps_the_error_and_retries(maria, owner, monkeypatch):
+    from smtplib import SMTPException
+
+    def refuse(*args, **kwargs):
+        raise SMTPException("mail server said no")
+
+    monkeypatch.setattr("django.core.mail.send_mail", refuse)
+    link = services.intake_link_request(client=maria, created_by=owner, base_url="")
+    with pytest.raises(SMTPException):
+        send_intake_link.run(str(link.pk), "")
+    link.refresh_from_db()
+    assert "mail server said no" in link.last_error
+    assert link.sent_at is None
+    assert link.token_hash.startswith("pending-")  # the minted token was rolled back
+
+
+def test_intake_scores_are_audited(maria):
+    from auditlog.models import LogEntry
+
+    _, raw = services.intake_link_create(client=maria)
+    intake = services.intake_submit_online(raw_token=raw, answers=intake_answers(), ip=None)
+    scores = list(maria.scores.all())
+    assert len(scores) == 6
+    assert (
+        LogEntry.objects.filter(
+            content_type__model="score", object_pk__in=[str(s.pk) for s in scores]
+        ).count()
+        == 6
+    )
+    assert LogEntry.objects.filter(content_type__model="intake", object_pk=str(intake.pk)).exists()
