@@ -79,6 +79,11 @@ class Slot:
         return self.starts_at.astimezone(zone(self.time_zone))
 
     @property
+    def wall_time(self) -> str:
+        """ "09:00" on the location's clock, whatever time zone is active."""
+        return f"{self.local:%H:%M}"
+
+    @property
     def value(self) -> str:
         """The slot as one form value: therapist, location and UTC start."""
         return f"{self.therapist_id}|{self.location_id}|{self.starts_at:%Y-%m-%dT%H:%M}"

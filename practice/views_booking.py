@@ -1,6 +1,6 @@
 """Front-desk booking: client search, slot picker, single and recurring bookings."""
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,9 @@ from .access import staff_required
 from .forms import BookingForm
 from .models import Service, Therapist
 
-SLOT_DAYS = 7
+# Search two weeks ahead; show the first few days that have free times.
+SEARCH_DAYS = 14
+SHOWN_DAYS = 3
 
 # Service errors keyed by model field, shown on the booking form's fields.
 FIELD_OF_ERROR = {
@@ -81,18 +83,21 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
         first_day = timezone.localtime(timezone.now(), tz).date()
     first_day = max(first_day, timezone.localtime(timezone.now(), tz).date())
     slots, names = selectors.available_slots(
-        service=service, first_day=first_day, days=SLOT_DAYS, therapist=therapist
+        service=service, first_day=first_day, days=SEARCH_DAYS, therapist=therapist
     )
+    days = [
+        (day, [(slot, names.get(slot.therapist_id, "")) for slot in day_slots])
+        for day, day_slots in groupby(slots, key=lambda s: s.local.date())
+    ][:SHOWN_DAYS]
     context.update(
         {
             "first_day": first_day,
+            "search_days": SEARCH_DAYS,
+            "later": (days[-1][0] if days else first_day) + timedelta(days=1),
+            "therapist_id": therapist.pk if therapist else "",
             "any_therapist": therapist is None,
-            "names": names,
-            "days": [
-                (day, [(slot, names.get(slot.therapist_id, "")) for slot in day_slots])
-                for day, day_slots in groupby(slots, key=lambda s: s.local.date())
-            ],
-            "selected_listed": any(slot.value == selected for slot in slots),
+            "days": days,
+            "selected_listed": any(slot.value == selected for _, day in days for slot, _ in day),
         }
     )
     return context

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from . import selectors
 from .access import Role, roles_of, staff_required
-from .models import Therapist
+from .models import Location, Therapist
 
 
 def parse_day(value, tz) -> date:
@@ -29,6 +29,14 @@ def render_region(request, page, region, context):
     return response
 
 
+def _locations(request):
+    """All locations and the one chosen with ?location= (else the first)."""
+    locations = list(Location.objects.order_by("pk"))
+    chosen = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == chosen), None)
+    return locations, location or (locations[0] if locations else None)
+
+
 def _no_location(request):
     return render(request, "practice/calendar_empty.html", status=200)
 
@@ -36,14 +44,17 @@ def _no_location(request):
 @staff_required
 @require_GET
 def calendar_day(request):
-    location = selectors.default_location()
+    locations, location = _locations(request)
     if location is None:
         return _no_location(request)
     tz = ZoneInfo(location.time_zone)
+    # Show this location's clock (the middleware resets it after the response).
+    timezone.activate(tz)
     day = parse_day(request.GET.get("date"), tz)
     by_room = request.GET.get("view") == "rooms"
     grid, cancelled = selectors.calendar_day(day=day, location=location, by_room=by_room)
     context = {
+        "locations": locations,
         "location": location,
         "day": day,
         "today": timezone.localtime(timezone.now(), tz).date(),
@@ -64,10 +75,12 @@ def calendar_day(request):
 @staff_required
 @require_GET
 def calendar_week(request):
-    location = selectors.default_location()
+    locations, location = _locations(request)
     if location is None:
         return _no_location(request)
     tz = ZoneInfo(location.time_zone)
+    # Show this location's clock (the middleware resets it after the response).
+    timezone.activate(tz)
     day = parse_day(request.GET.get("date"), tz)
     first_day = day - timedelta(days=day.weekday())
     therapists = list(Therapist.objects.filter(active=True).order_by("display_name", "pk"))
@@ -82,6 +95,7 @@ def calendar_week(request):
             first_day=first_day, therapist=therapist, location=location
         )
     context = {
+        "locations": locations,
         "location": location,
         "day": day,
         "first_day": first_day,

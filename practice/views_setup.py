@@ -5,12 +5,15 @@ once in SECTIONS; the views and URL patterns are generated from it.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -68,6 +71,10 @@ class Section:
     delete: object = None  # a service removing one row, where removing makes sense
     related: tuple = field(default_factory=tuple)
     help: str = ""
+
+    @property
+    def deletable(self) -> bool:
+        return self.delete is not None
 
     def rows(self):
         qs = self.model.objects.all()
@@ -184,6 +191,12 @@ def _value(obj, dotted):
         obj = getattr(obj, part)
         if callable(obj):
             obj = obj()
+    if isinstance(obj, timedelta):
+        return f"{int(obj.total_seconds() // 60)} min"
+    if isinstance(obj, datetime):
+        return date_format(timezone.localtime(obj), "D j M Y H:i")
+    if isinstance(obj, time):
+        return f"{obj:%H:%M}"
     return obj
 
 

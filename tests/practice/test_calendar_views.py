@@ -147,3 +147,27 @@ def test_slot_search_keeps_local_hours_on_both_dst_days(location):
     }
     assert all(s.local.date() in (date(2026, 3, 8), date(2026, 11, 1)) for s in spring + fall)
     assert spring[-1].starts_at + timedelta(hours=1) == datetime(2026, 3, 8, 15, tzinfo=UTC)
+
+
+def test_second_location_has_its_own_calendar_and_clock(client_as, therapist):
+    from tests.factories import LocationFactory
+
+    berlin = LocationFactory(name="Relief Berlin", time_zone="Europe/Berlin")
+    LocationFactory(name="Relief Downtown")
+    service = ServiceFactory(needs_room=False)
+    day = local_day(berlin, 2)
+    AppointmentFactory(
+        therapist=therapist,
+        service=service,
+        location=berlin,
+        starts_at=local_at(berlin, day, 10),
+        client=ClientFactory(first_name="Jonas", last_name="Weber"),
+    )
+    body = (
+        client_as("front_desk")
+        .get(DAY, {"date": day.isoformat(), "location": berlin.pk})
+        .content.decode()
+    )
+    assert "Jonas Weber" in body
+    assert "<strong>10:00</strong>" in body
+    assert 'value="' + str(berlin.pk) + '" selected' in body

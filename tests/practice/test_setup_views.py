@@ -4,6 +4,7 @@ from datetime import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -14,6 +15,14 @@ from practice.timezones import practice_time_zone
 from tests.factories import ServiceFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_time_zone():
+    # These tests change the practice time zone; later tests must not inherit it.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def test_owner_changes_the_time_zone_and_it_applies_at_once(client_as, location):
@@ -146,3 +155,13 @@ def test_front_desk_cannot_open_setup(client_as):
 def test_setup_appears_in_the_owners_menu_only(client_as):
     assert b'href="/setup/"' in client_as("owner").get(reverse("practice:home")).content
     assert b'href="/setup/"' not in client_as("front_desk").get(reverse("practice:home")).content
+
+
+def test_owner_removes_a_working_hours_row(client_as, therapist, location):
+    hours = WorkingHoursFactory(therapist=therapist, location=location)
+    http = client_as("owner")
+    listing = http.get(reverse("practice:setup_hours")).content.decode()
+    delete_url = reverse("practice:setup_hours_delete", kwargs={"hours_id": hours.pk})
+    assert delete_url in listing
+    assert http.post(delete_url).status_code == 302
+    assert not WorkingHours.objects.exists()
