@@ -1,7 +1,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .access import STAFF
+from .access import STAFF, Role
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,6 @@ class NavItem:
 NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
 ]
+
+# Therapists subscribe to their own appointments from a calendar app.
+NAV_ITEMS.append(NavItem("Calendar feed", "reminders:calendar_feed", frozenset({Role.THERAPIST})))
