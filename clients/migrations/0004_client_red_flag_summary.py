@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("clients", "0003_scores"),
+        ('clients', '0003_scores'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="client",
-            name="has_red_flags",
+            model_name='client',
+            name='has_red_flags',
             field=models.BooleanField(default=False),
         ),
     ]
