@@ -6,6 +6,7 @@ service booked, not notes, not scores.
 """
 
 from datetime import datetime, timedelta
+from email.mime.text import MIMEText
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -90,11 +91,15 @@ def build_email(reminder: Reminder, *, now=None) -> EmailMultiAlternatives:
         render_to_string("practice/email/reminder.html", context), "text/html"
     )
     cancel = reminder.kind == Reminder.Kind.CANCELLATION
-    message.attach(
-        "appointment.ics",
-        ics.appointment_ics(reminder.appointment, cancel=cancel, now=now),
-        f"text/calendar; method={'CANCEL' if cancel else 'REQUEST'}; charset=utf-8",
+    calendar = MIMEText(
+        ics.appointment_ics(reminder.appointment, cancel=cancel, now=now).decode(),
+        "calendar",
+        "utf-8",
     )
+    # Calendar apps read the method from the part's Content-Type.
+    calendar.set_param("method", "CANCEL" if cancel else "REQUEST")
+    calendar.add_header("Content-Disposition", "attachment", filename="appointment.ics")
+    message.attach(calendar)
     return message
 
 
