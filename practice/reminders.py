@@ -9,7 +9,7 @@ practice/tasks.py; reminder_resend is the staff action.
 
 import logging
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,10 +39,13 @@ def _channels(client) -> list[str]:
 
 
 def _before_kinds(appointment: Appointment):
+    # In UTC: subtracting from a local datetime would count wall-clock hours,
+    # off by one across a daylight-saving change.
+    starts_at = appointment.starts_at.astimezone(UTC)
     for hours in settings.RELIEF_REMINDER_OFFSETS_HOURS:
         kind = OFFSET_KINDS.get(hours)
         if kind is not None:
-            yield kind, appointment.starts_at - timedelta(hours=hours)
+            yield kind, starts_at - timedelta(hours=hours)
 
 
 def reminders_schedule(*, appointment: Appointment, now=None) -> list[Reminder]:
