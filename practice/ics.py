@@ -8,12 +8,13 @@ therapist sees the client's first name and last initial.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from .models import Appointment
 
@@ -22,6 +23,23 @@ PRODID = "-//Relief//Practice management//EN"
 
 def appointment_uid(appointment: Appointment) -> str:
     return f"{appointment.pk}@relief"
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, first_year: int, last_year: int) -> Timezone:
+    # Only the transitions around the events: the full 1970-2038 history costs
+    # ~10 ms per message to build and to write. Cached per process; never mutated.
+    return Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 12, 31)
+    )
+
+
+def _add_time_zones(cal: Calendar, appointments) -> None:
+    years: dict[str, list[int]] = {}
+    for appointment in appointments:
+        years.setdefault(appointment.location.time_zone, []).append(appointment.starts_at.year)
+    for tzid in sorted(years):
+        cal.add_component(_vtimezone(tzid, min(years[tzid]) - 1, max(years[tzid])))
 
 
 def _calendar(method: str | None = None) -> Calendar:
@@ -52,10 +70,10 @@ def appointment_ics(appointment: Appointment, *, cancel: bool = False, now=None)
     """The client's copy of one appointment (METHOD:CANCEL for a cancellation)."""
     cal = _calendar("CANCEL" if cancel else "REQUEST")
     summary = f"{settings.RELIEF_PRACTICE_NAME}: appointment with {appointment.therapist}"
+    _add_time_zones(cal, [appointment])
     cal.add_component(
         _event(appointment, summary=summary, cancelled=cancel, stamp=now or timezone.now())
     )
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
@@ -70,6 +88,8 @@ def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=No
     stamp = now or timezone.now()
     cal = _calendar("PUBLISH")
     cal.add("x-wr-calname", name)
+    appointments = list(appointments)
+    _add_time_zones(cal, appointments)
     for appointment in appointments:
         summary = f"{client_short_name(appointment.client)} – {appointment.service.name}"
         cal.add_component(
@@ -80,5 +100,4 @@ def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=No
                 stamp=stamp,
             )
         )
-    cal.add_missing_timezones()
     return cal.to_ical()

@@ -218,7 +218,7 @@ def _close(reminder: Reminder, status, **fields) -> None:
     reminder.claimed_at = None
     for name, value in fields.items():
         setattr(reminder, name, value)
-    reminder.save()
+    reminder.save(update_fields=["status", "claimed_at", *fields])
 
 
 def reminder_deliver(*, reminder_id, now=None) -> str:
@@ -235,9 +235,10 @@ def reminder_deliver(*, reminder_id, now=None) -> str:
             .select_related(
                 "appointment__client", "appointment__therapist", "appointment__location"
             )
+            .order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
             .filter(pk=reminder_id)
-            .first()
         )
+        reminder = next(iter(reminder), None)
         if reminder is None or reminder.status != Status.PENDING:
             return "not pending"
         if reminder.due_at > now:
@@ -283,11 +284,12 @@ def reminder_record_failure(*, reminder_id, error: str, final: bool, now=None) -
         reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
         if reminder is None or reminder.status != Status.PENDING:
             return
-        reminder.attempts += 1
-        reminder.last_error = error[:2000]
+        failure = {"attempts": reminder.attempts + 1, "last_error": error[:2000]}
         if final:
-            _close(reminder, Status.FAILED)
+            _close(reminder, Status.FAILED, **failure)
         else:
+            reminder.attempts = failure["attempts"]
+            reminder.last_error = failure["last_error"]
             # Renew the lease while the retry waits, so the sweep leaves it alone.
             reminder.claimed_at = now
             reminder.save(update_fields=["attempts", "last_error", "claimed_at"])
