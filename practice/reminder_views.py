@@ -4,6 +4,7 @@ Client links never act on GET (mail scanners open every link in a message):
 GET shows what will happen and a button; POST acts, then redirects.
 """
 
+from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -26,7 +27,9 @@ FEED_URL_SESSION_KEY = "relief_new_calendar_feed_url"
 
 
 def _failure_key(request) -> str:
-    return f"relief:reminder-link-failures:{request.META.get('REMOTE_ADDR', '')}"
+    # The client address as the sign-in throttle sees it (proxy-aware through
+    # AXES_IPWARE_PROXY_COUNT), so a proxy's address is not one shared bucket.
+    return f"relief:reminder-link-failures:{get_client_ip_address(request) or ''}"
 
 
 def _throttled(request) -> bool:
