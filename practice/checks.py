@@ -58,3 +58,21 @@ def sms_backend_configured(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(deploy=True)
+def reminder_links_base_url(app_configs, **kwargs):
+    """Client links in reminders must point at the public site, not localhost."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.RELIEF_BASE_URL).hostname or ""
+    if host in {"", "localhost", "127.0.0.1", "::1"}:
+        return [
+            Warning(
+                f"RELIEF_BASE_URL is {settings.RELIEF_BASE_URL!r}: confirm and cancel "
+                "links in reminders would not reach clients.",
+                hint="Set RELIEF_BASE_URL=https://your-public-host.",
+                id="relief.W006",
+            )
+        ]
+    return []

@@ -151,3 +151,10 @@ class TestSystemChecks:
     def test_bad_sending_hours(self, settings):
         settings.RELIEF_SMS_SENDING_HOURS = (20, 8)
         assert "relief.E005" in self.ids()
+
+
+def test_deploy_check_flags_a_localhost_base_url(settings):
+    settings.RELIEF_BASE_URL = "http://localhost:8000"
+    assert "relief.W006" in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.RELIEF_BASE_URL = "https://relief.example.com"
+    assert "relief.W006" not in {m.id for m in run_checks(include_deployment_checks=True)}
