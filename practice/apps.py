@@ -13,3 +13,7 @@ class PracticeConfig(AppConfig):
 
         for model in (Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours):
             auditlog.register(model)
+        from .models import CalendarFeed
+
+        # Who made or revoked a calendar feed, never the (hashed) secret.
+        auditlog.register(CalendarFeed, exclude_fields=["token_hash", "last_fetched_at"])

@@ -14,3 +14,65 @@ def broker_configured(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def sms_backend_configured(app_configs, **kwargs):
+    """SMS reminders switched on need a backend that imports."""
+    from django.core.checks import Error
+    from django.utils.module_loading import import_string
+
+    from .reminders import OFFSET_KINDS
+
+    errors = []
+    backend = settings.RELIEF_SMS_BACKEND
+    if settings.RELIEF_SMS_REMINDERS_ENABLED and not backend:
+        errors.append(
+            Error(
+                "SMS reminders are on but no SMS backend is configured.",
+                hint="Set RELIEF_SMS_BACKEND to a backend's dotted path, "
+                "or RELIEF_SMS_REMINDERS_ENABLED=0.",
+                id="relief.E002",
+            )
+        )
+    elif backend:
+        try:
+            import_string(backend)
+        except ImportError as exc:
+            errors.append(Error(f"RELIEF_SMS_BACKEND cannot be imported: {exc}", id="relief.E003"))
+    unknown = sorted(set(settings.RELIEF_REMINDER_OFFSETS_HOURS) - set(OFFSET_KINDS))
+    if unknown:
+        errors.append(
+            Warning(
+                f"RELIEF_REMINDER_OFFSETS_HOURS has offsets without a reminder kind: {unknown}.",
+                hint=f"Supported offsets: {sorted(OFFSET_KINDS)}.",
+                id="relief.W004",
+            )
+        )
+    start, end = (*settings.RELIEF_SMS_SENDING_HOURS, None, None)[:2]
+    if start is None or end is None or not 0 <= start < end <= 24:
+        errors.append(
+            Error(
+                "RELIEF_SMS_SENDING_HOURS must be two hours like 8-20 (start before end).",
+                id="relief.E005",
+            )
+        )
+    return errors
+
+
+@register(deploy=True)
+def reminder_links_base_url(app_configs, **kwargs):
+    """Client links in reminders must point at the public site, not localhost."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.RELIEF_BASE_URL).hostname or ""
+    if host in {"", "localhost", "127.0.0.1", "::1"}:
+        return [
+            Warning(
+                f"RELIEF_BASE_URL is {settings.RELIEF_BASE_URL!r}: confirm and cancel "
+                "links in reminders would not reach clients.",
+                hint="Set RELIEF_BASE_URL=https://your-public-host.",
+                id="relief.W006",
+            )
+        ]
+    return []

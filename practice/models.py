@@ -201,6 +201,10 @@ class Appointment(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # iCalendar SEQUENCE: raised on every reschedule and on cancellation, so
+    # calendar apps replace the event they hold. Client links carry it too, so
+    # a link from before a change stops working.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -278,6 +282,9 @@ class Reminder(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     skip_reason = models.CharField(max_length=200, blank=True)
+    # Raised when a sent reminder is armed again (resend, reschedule), so the
+    # provider's idempotency key differs from the one it already accepted.
+    send_round = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -297,9 +304,28 @@ class Reminder(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} by {self.channel} for {self.appointment_id}"
 
+    @property
+    def idempotency_key(self) -> str:
+        return str(self.id) if not self.send_round else f"{self.id}-{self.send_round}"
+
+
+class CalendarFeed(models.Model):
+    """A therapist's secret calendar subscription URL; only its hash is stored."""
+
+    therapist = models.OneToOneField(
+        Therapist, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.therapist}"
+
 
 __all__ = [
     "Appointment",
+    "CalendarFeed",
     "Location",
     "Reminder",
     "Room",

@@ -29,3 +29,6 @@ NAV_ITEMS = [
     NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
 ]
+
+# Therapists subscribe to their own appointments from a calendar app.
+NAV_ITEMS.append(NavItem("Calendar feed", "reminders:calendar_feed", frozenset({Role.THERAPIST})))

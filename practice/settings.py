@@ -183,6 +183,7 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-email"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Relief <no-reply@relief.local>")
 
 # Content-Security-Policy: no inline script anywhere; nonces for the rare
@@ -220,9 +221,11 @@ X_FRAME_OPTIONS = "DENY"
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Otherwise kombu writes its exchange tables to ./control.
+        "control_folder": str(_broker_dir / "control"),
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
@@ -232,7 +235,7 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than the longest retry countdown, so an unacked task is not
         # redelivered while it is legitimately waiting.
-        "visibility_timeout": 3600,
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -243,7 +246,17 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# The periodic schedule, one entry per job.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every minute: claim due reminders (and re-queue claims whose lease ran
+    # out after a lost message or a dead worker) and queue one send task each.
+    "reminders-dispatch": {
+        "task": "practice.tasks.reminders_dispatch",
+        "schedule": 60.0,
+        # A dispatch older than its interval is stale: the next one does its work.
+        "options": {"expires": 55},
+    },
+}
 
 # Practice rules.
 RELIEF_PRACTICE_NAME = env("RELIEF_PRACTICE_NAME", default="Relief Massage Therapy")
@@ -278,3 +291,32 @@ RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)
 # address that presents this many unknown link tokens in 15 minutes is paused.
 RELIEF_INTAKE_LINK_DAYS = env.int("RELIEF_INTAKE_LINK_DAYS", default=7)
 RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)
+# Client-facing links in messages are absolute: the public address of this site.
+RELIEF_BASE_URL = env("RELIEF_BASE_URL", default="http://localhost:8000")
+# SMS goes through a backend class like Django's email backends (see
+# practice/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's
+# class by dotted path. Empty means no SMS backend.
+RELIEF_SMS_BACKEND = env(
+    "RELIEF_SMS_BACKEND", default="practice.sms.ConsoleBackend" if DEBUG else ""
+)
+RELIEF_SMS_FILE_PATH = env("RELIEF_SMS_FILE_PATH", default=str(VAR_DIR / "sent-sms"))
+RELIEF_SMS_REMINDERS_ENABLED = env.bool(
+    "RELIEF_SMS_REMINDERS_ENABLED", default=bool(RELIEF_SMS_BACKEND)
+)
+# SMS only between these local hours of the appointment's location ("8-20":
+# from 08:00 to 20:00); outside them an SMS waits for the next allowed time.
+RELIEF_SMS_SENDING_HOURS = tuple(
+    int(hour) for hour in env("RELIEF_SMS_SENDING_HOURS", default="8-20").split("-", 1)
+)
+# Whether a client may still cancel from a reminder link inside the late-cancel
+# window (recorded as a late cancel); otherwise the page gives the phone number.
+RELIEF_CLIENT_LATE_CANCEL_ALLOWED = env.bool("RELIEF_CLIENT_LATE_CANCEL_ALLOWED", default=False)
+# A claimed reminder whose send task has not finished within the lease is
+# queued again by the dispatcher (lost message, dead worker).
+RELIEF_REMINDER_CLAIM_LEASE_SECONDS = env.int("RELIEF_REMINDER_CLAIM_LEASE_SECONDS", default=900)
+RELIEF_REMINDER_BATCH_SIZE = env.int("RELIEF_REMINDER_BATCH_SIZE", default=500)
+RELIEF_REMINDER_MAX_RETRIES = env.int("RELIEF_REMINDER_MAX_RETRIES", default=5)
+# Failed reminder links from one address within 15 minutes before it is refused.
+RELIEF_LINK_FAILURE_LIMIT = env.int("RELIEF_LINK_FAILURE_LIMIT", default=20)
+# Test hook only: seconds a send task waits, holding its claim, before sending.
+RELIEF_REMINDER_TEST_SEND_DELAY = env.float("RELIEF_REMINDER_TEST_SEND_DELAY", default=0)

@@ -43,6 +43,8 @@ def pytest_runtest_setup(item):
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.RELIEF_SMS_BACKEND = "practice.sms.LocmemBackend"
+    settings.RELIEF_SMS_REMINDERS_ENABLED = True
     settings.AXES_ENABLED = True
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {

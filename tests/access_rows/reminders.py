@@ -1,5 +1,32 @@
-ACCESS: dict = {}
+from practice import calendar_feeds, reminder_links
+from practice.models import Reminder
+from tests.access_rows.personas import EVERYONE
+
+ACCESS = {
+    # Client links: anyone holding a valid token (the token is the credential).
+    "reminders:confirm": EVERYONE,
+    "reminders:cancel": EVERYONE,
+    "reminders:done": EVERYONE,
+    # Resending changes Dana's appointment: owner, front desk and Dana.
+    "reminders:resend": frozenset({"owner", "front_desk", "therapist"}),
+    # Every therapist manages their own feed; the feed itself is token-authenticated.
+    "reminders:calendar_feed": frozenset({"therapist", "other_therapist"}),
+    "reminders:feed": EVERYONE,
+}
 
 
 def sample_kwargs(world):
-    return {}
+    reminder = Reminder.objects.create(
+        appointment=world.appointment,
+        channel=Reminder.Channel.EMAIL,
+        kind=Reminder.Kind.BEFORE_48H,
+        due_at=world.appointment.starts_at,
+        status=Reminder.Status.SENT,
+    )
+    return {
+        "confirm_token": reminder_links.make_token(world.appointment, "confirm"),
+        "cancel_token": reminder_links.make_token(world.appointment, "cancel"),
+        "outcome": "confirmed",
+        "pk": reminder.pk,
+        "feed_token": calendar_feeds.calendar_feed_regenerate(therapist=world.therapist),
+    }

@@ -32,6 +32,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         DJANGO_SECRET_KEY="k" * 20 + "a-very-long-and-random-production-secret-value",
         DJANGO_ALLOWED_HOSTS="relief.example.com",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        RELIEF_BASE_URL="https://relief.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stderr

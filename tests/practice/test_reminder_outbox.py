@@ -1,0 +1,169 @@
+"""The reminder outbox: which rows a booking, a move and a cancellation make."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from practice import services
+from practice.models import Reminder
+from tests.factories import ClientFactory, ServiceFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def book(location, therapist, front_desk):
+    service = ServiceFactory(needs_room=False)
+    therapist.services.add(service)
+
+    def book(starts_at, *, now, by_email=True, by_sms=True, **client_fields):
+        client = ClientFactory(
+            consent_email_reminders=by_email, consent_sms_reminders=by_sms, **client_fields
+        )
+        return services.appointment_book(
+            client=client,
+            therapist=therapist,
+            service=service,
+            starts_at=starts_at,
+            booked_by=front_desk,
+            location=location,
+            now=now,
+        )
+
+    return book
+
+
+@pytest.mark.parametrize(
+    ("local_start", "local_hour_48h_before"),
+    [
+        # Clocks go forward on Sun 14 Mar 2027: 48 elapsed hours before Monday
+        # 10:00 EDT is Saturday 09:00 EST by the wall clock.
+        (datetime(2027, 3, 15, 10, tzinfo=NEW_YORK), 9),
+        # Clocks go back on Sun 7 Nov 2027: Monday 10:00 EST minus 48 h is 11:00 EDT.
+        (datetime(2027, 11, 8, 10, tzinfo=NEW_YORK), 11),
+    ],
+    ids=["spring-forward", "fall-back"],
+)
+def test_offsets_are_elapsed_hours_across_daylight_saving_changes(
+    book, local_start, local_hour_48h_before
+):
+    now = local_start - timedelta(days=7)
+    appointment = book(local_start, now=now)
+    before_48h = appointment.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_48H)
+    before_2h = appointment.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_2H)
+    # Timestamps, not datetime subtraction: two datetimes in the same zone
+    # subtract by wall clock and would hide an off-by-an-hour bug.
+    start = appointment.starts_at.timestamp()
+    assert start - before_48h.due_at.timestamp() == 172_800
+    assert start - before_2h.due_at.timestamp() == 7_200
+    before_48h.refresh_from_db()
+    assert start - before_48h.due_at.timestamp() == 172_800
+    assert before_48h.due_at.astimezone(NEW_YORK).hour == local_hour_48h_before
+
+
+def test_confirmation_waits_for_the_grace_delay(book, settings):
+    settings.RELIEF_CONFIRMATION_GRACE_MINUTES = 3
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    confirmation = appointment.reminders.get(channel="email", kind=Reminder.Kind.CONFIRMATION)
+    assert confirmation.due_at == now + timedelta(minutes=3)
+
+
+def test_reminders_already_past_are_not_created(book):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(hours=5), now=now)
+    kinds = set(appointment.reminders.filter(channel="email").values_list("kind", flat=True))
+    assert kinds == {Reminder.Kind.CONFIRMATION, Reminder.Kind.BEFORE_2H}
+
+
+@pytest.mark.parametrize(
+    ("email", "sms", "client_fields", "channels"),
+    [
+        (True, False, {}, {"email"}),
+        (False, True, {}, {"sms"}),
+        (False, False, {}, set()),
+        (True, True, {"phone": ""}, {"email"}),
+        (True, True, {"email": ""}, {"sms"}),
+    ],
+    ids=["email-only", "sms-only", "no-consent", "no-phone", "no-email"],
+)
+def test_reminders_follow_the_clients_consent_per_channel(
+    book, email, sms, client_fields, channels
+):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(
+        now + timedelta(days=4), now=now, by_email=email, by_sms=sms, **client_fields
+    )
+    assert set(appointment.reminders.values_list("channel", flat=True)) == channels
+
+
+def test_no_sms_rows_while_sms_reminders_are_off(book, settings):
+    settings.RELIEF_SMS_REMINDERS_ENABLED = False
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    assert set(appointment.reminders.values_list("channel", flat=True)) == {"email"}
+
+
+def test_cancel_within_the_grace_delay_sends_nothing(book, front_desk):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    services.appointment_cancel(appointment=appointment, by=front_desk, now=now)
+    assert not appointment.reminders.filter(status=Reminder.Status.PENDING).exists()
+    assert not appointment.reminders.filter(kind=Reminder.Kind.CANCELLATION).exists()
+
+
+def test_cancel_notifies_only_by_channels_that_told_the_client(book, front_desk):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    appointment.reminders.filter(channel="sms", kind=Reminder.Kind.CONFIRMATION).update(
+        status=Reminder.Status.SENT
+    )
+    cancelled = services.appointment_cancel(appointment=appointment, by=front_desk, now=now)
+    notice = cancelled.reminders.get(kind=Reminder.Kind.CANCELLATION)
+    assert notice.channel == "sms"
+    assert notice.due_at == now
+    assert cancelled.sequence == 1
+    skipped = cancelled.reminders.filter(status=Reminder.Status.CANCELLED)
+    assert {r.skip_reason for r in skipped} == {"Appointment cancelled."}
+
+
+def test_reschedule_raises_the_sequence_and_sends_the_confirmation_again(
+    book, front_desk, settings
+):
+    settings.RELIEF_CONFIRMATION_GRACE_MINUTES = 3
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    confirmation = appointment.reminders.get(channel="email", kind=Reminder.Kind.CONFIRMATION)
+    Reminder.objects.filter(pk=confirmation.pk).update(status=Reminder.Status.SENT, sent_at=now)
+    later = now + timedelta(hours=1)
+    new_start = appointment.starts_at + timedelta(days=2)
+    moved = services.appointment_reschedule(
+        appointment=appointment, starts_at=new_start, by=front_desk, now=later
+    )
+    assert moved.sequence == 1
+    moved.refresh_from_db()
+    assert moved.sequence == 1
+    confirmation.refresh_from_db()
+    assert confirmation.status == Reminder.Status.PENDING
+    assert confirmation.due_at == later + timedelta(minutes=3)
+    # A new send round: the provider must not drop it as a duplicate.
+    assert confirmation.send_round == 1
+    assert confirmation.idempotency_key == f"{confirmation.pk}-1"
+    before_48h = moved.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_48H)
+    assert before_48h.due_at == new_start - timedelta(hours=48)
+    assert before_48h.send_round == 0  # never sent, same key
+
+
+def test_reschedule_too_close_cancels_the_early_reminder(book, front_desk):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    moved = services.appointment_reschedule(
+        appointment=appointment, starts_at=now + timedelta(hours=20), by=front_desk, now=now
+    )
+    before_48h = moved.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_48H)
+    assert before_48h.status == Reminder.Status.CANCELLED
+    before_2h = moved.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_2H)
+    assert before_2h.status == Reminder.Status.PENDING
