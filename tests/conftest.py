@@ -149,3 +149,25 @@ def access_world(therapist, location):
         client=client,
         appointment=appointment,
     )
+
+
+@pytest.fixture
+def works_every_day():
+    """Give a therapist working hours all day, every day, at a location.
+
+    For tests about something other than working hours that book through the
+    services, which refuse times outside a therapist's hours.
+    """
+    from datetime import time
+
+    def give(therapist, location):
+        for weekday in range(7):
+            factories.WorkingHoursFactory(
+                therapist=therapist,
+                location=location,
+                weekday=weekday,
+                start_time=time(0),
+                end_time=time(23, 59, 59),
+            )
+
+    return give

@@ -27,14 +27,14 @@ def test_front_desk_sees_every_therapists_day(client_as, therapist, other_therap
     _book_today(1, therapist, location)
     _book_today(1, other_therapist, location)
     page = client_as("front_desk").get(reverse("practice:home"))
-    assert page.content.count(b" status-booked\"") == 2
+    assert page.content.count(b' status-booked"') == 2
 
 
 def test_therapist_sees_only_their_own_day(client_as, therapist, other_therapist, location):
     _book_today(1, therapist, location)
     _book_today(2, other_therapist, location)
     page = client_as("therapist").get(reverse("practice:home"))
-    assert page.content.count(b" status-booked\"") == 1
+    assert page.content.count(b' status-booked"') == 1
     assert b"Your day" in page.content
 
 

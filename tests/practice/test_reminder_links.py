@@ -79,8 +79,9 @@ class TestTokens:
         with pytest.raises(reminder_links.LinkError, match="used"):
             reminder_links.read_token(token, "confirm")
 
-    def test_links_from_before_a_move_stop_working(self, appointment, front_desk):
+    def test_links_from_before_a_move_stop_working(self, appointment, front_desk, works_every_day):
         appointment.therapist.services.add(appointment.service)
+        works_every_day(appointment.therapist, appointment.location)
         token = reminder_links.make_token(appointment, "cancel")
         services.appointment_reschedule(
             appointment=appointment,

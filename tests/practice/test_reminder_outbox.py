@@ -15,7 +15,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
-def book(location, therapist, front_desk):
+def book(location, therapist, front_desk, works_every_day):
+    works_every_day(therapist, location)
     service = ServiceFactory(needs_room=False)
     therapist.services.add(service)
 

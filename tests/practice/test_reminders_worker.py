@@ -14,7 +14,8 @@ import sys
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from email import message_from_string
 from email.message import EmailMessage
 from email.policy import default
@@ -175,7 +176,8 @@ def queue_drained(broker) -> bool:
 
 
 @pytest.fixture
-def book(settings, location, therapist, front_desk):
+def book(settings, location, therapist, front_desk, works_every_day):
+    works_every_day(therapist, location)
     settings.RELIEF_CONFIRMATION_GRACE_MINUTES = 0
     service = ServiceFactory(needs_room=False)
     therapist.services.add(service)
@@ -184,10 +186,11 @@ def book(settings, location, therapist, front_desk):
 
     def book(*, hours_ahead=72, sms=False):
         client = ClientFactory(consent_email_reminders=True, consent_sms_reminders=sms)
-        # Two hours apart, so Dana's bookings never clash.
-        start = (timezone.now() + timedelta(hours=hours_ahead + 2 * len(booked))).replace(
-            minute=0, second=0, microsecond=0
-        )
+        # From 01:00 local on the day `hours_ahead` from now, two hours apart:
+        # Dana's bookings never clash and never run past midnight.
+        tz = ZoneInfo(location.time_zone)
+        day = timezone.localtime(timezone.now() + timedelta(hours=hours_ahead), tz).date()
+        start = datetime.combine(day, clock_time(1), tzinfo=tz) + timedelta(hours=2 * len(booked))
         booked.append(start)
         return services.appointment_book(
             client=client,
