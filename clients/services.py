@@ -240,7 +240,9 @@ def scores_record(
         for value in values
     ]
     for row in rows:
-        row.full_clean(exclude=["client", "appointment", "recorded_by"])
+        # Values come from clients.scoring (0-10 checked); the database's check
+        # constraint still guards, so skip the per-row constraint SELECTs.
+        row.full_clean(exclude=["client", "appointment", "recorded_by"], validate_constraints=False)
         row.save()
     return rows
 
