@@ -11,6 +11,8 @@ from . import scoring
 from .models import Client, Intake, Score
 
 TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
+# Measures where a higher number is better; for the rest a fall is improvement.
+HIGHER_IS_BETTER = {"sleep"}
 
 
 def clients_visible_to(user):
@@ -162,6 +164,9 @@ def score_trends(client):
             if len(points) > 1
             else None
         )
+        improved = None
+        if change is not None and change.change:
+            improved = (change.change > 0) == (instrument in HIGHER_IS_BETTER)
         trends.append(
             {
                 "instrument": instrument,
@@ -169,6 +174,7 @@ def score_trends(client):
                 "points": points,
                 "latest": points[-1],
                 "change": change,
+                "improved": improved,
             }
         )
     return trends
