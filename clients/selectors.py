@@ -199,3 +199,32 @@ def upcoming_appointments(client, *, now, limit=3):
         .select_related("therapist", "service", "check_in")
         .order_by("starts_at")[:limit]
     )
+
+
+def score_chart_data(trends):
+    """Series for the chart (JSON-ready); empty until some measure has two points,
+    since one point is no trend and the table already shows it."""
+    if not any(len(trend["points"]) > 1 for trend in trends):
+        return []
+    return [
+        {
+            "label": trend["label"],
+            "points": [
+                {"x": p.recorded_at.isoformat(), "y": float(p.value)} for p in trend["points"]
+            ],
+        }
+        for trend in trends
+    ]
+
+
+def get_appointment_for_check_in(user, pk):
+    """An appointment whose client `user` may see; otherwise 404."""
+    from practice.models import Appointment
+
+    appointment = Appointment.objects.select_related("client", "therapist").filter(pk=pk).first()
+    if (
+        appointment is None
+        or not clients_visible_to(user).filter(pk=appointment.client_id).exists()
+    ):
+        raise Http404
+    return appointment
