@@ -11,6 +11,8 @@ from . import scoring
 from .models import Client, Intake, Score
 
 TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
+# Measures where a higher number is better; for the rest a fall is improvement.
+HIGHER_IS_BETTER = {"sleep"}
 
 
 def clients_visible_to(user):
@@ -162,6 +164,9 @@ def score_trends(client):
             if len(points) > 1
             else None
         )
+        improved = None
+        if change is not None and change.change:
+            improved = (change.change > 0) == (instrument in HIGHER_IS_BETTER)
         trends.append(
             {
                 "instrument": instrument,
@@ -169,6 +174,7 @@ def score_trends(client):
                 "points": points,
                 "latest": points[-1],
                 "change": change,
+                "improved": improved,
             }
         )
     return trends
@@ -193,3 +199,32 @@ def upcoming_appointments(client, *, now, limit=3):
         .select_related("therapist", "service", "check_in")
         .order_by("starts_at")[:limit]
     )
+
+
+def score_chart_data(trends):
+    """Series for the chart (JSON-ready); empty until some measure has two points,
+    since one point is no trend and the table already shows it."""
+    if not any(len(trend["points"]) > 1 for trend in trends):
+        return []
+    return [
+        {
+            "label": trend["label"],
+            "points": [
+                {"x": p.recorded_at.isoformat(), "y": float(p.value)} for p in trend["points"]
+            ],
+        }
+        for trend in trends
+    ]
+
+
+def get_appointment_for_check_in(user, pk):
+    """An appointment whose client `user` may see; otherwise 404."""
+    from practice.models import Appointment
+
+    appointment = Appointment.objects.select_related("client", "therapist").filter(pk=pk).first()
+    if (
+        appointment is None
+        or not clients_visible_to(user).filter(pk=appointment.client_id).exists()
+    ):
+        raise Http404
+    return appointment

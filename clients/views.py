@@ -3,8 +3,7 @@
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -12,7 +11,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from practice.access import Role, public, roles_required, staff_required
-from practice.models import Appointment
 
 from . import selectors, services
 from .consent import consent_text
@@ -144,19 +142,8 @@ def client_detail(request, client_id):
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
         context["red_flags"] = intake.red_flags if intake else []
-        context["trends"] = selectors.score_trends(client)
-        context["chart_data"] = [
-            {
-                "label": trend["label"],
-                "points": [
-                    {"x": p.recorded_at.isoformat(), "y": float(p.value)} for p in trend["points"]
-                ],
-            }
-            for trend in context["trends"]
-        ]
-        # A chart needs a second score to show a trend; the table says the rest.
-        if not any(len(trend["points"]) > 1 for trend in context["trends"]):
-            context["chart_data"] = []
+        context["trends"] = trends = selectors.score_trends(client)
+        context["chart_data"] = selectors.score_chart_data(trends)
     accessed.send(Client, instance=client)
     return render(request, "clients/client_detail.html", context)
 
@@ -304,11 +291,7 @@ def checkin_thanks(request):
 @staff_required
 def checkin_staff(request, appointment_id):
     """The check-in on the clinic tablet for one appointment."""
-    appointment = get_object_or_404(
-        Appointment.objects.select_related("client", "therapist"), pk=appointment_id
-    )
-    if not selectors.clients_visible_to(request.user).filter(pk=appointment.client_id).exists():
-        raise Http404
+    appointment = selectors.get_appointment_for_check_in(request.user, appointment_id)
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = services.checkin_submit_staff(

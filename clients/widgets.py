@@ -13,7 +13,7 @@ class ProjectTemplateMixin:
         return mark_safe(render_to_string(template_name, context))  # noqa: S308
 
 
-class BodyMapWidget(ProjectTemplateMixin, forms.CheckboxSelectMultiple):
+class BodyMapWidget(ProjectTemplateMixin, forms.SelectMultiple):
     """Body regions as an accessible checkbox list plus a clickable SVG body map.
 
     The checkbox list is the source of truth: keyboard and screen-reader users
@@ -23,6 +23,25 @@ class BodyMapWidget(ProjectTemplateMixin, forms.CheckboxSelectMultiple):
     """
 
     template_name = "clients/widgets/body_map.html"
+    # Checkboxes, but not a CheckboxSelectMultiple: crispy-forms swaps those
+    # for its own checkbox list, which would drop the map.
+    input_type = "checkbox"
+    option_inherits_attrs = True
+    add_id_index = True
+    use_fieldset = True
+
+    def id_for_label(self, id_, index=None):
+        # The group is labelled by its legend; each checkbox by its own label.
+        if index is None:
+            return ""
+        return super().id_for_label(id_, index)
+
+    def use_required_attribute(self, initial):
+        return False
+
+    def value_omitted_from_data(self, data, files, name):
+        # An unticked checkbox list sends nothing, which means "none", not "absent".
+        return False
 
     # Its CSS and JS are in the base layout: maps also arrive in htmx swaps,
     # which carry no form media.

@@ -18,3 +18,31 @@ def test_widget_draws_clickable_regions_that_mirror_the_checkboxes():
     assert html.count('aria-pressed="true"') == 2
     assert html.count("checked") == 2
     assert 'role="button" tabindex="0"' in html
+
+
+def test_body_map_survives_crispy_forms():
+    """Other apps render forms with crispy: the map must not turn into a plain list."""
+    from django import forms
+    from django.template import Context, Template
+
+    class NoteForm(forms.Form):
+        regions = body_region_field("Regions treated")
+
+    html = Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(
+        Context({"form": NoteForm(data={"regions": ["calf_left"]})})
+    )
+    assert 'data-region="calf_left"' in html
+    assert 'aria-pressed="true"' in html
+    assert 'type="checkbox"' in html and 'value="calf_left"' in html
+    assert "<legend" in html and "Regions treated" in html
+
+
+def test_no_regions_ticked_means_an_empty_list():
+    from django import forms
+
+    class NoteForm(forms.Form):
+        regions = body_region_field("Regions treated")
+
+    form = NoteForm(data={})
+    assert form.is_valid()
+    assert form.cleaned_data["regions"] == []

@@ -271,8 +271,28 @@ def test_trend_reports_meaningful_change(client_as, flagged_client):
     trend = next(t for t in selectors.score_trends(flagged_client) if t["instrument"] == "pain_nrs")
     assert trend["change"].change == Decimal(-3)
     assert trend["change"].meaningful
+    assert trend["improved"] is True
     html = client_as("therapist").get(reverse("clients:detail", args=[flagged_client.pk]))
     assert "-3.0 (-37.5%)" in html.content.decode()
+    assert "meaningful improvement" in html.content.decode()
+
+
+def test_falling_sleep_quality_is_a_worsening(flagged_client):
+    from django.utils import timezone
+
+    from clients.models import Score
+
+    for days, value in ((20, 7), (1, 4)):
+        Score.objects.create(
+            client=flagged_client,
+            instrument="sleep",
+            value=value,
+            recorded_at=timezone.now() - timezone.timedelta(days=days),
+            context="pre_session",
+        )
+    trend = next(t for t in selectors.score_trends(flagged_client) if t["instrument"] == "sleep")
+    assert trend["change"].meaningful
+    assert trend["improved"] is False
 
 
 def test_therapist_edits_contact_details_but_cannot_reassign(client_as, therapist, other_therapist):

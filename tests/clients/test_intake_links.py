@@ -193,7 +193,7 @@ def test_a_failed_send_keeps_the_error_and_retries(maria, owner, monkeypatch):
     def refuse(*args, **kwargs):
         raise SMTPException("mail server said no")
 
-    monkeypatch.setattr("django.core.mail.send_mail", refuse)
+    monkeypatch.setattr("clients.services.send_mail", refuse)
     link = services.intake_link_request(client=maria, created_by=owner, base_url="")
     with pytest.raises(SMTPException):
         send_intake_link.run(str(link.pk), "")

@@ -214,3 +214,20 @@ def test_concurrent_staff_submits_of_one_form_make_one_intake(therapist):
         t.join()
     assert sorted(created) == [False, True]
     assert Intake.objects.filter(client=maria).count() == 1
+
+
+def test_intake_submission_queries_are_bounded(client, maria, django_assert_max_num_queries):
+    # 1 link lookup per phase, locks, the intake, the client, 6 scores, audit
+    # rows: a fixed number whatever the client's history.
+    for _ in range(3):
+        services.intake_submit_staff(
+            client=maria,
+            answers=intake_answers(),
+            submitted_by=None,
+            form_token=uuid.uuid4(),
+            ip=None,
+        )
+    _, raw = services.intake_link_create(client=maria)
+    with django_assert_max_num_queries(32):
+        response = client.post(reverse("clients:intake_public", args=[raw]), _post_data())
+    assert response.status_code == 302
