@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from practice.demo import DEMO_PASSWORD, seed_demo
+from sessions.demo import seed_notes
 
 
 class Command(BaseCommand):
@@ -8,6 +9,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_demo()
+        # Past sessions with signed notes and a plan, so charts have content.
+        seed_notes()
         self.stdout.write(self.style.SUCCESS("Demo practice ready. Sign in with:"))
         for username, role in logins:
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({role})")
