@@ -148,10 +148,13 @@ def score_trends(client):
 
     One query for all instruments.
     """
+    # Post-session pain is one session's immediate effect (plotted against the
+    # pre-session score on the treatment history); mixed into the trend it
+    # would zigzag and overstate the change since the first score.
     rows = list(
-        Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS).order_by(
-            "recorded_at", "pk"
-        )
+        Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS)
+        .exclude(context=Score.Context.POST_SESSION)
+        .order_by("recorded_at", "pk")
     )
     labels = dict(Score.Instrument.choices)
     trends = []
