@@ -46,6 +46,9 @@ def _fast_tests(settings):
     settings.RELIEF_SMS_BACKEND = "practice.sms.LocmemBackend"
     settings.RELIEF_SMS_REMINDERS_ENABLED = True
     settings.AXES_ENABLED = True
+    # Counters (link guesses, time-zone cache) must not leak between tests
+    # through a shared Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,
