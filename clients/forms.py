@@ -12,6 +12,7 @@ from .body_regions import BODY_REGION_CHOICES
 from .consent import CONSENT_VERSION, consent_text
 from .models import Client, Intake
 from .red_flags import HEALTH_CONDITION_CHOICES
+from .services import CLIENT_FIELDS
 from .widgets import BodyMapWidget, RatingWidget
 
 RATING_CHOICES = [(n, str(n)) for n in range(11)]
@@ -86,19 +87,7 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = [
-            "first_name",
-            "last_name",
-            "preferred_name",
-            "date_of_birth",
-            "email",
-            "phone",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "consent_email_reminders",
-            "consent_sms_reminders",
-            "primary_therapist",
-        ]
+        fields = list(CLIENT_FIELDS)
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {"preferred_name": "What the client likes to be called, if different."}
 

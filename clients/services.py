@@ -20,7 +20,8 @@ from .consent import CONSENT_TEXTS, CONSENT_VERSION
 from .models import CheckIn, CheckInLink, Client, Intake, IntakeLink, Score
 from .tokens import hash_token, new_token
 
-CLIENT_FIELDS = {
+# The editable client record, in the order forms show it.
+CLIENT_FIELDS = (
     "first_name",
     "last_name",
     "preferred_name",
@@ -32,7 +33,7 @@ CLIENT_FIELDS = {
     "consent_email_reminders",
     "consent_sms_reminders",
     "primary_therapist",
-}
+)
 # Contact answers on the intake form that update the client record when given.
 INTAKE_CONTACT_FIELDS = (
     "date_of_birth",
@@ -79,7 +80,7 @@ class LinkUnusable(Exception):
 
 
 def _apply(instance, data, allowed):
-    unknown = set(data) - allowed
+    unknown = set(data) - set(allowed)
     if unknown:
         raise TypeError(f"Unknown client fields: {sorted(unknown)}")
     for name, value in data.items():
