@@ -15,40 +15,56 @@ TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
 HIGHER_IS_BETTER = {"sleep"}
 
 
+def _therapist_clients(therapist):
+    """Those the therapist is primary therapist for or has (had) an appointment with."""
+    return Client.objects.filter(
+        Q(primary_therapist=therapist) | Q(pk__in=therapist.appointments.values("client_id"))
+    )
+
+
+def _therapist_of(user):
+    return getattr(user, "therapist", None) if Role.THERAPIST in roles_of(user) else None
+
+
 def clients_visible_to(user):
     """Clients whose records `user` may open.
 
-    Owner and front desk: every client. A therapist: "their clients", those
-    they are primary therapist for or have (had) an appointment with.
+    Owner and front desk: every client. A therapist: "their clients".
     """
-    roles = roles_of(user)
-    qs = Client.objects.all()
-    if roles & {Role.OWNER, Role.FRONT_DESK}:
-        return qs
-    therapist = getattr(user, "therapist", None) if Role.THERAPIST in roles else None
+    if roles_of(user) & {Role.OWNER, Role.FRONT_DESK}:
+        return Client.objects.all()
+    therapist = _therapist_of(user)
     if therapist is None:
-        return qs.none()
-    return qs.filter(
-        Q(primary_therapist=therapist) | Q(pk__in=therapist.appointments.values("client_id"))
-    )
+        return Client.objects.none()
+    return _therapist_clients(therapist)
 
 
 def get_client_for_user(user, pk) -> Client:
     """The client `pk` if `user` may see it; otherwise 404 (never 403)."""
     try:
-        return clients_visible_to(user).select_related("primary_therapist").get(pk=pk)
+        client = clients_visible_to(user).select_related("primary_therapist").get(pk=pk)
     except (Client.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+    # Loaded through the therapist scope itself: no need to ask again whether
+    # this is one of their clients.
+    client._therapist_scoped = not (roles_of(user) & {Role.OWNER, Role.FRONT_DESK})
+    return client
 
 
 def can_see_clinical(user, client) -> bool:
-    """Intake answers, scores, red-flag details: owner, and a therapist of the client."""
-    roles = roles_of(user)
-    if Role.OWNER in roles:
+    """Intake answers, scores, red-flag details: owner, and a therapist of the client.
+
+    A person who is both front desk and therapist sees clinical details of
+    their own clients only.
+    """
+    if Role.OWNER in roles_of(user):
         return True
-    if Role.THERAPIST in roles:
-        return clients_visible_to(user).filter(pk=client.pk).exists()
-    return False
+    therapist = _therapist_of(user)
+    if therapist is None:
+        return False
+    if getattr(client, "_therapist_scoped", False):
+        return True
+    return _therapist_clients(therapist).filter(pk=client.pk).exists()
 
 
 def can_manage_records(user) -> bool:
@@ -201,6 +217,18 @@ def upcoming_appointments(client, *, now, limit=3):
         .filter(starts_at__gte=now - timedelta(hours=12))
         .select_related("therapist", "service", "check_in")
         .order_by("starts_at")[:limit]
+    )
+
+
+def past_appointments(client, *, now, limit=10):
+    """The client's most recent past appointments in any status, newest first.
+
+    Cancellations and no-shows are part of the history a clinic needs to see.
+    """
+    return list(
+        client.appointments.filter(starts_at__lt=now)
+        .select_related("therapist", "service")
+        .order_by("-starts_at")[:limit]
     )
 
 

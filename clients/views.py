@@ -139,6 +139,7 @@ def client_detail(request, client_id):
         "now": timezone.now(),
     }
     context["upcoming"] = selectors.upcoming_appointments(client, now=context["now"])
+    context["past"] = selectors.past_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
         context["red_flags"] = intake.red_flags if intake else []

@@ -234,6 +234,42 @@ def _add_scores(client, n):
     )
 
 
+def _add_past_visits(client, n):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AppointmentFactory, ServiceFactory
+
+    service = ServiceFactory(buffer_after=timedelta(0))
+    first = timezone.now() - timedelta(days=400)
+    for i in range(n):
+        AppointmentFactory(
+            client=client,
+            service=service,
+            status="completed",
+            starts_at=first + timedelta(days=i, minutes=client.appointments.count()),
+        )
+
+
+def test_chart_lists_recent_appointments_including_cancellations(client_as, flagged_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AppointmentFactory
+
+    AppointmentFactory(
+        client=flagged_client,
+        starts_at=timezone.now() - timedelta(days=3),
+        status="cancelled",
+        late_cancel=True,
+    )
+    page = client_as("front_desk").get(reverse("clients:detail", args=[flagged_client.pk]))
+    assert b"Recent appointments" in page.content
+    assert b"Cancelled (late)" in page.content
+
+
 @pytest.mark.parametrize("persona_name", ["therapist", "front_desk", "owner"])
 def test_chart_queries_do_not_grow_with_history(client_as, flagged_client, persona_name):
     from django.db import connection
@@ -244,6 +280,7 @@ def test_chart_queries_do_not_grow_with_history(client_as, flagged_client, perso
     counts = []
     for batch in (2, 20):
         _add_scores(flagged_client, batch)
+        _add_past_visits(flagged_client, batch)
         services.intake_link_create(client=flagged_client)
         http.get(url)
         with CaptureQueriesContext(connection) as ctx:
@@ -304,3 +341,20 @@ def test_therapist_edits_contact_details_but_cannot_reassign(client_as, therapis
     priya.refresh_from_db()
     assert str(priya.phone) == "+12025550177"
     assert priya.primary_therapist == therapist
+
+
+def test_front_desk_who_is_also_a_therapist_sees_clinical_details_of_own_clients_only(
+    therapist, other_therapist
+):
+    from django.contrib.auth.models import Group
+
+    from practice.access import Role
+
+    user = therapist.user
+    user.groups.add(Group.objects.get(name=Role.FRONT_DESK))
+    own = ClientFactory(primary_therapist=therapist)
+    someone_elses = ClientFactory(primary_therapist=other_therapist)
+    assert selectors.can_see_clinical(user, selectors.get_client_for_user(user, own.pk))
+    assert not selectors.can_see_clinical(
+        user, selectors.get_client_for_user(user, someone_elses.pk)
+    )
