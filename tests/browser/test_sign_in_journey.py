@@ -34,3 +34,24 @@ def test_sign_in_works_on_a_phone_with_collapsed_navigation(phone_page, therapis
     assert phone_page.get_by_role("button", name="Sign out").is_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
+
+
+@pytest.mark.parametrize(
+    ("persona_name", "heading", "sees", "does_not_see"),
+    [
+        ("owner", "Today at Relief Downtown", ["Setup", "Staff", "Audit log"], []),
+        ("front_desk", "Today at Relief Downtown", ["Calendar", "Book", "Clients"], ["Setup"]),
+        ("therapist", "Your day", ["Calendar", "Clients", "Charting"], ["Setup", "Staff"]),
+    ],
+)
+def test_each_role_lands_on_its_dashboard_with_its_menu(
+    page, persona, location, persona_name, heading, sees, does_not_see
+):
+    _sign_in(page, persona(persona_name).username)
+    assert page.get_by_role("heading", name=heading).is_visible()
+    menu = page.get_by_role("navigation", name="Main")
+    for label in sees:
+        assert menu.get_by_role("link", name=label, exact=True).is_visible(), label
+    for label in does_not_see:
+        assert menu.get_by_role("link", name=label, exact=True).count() == 0, label
+    assert page.console_errors == []
