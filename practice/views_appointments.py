@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -22,11 +22,7 @@ RESCHEDULE_FIELDS = {"starts_at": "starts_at", "therapist": "therapist", "room":
 
 
 def note_url(appointment):
-    """The session-note page for this appointment, if the notes app provides one."""
-    try:
-        return reverse("sessions:note_for_appointment", kwargs={"appointment_id": appointment.pk})
-    except NoReverseMatch:
-        return None
+    return reverse("sessions:note_for_appointment", kwargs={"appointment_id": appointment.pk})
 
 
 def _page(request, appointment, *, cancel_form=None, reschedule_form=None, status=200):

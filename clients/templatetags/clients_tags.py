@@ -1,21 +1,10 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 from clients.body_regions import region_label
 from clients.forms import PAIN_CHARACTER_CHOICES
 from clients.red_flags import HEALTH_CONDITION_LABELS
 
 register = template.Library()
-
-
-@register.simple_tag
-def url_if_exists(name, **kwargs):
-    """The URL of `name`, or "" when no such URL is installed (an optional page
-    of another app, e.g. the treatment history)."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
 
 
 @register.filter

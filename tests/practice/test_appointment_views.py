@@ -148,11 +148,11 @@ def test_reschedule_with_unknown_therapist_is_a_form_error(client_as, appointmen
     assert b"Select a valid choice" in response.content
 
 
-def test_write_note_link_only_when_the_notes_page_exists(client_as, appointment):
-    from practice.views_appointments import note_url
-
-    body = client_as("therapist").get(url("appointment_detail", appointment)).content
-    assert (b"Write note" in body) == (note_url(appointment) is not None)
+def test_write_note_link_only_for_the_appointments_own_therapist(client_as, appointment):
+    own = client_as("therapist").get(url("appointment_detail", appointment)).content
+    assert b"Write note" in own
+    other = client_as("other_therapist").get(url("appointment_detail", appointment)).content
+    assert b"Write note" not in other
 
 
 def test_today_list_links_to_appointment_pages(client_as, location, therapist):
