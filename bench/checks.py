@@ -31,3 +31,8 @@ def double_bookings() -> dict[str, int]:
             cursor.execute(_OVERLAPS.format(column=column), [ACTIVE])
             counts[resource] = cursor.fetchone()[0]
     return counts
+
+
+def booked_since(moment) -> int:
+    """Appointments booked at or after `moment` (the load test's successful bookings)."""
+    return Appointment.objects.filter(booked_at__gte=moment).count()

@@ -55,12 +55,16 @@ def setup_django() -> None:
 def ensure_practice(scale_name: str, seed: int) -> dict[str, int]:
     """Migrate, then generate the practice unless the database already holds it."""
     from django.core.management import call_command
+    from django.db import connection
 
     from bench.generate import SCALES, generate
     from clients.models import Client
     from practice.models import Appointment, Therapist
 
     call_command("migrate", interactive=False, verbosity=0)
+    # Fresh planner statistics, so an index a migration just added is used at once.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     scale = SCALES[scale_name]
     counts = {
         "therapists": Therapist.objects.count(),

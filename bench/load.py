@@ -32,9 +32,19 @@ class Action:
     variants: int = 1  # distinct requests (POST bodies) drawn for this action
 
 
+# Bookings draw from BOOKING_SLOTS slots, so of the many concurrent POSTs for
+# one slot exactly one may win; the others must get the clash message (200),
+# never a 500, and the double-booking check afterwards must find nothing.
+BOOKING_SLOTS = 40
+
 ACTIONS = [
-    Action("today (front desk)", weight=6),
-    Action("today (therapist)", weight=4),
+    Action("booking POST", weight=4, variants=BOOKING_SLOTS),
+    Action("availability: 14 days, one service, all therapists", weight=2),
+    Action("client search as you type (htmx)", weight=3),
+    Action("client chart (owner, busiest client)", weight=2),
+    Action("calendar day (front desk)", weight=2),
+    Action("today (front desk)", weight=2),
+    Action("today (therapist)", weight=2),
     Action("floor, signed in", weight=1),
     Action("login page", weight=1),
     Action("healthz", weight=1),
@@ -51,7 +61,8 @@ def request_lines(actions, pages_by_name, data, sessions) -> list[str]:
         page = pages_by_name[action.page]
         session = sessions.get(page.as_user)
         for n in range(max(1, round(POOL_SIZE * action.weight / total))):
-            body = urlencode(page.body(data, n % action.variants)) if page.body else ""
+            body = page.body(data, n % action.variants) if page.body else None
+            body = urlencode(body, doseq=True) if body else ""
             lines.append(
                 "\t".join(
                     [
@@ -60,6 +71,7 @@ def request_lines(actions, pages_by_name, data, sessions) -> list[str]:
                         session.cookie if session else "",
                         session.csrf if session else "",
                         body,
+                        "|".join(f"{k}: {v}" for k, v in page.headers.items()),
                     ]
                 )
             )
@@ -77,7 +89,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     harness.setup_django()
-    from bench.checks import double_bookings
+    from django.utils import timezone
+
+    from bench.checks import booked_since, double_bookings
     from bench.pages import PAGES, load_bench_data
 
     counts = harness.ensure_practice(args.scale, args.seed)
@@ -85,9 +99,10 @@ def main(argv=None) -> int:
     missing = [a.page for a in ACTIONS if a.page not in pages_by_name]
     if missing:
         sys.exit(f"Actions name unknown pages: {missing}")
-    data = load_bench_data()
+    data = load_bench_data(slots=BOOKING_SLOTS)
     harness.collectstatic()
     before = double_bookings()
+    started = timezone.now()
 
     with harness.Server(args.port, args.workers) as server:
         personas = [pages_by_name[a.page].as_user for a in ACTIONS]
@@ -149,6 +164,10 @@ def main(argv=None) -> int:
     )
     print(f"double bookings after the run: {after}")
     print(f"Written to {path.relative_to(harness.ROOT)}")
+    booked = booked_since(started)
+    payload["bookings_made"] = booked
+    harness.write_json("load-latest.json", payload)
+    print(f"bookings made: {booked} (of {BOOKING_SLOTS} contested slots)")
     ok = wrk_5xx == 0 and not server_errors and not any(after.values())
     if not ok:
         print("FAILED: server errors or double bookings", file=sys.stderr)

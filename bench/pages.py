@@ -4,15 +4,18 @@ A page names who requests it (`as_user`: a key of `harness.BENCH_USERS`, or
 None for an anonymous visitor), builds its URL (and POST body) from
 `BenchData`, and states its budgets: p95 server time in milliseconds and SQL
 queries per request (DESIGN.md, "Performance budgets"). `body` receives a
-running number so the load test can send many different POSTs (bookings on
-different slots).
+running number so each request can be a different POST (each booking on its
+own free slot, each intake with its own one-time form token); `headers` are
+sent with every request (htmx pages).
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django.urls import reverse
 
@@ -25,6 +28,11 @@ class BenchData:
     therapist_id: int | None
     client_id: str | None
     service_id: int | None
+    # Free, non-overlapping booking slots ("therapist|location|UTC start"), one per POST.
+    slots: tuple[str, ...] = ()
+    booking_client_id: str | None = None
+    # A draft note of the bench therapist, for the autosave page.
+    draft_note_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,25 +45,166 @@ class Page:
     body: Callable[[BenchData, int], dict] | None = None
     max_queries: int | None = 15
     expect_status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    # Lua-side: carry the version a response returns into the next POST (note autosave).
+    chain_version: bool = False
 
 
-def load_bench_data() -> BenchData:
+def free_slots(*, service, first_day: date, days: int, limit: int) -> tuple[str, ...]:
+    """Bookable slots that never overlap one another (per therapist), so each POST books.
+
+    The slot search offers a start every few minutes; keep one per service length
+    (session plus cleanup) for each therapist, then interleave therapists.
+    """
+    from practice import selectors
+
+    slots, _ = selectors.available_slots(service=service, first_day=first_day, days=days)
+    length = service.duration + service.buffer_after
+    free_from, kept = {}, []
+    for slot in slots:
+        if slot.starts_at >= free_from.get(slot.therapist_id, slot.starts_at):
+            kept.append(slot.value)
+            free_from[slot.therapist_id] = slot.starts_at + length
+            if len(kept) == limit:
+                break
+    return tuple(kept)
+
+
+def load_bench_data(*, slots: int = 5000) -> BenchData:
+    """Pick the sample records. Opens a draft note for the bench therapist if none is open
+    (the only write), so the autosave page has a draft to save."""
+    from django.db.models import Count, Q
     from django.utils import timezone
 
+    from bench.harness import BENCH_USERS
     from clients.models import Client
-    from practice.models import Service, Therapist
+    from practice.models import Appointment, Service, Therapist
     from practice.timezones import practice_time_zone
+    from sessions import services as note_services
+    from sessions.models import SessionNote
 
-    client = Client.objects.filter(archived=False).order_by("-created_at").first()
-    therapist = Therapist.objects.filter(active=True).order_by("pk").first()
+    today = timezone.localtime(timezone.now(), practice_time_zone()).date()
+    therapists = Therapist.objects.filter(active=True).order_by("pk")
+    # The therapist the bench signs in as, when the practice has the bench accounts.
+    therapist = (
+        therapists.filter(user__username=BENCH_USERS["therapist"]).first() or therapists.first()
+    )
     service = Service.objects.filter(active=True).order_by("pk").first()
+    # The busiest client: the longest chart (most appointments).
+    busy = (
+        Appointment.objects.values("client_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "client_id")
+        .first()
+    )
+    client_id = busy["client_id"] if busy else None
+    if client_id is None:
+        client = Client.objects.filter(archived=False).order_by("-created_at").first()
+        client_id = client.pk if client else None
+    draft = None
+    if therapist is not None:
+        draft = SessionNote.objects.filter(
+            therapist=therapist, status=SessionNote.Status.DRAFT
+        ).first()
+        if draft is None:
+            appointment = (
+                Appointment.objects.filter(therapist=therapist, starts_at__gte=timezone.now())
+                .filter(~Q(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW]))
+                .filter(session_note__isnull=True)
+                .order_by("starts_at")
+                .first()
+            )
+            if appointment is not None:
+                draft = note_services.note_open_for_appointment(
+                    appointment=appointment, user=therapist.user
+                )
+    # Book far enough ahead that the generated bookings have thinned out.
+    free = (
+        free_slots(service=service, first_day=today + timedelta(days=70), days=120, limit=slots)
+        if service and slots
+        else ()
+    )
     return BenchData(
-        today=timezone.localtime(timezone.now(), practice_time_zone()).date(),
+        today=today,
         therapist_id=therapist.pk if therapist else None,
-        client_id=str(client.pk) if client else None,
+        client_id=str(client_id) if client_id else None,
         service_id=service.pk if service else None,
+        slots=free,
+        booking_client_id=str(client_id) if client_id else None,
+        draft_note_id=str(draft.pk) if draft else None,
     )
 
+
+def booking_body(data: BenchData, n: int) -> dict:
+    """Book slot n (the load test repeats a few slots, so bookings clash on purpose)."""
+    slot = data.slots[n % len(data.slots)]
+    return {
+        "client": data.booking_client_id,
+        "service": data.service_id,
+        "therapist": "",
+        "date": data.today.isoformat(),
+        "slot": slot,
+        "repeat_weeks": "0",
+        "occurrences": "6",
+    }
+
+
+def intake_body(data: BenchData, n: int) -> dict:
+    """A complete intake, with a fresh one-time form token, so each POST saves one."""
+    return {
+        "form_token": str(uuid.uuid4()),
+        "date_of_birth": "1980-04-02",
+        "emergency_contact_name": "Sam Rivera",
+        "emergency_contact_phone": "+12025550199",
+        "chief_complaint": "Neck and shoulder pain from desk work",
+        "pain_regions": ["neck_back", "upper_back_left"],
+        "duration": "months",
+        "pain_character": ["aching", "stiffness"],
+        "aggravating_factors": "Sitting",
+        "relieving_factors": "Heat",
+        "pain_now": "4",
+        "pain_average": "5",
+        "pain_worst": "7",
+        "peg_enjoyment": "6",
+        "peg_activity": "4",
+        "stress_rating": "7",
+        "sleep_quality": "3",
+        "pressure_preference": "medium",
+        "goals": "Work a full day without pain",
+        "consent_agree": "on",
+        "consent_signature": "Maria Gonzalez",
+    }
+
+
+def note_body(data: BenchData, n: int) -> dict:
+    """A draft save at the note's current version (wrk carries each new version on)."""
+    from sessions.models import SessionNote
+
+    version = SessionNote.objects.values_list("version", flat=True).get(pk=data.draft_note_id)
+    return {
+        "subjective": f"Reports less neck pain since the last visit ({n}).",
+        "objective": "Hypertonic upper trapezius, left more than right.",
+        "assessment": "Improving.",
+        "plan_text": "Continue weekly.",
+        "pressure": "moderate",
+        "client_response": "Relaxed, pain eased.",
+        "home_care": "Heat and chin tucks.",
+        "pain_before": "5",
+        "pain_after": "3",
+        "version": str(version),
+    }
+
+
+def _q(url: str, **params) -> str:
+    return f"{reverse(url)}?{urlencode(params)}" if params else reverse(url)
+
+
+# Writes miss DESIGN's 15 queries (README, "Benchmarks"): full_clean() checks
+# that each foreign key's row exists, and every row written gets an audit
+# entry (the intake: six scores, six entries). Constant all the same.
+BOOKING_QUERIES, INTAKE_QUERIES, NOTE_SAVE_QUERIES = 30, 27, 43
+
+HTMX_SEARCH = {"HX-Request": "true", "HX-Target": "client-results"}
 
 PAGES = [
     # The floor: a bare Django view through the full middleware stack.
@@ -65,4 +214,65 @@ PAGES = [
     Page("login page", lambda d: reverse("login"), 25, as_user=None, max_queries=2),
     Page("today (front desk)", lambda d: reverse("practice:home"), 40),
     Page("today (therapist)", lambda d: reverse("practice:home"), 40, as_user="therapist"),
+    Page(
+        "calendar day (front desk)",
+        lambda d: _q("practice:calendar_day", date=d.today.isoformat()),
+        40,
+    ),
+    Page(
+        "calendar week (one therapist)",
+        lambda d: _q("practice:calendar_week", date=d.today.isoformat(), therapist=d.therapist_id),
+        40,
+    ),
+    Page(
+        "client search as you type (htmx)",
+        lambda d: _q("clients:list", q="mar"),
+        25,
+        headers=HTMX_SEARCH,
+    ),
+    Page(
+        "client chart (owner, busiest client)",
+        lambda d: reverse("clients:detail", args=[d.client_id]),
+        60,
+        as_user="owner",
+    ),
+    Page(
+        "availability: 14 days, one service, all therapists",
+        lambda d: _q("practice:book_slots", service=d.service_id, date=d.today.isoformat()),
+        25,
+    ),
+    Page(
+        "booking POST",
+        lambda d: reverse("practice:book"),
+        40,
+        method="POST",
+        body=booking_body,
+        expect_status=302,
+        max_queries=BOOKING_QUERIES,
+    ),
+    Page(
+        "intake form (staff, GET)",
+        lambda d: reverse("clients:intake_staff", args=[d.client_id]),
+        None,
+    ),
+    Page(
+        "intake submission (staff, POST)",
+        lambda d: reverse("clients:intake_staff", args=[d.client_id]),
+        60,
+        method="POST",
+        body=intake_body,
+        expect_status=302,
+        max_queries=INTAKE_QUERIES,
+    ),
+    Page(
+        "note autosave (draft)",
+        lambda d: reverse("sessions:note_autosave", args=[d.draft_note_id]),
+        None,
+        as_user="therapist",
+        method="POST",
+        body=note_body,
+        headers={"HX-Request": "true"},
+        chain_version=True,
+        max_queries=NOTE_SAVE_QUERIES,
+    ),
 ]

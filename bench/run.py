@@ -15,11 +15,22 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from bench import harness
+
+
+def _prepared(client, page, data, n):
+    """Request n of a page, its body built now so the timing leaves it out."""
+    method = client.post if page.method == "POST" else client.get
+    url, headers = page.url(data), page.headers
+    if page.body is None:
+        return lambda: method(url, headers=headers)
+    body = page.body(data, n)
+    return lambda: method(url, body, headers=headers)
 
 
 def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
@@ -29,7 +40,7 @@ def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
     the machine, so it is the steadier figure on a shared box.
     """
     from django.contrib.auth.models import User
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -38,17 +49,19 @@ def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
         client = Client(HTTP_HOST="127.0.0.1")
         if page.as_user:
             client.force_login(User.objects.get(username=harness.BENCH_USERS[page.as_user]))
-        url = page.url(data)
-        send = client.post if page.method == "POST" else client.get
-        send(url, page.body(data, 0) if page.body else None)  # warm caches as a worker would
+        _prepared(client, page, data, 0)()  # warm caches as a worker would
+        request = _prepared(client, page, data, 1)
+        reset_queries()  # the log's start must be this request's start (see below)
         with CaptureQueriesContext(connection) as captured:
-            response = send(url, page.body(data, 1) if page.body else None)
+            response = request()
         # Read now: every request start clears the connection's query log.
         queries = len(captured.captured_queries)
         walls, cpus = [], []
-        for n in range(repeat):
+        for n in range(2, repeat + 2):
+            # Built just before it is sent: a note body carries the current version.
+            request = _prepared(client, page, data, n)
             wall, cpu = time.perf_counter(), time.process_time()
-            send(url, page.body(data, n + 2) if page.body else None)
+            request()
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
         results[page.name] = {
@@ -60,19 +73,42 @@ def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
     return results
 
 
+# POST bodies per wrk run: more than a run sends, each used once (the in-process
+# measurement used the first few running numbers).
+BODIES_PER_RUN = 2000
+FIRST_WRK_BODY = 100
+
+
 def measure(server, page, data, sessions, *, duration, connections) -> dict:
     session = sessions.get(page.as_user)
     env = {
         "BENCH_METHOD": page.method,
         "BENCH_COOKIE": session.cookie if session else "",
         "BENCH_CSRF": session.csrf if session else "",
-        "BENCH_BODY": urlencode(page.body(data, 0)) if page.body else "",
+        "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in page.headers.items()),
+        "BENCH_CHAIN_VERSION": "1" if page.chain_version else "",
     }
     url = server.base + page.url(data)
-    common = {"script": "wrk_report.lua", "env": env}
-    harness.run_wrk(url, connections=2, duration=1, **common)  # warm-up
-    latency = harness.run_wrk(url, connections=1, duration=duration, **common)
-    load = harness.run_wrk(url, connections=connections, threads=2, duration=duration, **common)
+    runs = iter(range(FIRST_WRK_BODY, 10**9, BODIES_PER_RUN))
+
+    def run(**kwargs):
+        if not page.body:
+            return harness.run_wrk(url, script="wrk_report.lua", env=env, **kwargs)
+        # Bodies are built just before their run (a note body reads the current version).
+        first = next(runs)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as bodies:
+            for n in range(first, first + BODIES_PER_RUN):
+                bodies.write(urlencode(page.body(data, n), doseq=True) + "\n")
+        try:
+            return harness.run_wrk(
+                url, script="wrk_report.lua", env={**env, "BENCH_BODIES": bodies.name}, **kwargs
+            )
+        finally:
+            os.unlink(bodies.name)
+
+    run(connections=2, duration=1)  # warm-up
+    latency = run(connections=1, duration=duration)
+    load = run(connections=connections, threads=2, duration=duration)
     return {
         "p50_ms": latency["p50_us"] / 1000,
         "p95_ms": latency["p95_us"] / 1000,

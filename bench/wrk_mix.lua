@@ -1,6 +1,7 @@
 -- wrk script for the load test: each request is drawn at random from the
 -- file named by BENCH_REQUESTS (one request a line: method, path, cookie,
--- CSRF token, urlencoded body; tab-separated). Counts responses by status.
+-- CSRF token, urlencoded body, extra headers as "Name: value" separated by
+-- "|"; tab-separated). Counts responses by status.
 local pool = {}
 local threads = {}
 local counter = 0
@@ -14,9 +15,12 @@ end
 
 function init(args)
   for line in io.lines(os.getenv("BENCH_REQUESTS")) do
-    local method, target, cookie, csrf, body =
-      line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local method, target, cookie, csrf, body, extra =
+      line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     local headers = {}
+    for name, value in string.gmatch(extra, "([^|:]+):%s*([^|]*)") do
+      headers[name] = value
+    end
     if cookie ~= "" then
       headers["Cookie"] = cookie
     end

@@ -7,6 +7,7 @@ out on the wall clock of each location's time zone, so a 09:00 shift starts at
 09:00 local time on both daylight-saving change days.
 """
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -94,6 +95,9 @@ def overlaps(start_a, end_a, start_b, end_b) -> bool:
     return start_a < end_b and start_b < end_a
 
 
+# Cached: a 14-day search for 25 therapists asks for the same few hundred
+# wall-clock times of the same days over and over.
+@lru_cache(maxsize=8192)
 def local_datetime(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
     """`day` at wall-clock `wall` in `tz` as UTC; None if the clock skips that time."""
     aware = datetime.combine(day, wall, tzinfo=tz)
@@ -126,12 +130,37 @@ def _within(items, start, end):
     return [b for b in items if overlaps(b.start, b.end, start, end)]
 
 
+def _interval_index(intervals):
+    """Sorted starts, their ends, and the running maximum of the ends, for `_clear`."""
+    ordered = sorted(intervals)
+    starts = [s for s, _ in ordered]
+    ends = [e for _, e in ordered]
+    running, latest = [], None
+    for e in ends:
+        latest = e if latest is None or e > latest else latest
+        running.append(latest)
+    return starts, ends, running
+
+
+def _clear(index, start, end) -> bool:
+    """No interval of `index` meets [start, end): a bisection, then a walk back
+    only while an earlier interval can still reach `start` (a linear scan of
+    every booking of the room per candidate slot took most of a search)."""
+    starts, ends, running = index
+    i = bisect_left(starts, end) - 1
+    while i >= 0 and running[i] > start:
+        if ends[i] > start:
+            return False
+        i -= 1
+    return True
+
+
 def _room_free(schedule: Schedule, location_id: int, start, end, room_busy_cache) -> bool:
     for room_id in schedule.rooms.get(location_id, ()):
-        busy = room_busy_cache.get(room_id)
-        if busy is None:
-            busy = room_busy_cache[room_id] = schedule.room_busy.get(room_id, [])
-        if not any(overlaps(s, e, start, end) for s, e in busy):
+        index = room_busy_cache.get(room_id)
+        if index is None:
+            index = room_busy_cache[room_id] = _interval_index(schedule.room_busy.get(room_id, []))
+        if _clear(index, start, end):
             return True
     return False
 

@@ -13,6 +13,10 @@ from .access import PUBLIC, rule_of
 logger = logging.getLogger(__name__)
 
 SESSION_STARTED_KEY = "relief_auth_started"
+SESSION_RENEWED_KEY = "relief_renewed"
+# Renewing the idle expiry writes the session; once a minute is plenty for a
+# 30-minute timeout and spares a database write and commit on every request.
+SESSION_RENEW_SECONDS = 60
 
 
 class AccessRuleMiddleware:
@@ -51,6 +55,29 @@ class AbsoluteSessionLimitMiddleware:
                 messages.info(request, "Your session has ended. Please sign in again.")
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class SessionIdleRenewalMiddleware:
+    """Push a signed-in session's idle expiry back, at most once a minute.
+
+    Saving a session sets its expiry to now + SESSION_COOKIE_AGE, so an idle
+    session ends SESSION_COOKIE_AGE after the last renewal: between the idle
+    timeout minus a minute and the idle timeout after the last request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Checked after the view: a sign-out must not write a fresh session.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            renewed = request.session.get(SESSION_RENEWED_KEY, 0)
+            if now - renewed >= SESSION_RENEW_SECONDS:
+                request.session[SESSION_RENEWED_KEY] = now
+        return response
 
 
 class TwoFactorGateMiddleware:

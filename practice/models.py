@@ -5,7 +5,8 @@ from zoneinfo import available_timezones
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Q
 
 from .constraints import PostgresExclusionConstraint
@@ -149,7 +150,26 @@ class AppointmentQuerySet(models.QuerySet):
 
     def overlapping(self, start, end):
         """Appointments whose occupied time (service plus buffer) meets [start, end)."""
+        if connection.vendor == "postgresql":
+            # The exclusion constraints' own expression, so their GiST indexes
+            # answer it: with `starts_at < end AND occupied_until > start` the
+            # planner scanned the whole table (75 ms at 400,000 appointments
+            # for the free-room check of every booking).
+            return self.alias(occupied=TsTzRange("starts_at", "occupied_until")).filter(
+                occupied__overlap=DateTimeTZRange(start, end, "[)")
+            )
         return self.filter(starts_at__lt=end, occupied_until__gt=start)
+
+    def between(self, start, end):
+        """Appointments (any status) whose session [starts_at, ends_at) meets [start, end)."""
+        if connection.vendor == "postgresql":
+            # Served by the GiST index appointment_span (migration 0103); with
+            # `starts_at < end AND ends_at > start` PostgreSQL read the whole
+            # table for a day's calendar (85 ms at 400,000 appointments).
+            return self.alias(span=TsTzRange("starts_at", "ends_at")).filter(
+                span__overlap=DateTimeTZRange(start, end, "[)")
+            )
+        return self.filter(starts_at__lt=end, ends_at__gt=start)
 
 
 class Appointment(models.Model):

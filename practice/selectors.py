@@ -158,7 +158,8 @@ NOT_ON_GRID = (Appointment.Status.CANCELLED,)
 
 def _appointments_between(start, end, **filters):
     return list(
-        Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start, **filters)
+        Appointment.objects.between(start, end)
+        .filter(**filters)
         .select_related("client", "therapist", "service", "room")
         .order_by("starts_at")
     )

@@ -60,14 +60,21 @@ def _conflict(*, therapist, room, starts_at, occupied_until, exclude_pk=None):
     candidates = Appointment.objects.active().overlapping(starts_at, occupied_until)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    clash = candidates.filter(therapist=therapist).select_related("therapist", "service").first()
+    clash = _earliest(candidates.filter(therapist=therapist).select_related("therapist", "service"))
     if clash is not None:
         return clash, "therapist"
     if room is not None:
-        clash = candidates.filter(room=room).select_related("room", "service").first()
+        clash = _earliest(candidates.filter(room=room).select_related("room", "service"))
         if clash is not None:
             return clash, "room"
     return None, None
+
+
+def _earliest(clashes):
+    """The earliest of a few clashing appointments, sorted here: with ORDER BY
+    starts_at LIMIT 1 PostgreSQL walks a therapist's whole history in start
+    order (28 ms at 400,000 appointments) instead of asking the overlap index."""
+    return min(clashes.order_by(), key=lambda a: a.starts_at, default=None)
 
 
 def _conflict_for(appointment: Appointment, exclude_pk=None):

@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "practice.middleware.AbsoluteSessionLimitMiddleware",
+    "practice.middleware.SessionIdleRenewalMiddleware",
     "practice.middleware.AccessRuleMiddleware",
     "practice.middleware.TwoFactorGateMiddleware",
     "practice.timezones.PracticeTimezoneMiddleware",
@@ -141,11 +142,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
 
-# Idle expiry: the cookie lives SESSION_IDLE_MINUTES and is renewed on every
-# request. The absolute limit is enforced by AbsoluteSessionLimitMiddleware.
+# Idle expiry: a session lives SESSION_IDLE_MINUTES after its last save;
+# SessionIdleRenewalMiddleware saves it at most once a minute while the user is
+# active (not on every request, which would cost a write and a commit each).
+# The absolute limit is enforced by AbsoluteSessionLimitMiddleware.
 SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_HOURS = env.int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_COOKIE_HTTPONLY = True
@@ -250,6 +252,11 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With a cache every worker shares, sessions are read from it (written through
+# to the database). A per-process cache would let one worker keep serving a
+# session another has already ended, so then sessions stay in the database.
+if CACHES["default"]["BACKEND"].endswith(("RedisCache", "PyMemcacheCache", "PyLibMCCache")):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -9,6 +9,7 @@ from datetime import date
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
@@ -166,10 +167,35 @@ def charting_backlog(*, user):
     return qs.order_by("starts_at")
 
 
+# The nav badge is on every page a therapist or the owner opens, and its
+# COUNT is an anti-join of every checked-in or completed appointment with the
+# notes: about 300 ms over 400,000 appointments and 300,000 notes (make bench).
+# So the count is kept a minute in the cache, and dropped when a note is
+# signed, so a therapist's own charting shows at once.
+BACKLOG_BADGE_SECONDS = 60
+
+
+def _backlog_badge_key(therapist_id) -> str:
+    return f"charting-backlog:{therapist_id or 'all'}"
+
+
 def charting_backlog_count(request):
-    """Nav badge: one COUNT query; nothing shown at zero."""
-    count = charting_backlog(user=request.user).count()
+    """Nav badge: the backlog's size (cached a minute); nothing shown at zero."""
+    user = request.user
+    therapist = therapist_of(user)
+    if therapist is None and Role.OWNER not in roles_of(user):
+        return None
+    key = _backlog_badge_key(therapist.pk if therapist else None)
+    count = cache.get(key)
+    if count is None:
+        count = charting_backlog(user=user).count()
+        cache.set(key, count, BACKLOG_BADGE_SECONDS)
     return count or None
+
+
+def charting_backlog_forget(*, therapist_id) -> None:
+    """Drop the cached badge counts a note change affects (its therapist's and the owner's)."""
+    cache.delete_many([_backlog_badge_key(therapist_id), _backlog_badge_key(None)])
 
 
 def log_note_reads(*, notes, user, remote_addr=None):

@@ -227,6 +227,8 @@ def note_sign(*, note, user) -> SessionNote:
         current.content_hash = signing.content_hash(selectors.note_signed_content(current))
         current.full_clean()
         current.save()
+        # Dropping the cached count early is harmless should this roll back.
+        selectors.charting_backlog_forget(therapist_id=current.therapist_id)
     return current
 
 

@@ -49,6 +49,10 @@ def _fast_tests(settings):
     # Counters (link guesses, time-zone cache) must not leak between tests
     # through a shared Redis.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # LocMemCache keeps its data per process, so empty it for each test too.
+    from django.core.cache import cache
+
+    cache.clear()
     # Tests render templates without running collectstatic first.
     settings.STORAGES = {
         **settings.STORAGES,

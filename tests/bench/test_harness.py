@@ -15,9 +15,9 @@ def test_bench_refuses_sqlite(monkeypatch):
         harness.setup_django()
 
 
-def test_load_mix_follows_weights_and_posts_carry_body_and_csrf():
+def test_load_mix_follows_weights_and_posts_carry_body_csrf_and_headers():
     pages = {
-        "today": Page("today", lambda d: "/", 40),
+        "today": Page("today", lambda d: "/", 40, headers={"HX-Request": "true"}),
         "booking": Page(
             "booking",
             lambda d: "/book/",
@@ -37,3 +37,4 @@ def test_load_mix_follows_weights_and_posts_carry_body_and_csrf():
     assert len(posts) == POOL_SIZE // 4
     assert {f[4] for f in posts} == {f"therapist=7&slot={n}" for n in range(5)}
     assert all(f[2] == "sessionid=abc" and f[3] == "tok" for f in posts)
+    assert {f[5] for f in fields if f[0] == "GET"} == {"HX-Request: true"}

@@ -1,4 +1,5 @@
 import time
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -6,8 +7,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from practice.middleware import SESSION_STARTED_KEY
+from practice.middleware import SESSION_RENEWED_KEY, SESSION_STARTED_KEY
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +82,46 @@ def test_logout_ends_the_session_on_the_server(client, front_desk):
 
 def test_idle_timeout_is_thirty_minutes_by_default(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "practice.middleware.SessionIdleRenewalMiddleware" in settings.MIDDLEWARE
+
+
+def _stored_session(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_session_idle_for_thirty_minutes_must_sign_in_again(client, front_desk):
+    client.force_login(front_desk)
+    assert client.get(reverse("practice:home")).status_code == 200
+    stored = _stored_session(client)
+    stored.expire_date = timezone.now() - timedelta(seconds=1)
+    stored.save()
+    from django.core.cache import cache
+
+    cache.clear()  # a cached_db session would otherwise still be served from the cache
+    response = client.get(reverse("practice:home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_activity_renews_the_idle_expiry_at_most_once_a_minute(client, front_desk):
+    client.force_login(front_desk)
+    client.get(reverse("practice:home"))
+    first = _stored_session(client)
+    assert abs(first.expire_date - (timezone.now() + timedelta(minutes=30))) < timedelta(seconds=5)
+
+    client.get(reverse("practice:home"))
+    assert _stored_session(client).expire_date == first.expire_date  # not saved again
+
+    session = client.session
+    session[SESSION_RENEWED_KEY] = int(time.time()) - 61
+    session.save()
+    before = _stored_session(client).expire_date
+    client.get(reverse("practice:home"))
+    after = _stored_session(client)
+    assert after.expire_date > before
+    assert client.session[SESSION_RENEWED_KEY] >= int(time.time()) - 5
 
 
 def test_session_ends_at_absolute_limit_even_when_active(client, front_desk, settings):

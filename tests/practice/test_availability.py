@@ -190,3 +190,19 @@ def test_clash_problem_names_the_busy_time():
         needs_room=False,
     )
     assert problem == "Dana Reyes is already booked 10:00–11:15 (including cleanup time)."
+
+
+def test_interval_index_finds_overlaps_behind_a_long_interval():
+    from datetime import UTC, datetime
+
+    from practice.availability import _clear, _interval_index
+
+    def at(hour):
+        return datetime(2026, 3, 2, hour, tzinfo=UTC)
+
+    # A long block from 08:00 to 18:00 hides behind short ones that end early.
+    index = _interval_index([(at(10), at(11)), (at(8), at(18)), (at(12), at(13))])
+    assert not _clear(index, at(14), at(15))
+    assert _clear(_interval_index([(at(10), at(11)), (at(12), at(13))]), at(11), at(12))
+    assert not _clear(_interval_index([(at(10), at(11))]), at(10), at(11))
+    assert _clear(_interval_index([]), at(10), at(11))

@@ -279,3 +279,23 @@ def test_htmx_remove_on_a_signed_note_redirects_the_page_to_the_read_view(
     )
     assert response["HX-Redirect"] == reverse("sessions:note_detail", args=[draft.pk])
     assert TechniqueApplication.objects.filter(pk=application.pk).exists()
+
+
+def test_charting_badge_is_cached_but_signing_a_note_updates_it_at_once(
+    client_as, draft, therapist, dana_client
+):
+    http = client_as("therapist")
+    home = reverse("practice:home")
+
+    def badge():
+        page = http.get(home).content.decode()
+        return page.split('Charting <span class="badge text-bg-warning">')[1].split("<")[0]
+
+    assert badge() == "1"
+    # Changes made elsewhere show within the minute the count is cached...
+    make_appointment(therapist, dana_client, days_ago=3, status="completed")
+    make_appointment(therapist, dana_client, days_ago=4, status="completed")
+    assert badge() == "1"
+    # ...but signing a note refreshes it straight away: two sessions still to chart.
+    sign(draft, therapist.user)
+    assert badge() == "2"
