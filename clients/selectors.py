@@ -167,10 +167,14 @@ def score_trends(client):
     # Post-session pain is one session's immediate effect (plotted against the
     # pre-session score on the treatment history); mixed into the trend it
     # would zigzag and overstate the change since the first score.
+    # Only what the chart and the table show, as light rows: a regular client
+    # has thousands of scores, and full model instances (JSON answers, UUIDs)
+    # took most of the chart page's time (make bench).
     rows = list(
         Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS)
         .exclude(context=Score.Context.POST_SESSION)
         .order_by("recorded_at", "pk")
+        .values_list("instrument", "value", "recorded_at", named=True)
     )
     labels = dict(Score.Instrument.choices)
     trends = []

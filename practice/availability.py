@@ -126,8 +126,26 @@ def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
         minutes += step_minutes
 
 
-def _within(items, start, end):
-    return [b for b in items if overlaps(b.start, b.end, start, end)]
+def _busy_index(items):
+    """A therapist's busy times sorted by start, with the running maximum of their ends."""
+    ordered = sorted(items, key=lambda b: (b.start, b.end))
+    running, latest = [], None
+    for b in ordered:
+        latest = b.end if latest is None or b.end > latest else latest
+        running.append(latest)
+    return ordered, [b.start for b in ordered], running
+
+
+def _within(index, start, end):
+    """The busy times meeting [start, end), found as `_clear` does (no full scan per day)."""
+    ordered, starts, running = index
+    found = []
+    i = bisect_left(starts, end) - 1
+    while i >= 0 and running[i] > start:
+        if ordered[i].end > start:
+            found.append(ordered[i])
+        i -= 1
+    return found
 
 
 def _interval_index(intervals):
@@ -185,6 +203,7 @@ def free_slots(
     latest = rules.now + rules.horizon
     slots = []
     room_cache: dict = {}
+    busy_indexes: dict = {}
     for day in days:
         for shift in schedule.shifts:
             if shift.weekday != day.weekday() or shift.therapist_id not in wanted:
@@ -195,8 +214,13 @@ def free_slots(
             if window_end <= earliest or window_start > latest:
                 continue
             # Only what touches this window can block a slot inside it.
+            index = busy_indexes.get(shift.therapist_id)
+            if index is None:
+                index = busy_indexes[shift.therapist_id] = _busy_index(
+                    schedule.busy.get(shift.therapist_id, ())
+                )
             busy = _within(
-                schedule.busy.get(shift.therapist_id, ()),
+                index,
                 window_start,
                 window_end + rules.buffer,
             )
