@@ -1,9 +1,13 @@
 """Reads of client records, scoped to what a user may see."""
 
+from datetime import timedelta
+from typing import NamedTuple
+
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.db.models.functions import Lower, Reverse
+from django.db.models import Avg, F, Q, Window
+from django.db.models.functions import Lower, Reverse, RowNumber, TruncWeek
 from django.http import Http404
+from django.utils import timezone
 
 from practice.access import Role, roles_of
 
@@ -13,6 +17,14 @@ from .models import Client, Intake, Score
 TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
 # Measures where a higher number is better; for the rest a fall is improvement.
 HIGHER_IS_BETTER = {"sleep"}
+# The chart plots this much history; the change is still from the very first score.
+TREND_WINDOW = timedelta(days=365)
+
+
+class TrendPoint(NamedTuple):
+    instrument: str
+    recorded_at: object  # start of the week
+    value: object  # average of that week's scores
 
 
 def _therapist_clients(therapist):
@@ -159,33 +171,59 @@ def red_flag_reasons(client) -> list[str]:
     return list(intake.red_flags) if intake else []
 
 
-def score_trends(client):
-    """Per instrument: its scores in time order and the change from the first.
+def score_trends(client, *, now=None):
+    """Per instrument: weekly averages over the last year, the latest score, and
+    the change from the very first score to the latest.
 
-    One query for all instruments.
+    Two queries whatever the history: the weekly averages, and each
+    instrument's first and latest score of all time.
     """
+    now = now or timezone.now()
     # Post-session pain is one session's immediate effect (plotted against the
     # pre-session score on the treatment history); mixed into the trend it
     # would zigzag and overstate the change since the first score.
-    # Only what the chart and the table show, as light rows: a regular client
-    # has thousands of scores, and full model instances (JSON answers, UUIDs)
-    # took most of the chart page's time (make bench).
-    rows = list(
-        Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS)
-        .exclude(context=Score.Context.POST_SESSION)
-        .order_by("recorded_at", "pk")
-        .values_list("instrument", "value", "recorded_at", named=True)
+    scores = Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS).exclude(
+        context=Score.Context.POST_SESSION
+    )
+    fields = ("instrument", "value", "recorded_at", "pk")
+    # A regular client collects thousands of scores; plotting each one made the
+    # chart page slow (make bench). The chart shows a year of weekly averages,
+    # computed by the database.
+    recent = [
+        TrendPoint(row["instrument"], row["week"], row["average"])
+        for row in scores.filter(recorded_at__gte=now - TREND_WINDOW)
+        .annotate(week=TruncWeek("recorded_at"))
+        .values("instrument", "week")
+        .annotate(average=Avg("value"))
+        .order_by("week")
+    ]
+    ends = list(
+        scores.annotate(
+            rank_first=Window(
+                RowNumber(), partition_by=[F("instrument")], order_by=[F("recorded_at"), F("pk")]
+            ),
+            rank_last=Window(
+                RowNumber(),
+                partition_by=[F("instrument")],
+                order_by=[F("recorded_at").desc(), F("pk").desc()],
+            ),
+        )
+        .filter(Q(rank_first=1) | Q(rank_last=1))
+        .values_list(*fields, named=True)
     )
     labels = dict(Score.Instrument.choices)
     trends = []
     for instrument in TREND_INSTRUMENTS:
-        points = [row for row in rows if row.instrument == instrument]
-        if not points:
+        mine = sorted(
+            (row for row in ends if row.instrument == instrument),
+            key=lambda row: (row.recorded_at, row.pk),
+        )
+        if not mine:
             continue
+        first, latest = mine[0], mine[-1]
+        points = [row for row in recent if row.instrument == instrument] or [latest]
         change = (
-            scoring.meaningful_change(points[0].value, points[-1].value)
-            if len(points) > 1
-            else None
+            scoring.meaningful_change(first.value, latest.value) if first.pk != latest.pk else None
         )
         improved = None
         if change is not None and change.change:
@@ -195,7 +233,7 @@ def score_trends(client):
                 "instrument": instrument,
                 "label": labels[instrument],
                 "points": points,
-                "latest": points[-1],
+                "latest": latest,
                 "change": change,
                 "improved": improved,
             }

@@ -29,3 +29,36 @@ def test_pain_trend_leaves_out_post_session_scores():
     (pain,) = [t for t in score_trends(client) if t["instrument"] == Score.Instrument.PAIN_NRS]
     assert [float(p.value) for p in pain["points"]] == [7.0, 6.0]
     assert pain["change"].change == -1
+
+
+def test_chart_plots_the_last_year_but_change_counts_from_the_very_first_score():
+    client = ClientFactory()
+    now = timezone.now()
+    for days_ago, value in [(900, 8), (600, 7), (200, 5), (10, 4)]:
+        Score.objects.create(
+            client=client,
+            instrument=Score.Instrument.PAIN_NRS,
+            value=value,
+            context=Score.Context.PRE_SESSION,
+            recorded_at=now - timedelta(days=days_ago),
+        )
+    (pain,) = score_trends(client, now=now)
+    assert [float(p.value) for p in pain["points"]] == [5.0, 4.0]
+    assert float(pain["latest"].value) == 4.0
+    assert pain["change"].change == -4
+    assert pain["change"].meaningful
+
+
+def test_an_old_single_score_still_shows_as_latest():
+    client = ClientFactory()
+    Score.objects.create(
+        client=client,
+        instrument=Score.Instrument.STRESS,
+        value=6,
+        context=Score.Context.INTAKE,
+        recorded_at=timezone.now() - timedelta(days=800),
+    )
+    (stress,) = score_trends(client)
+    assert float(stress["latest"].value) == 6.0
+    assert stress["change"] is None
+    assert len(stress["points"]) == 1
