@@ -40,6 +40,10 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed wrk
 	$(PY) -m bench.run $(ARGS)
 
+# Reminder pipeline throughput: one worker, a scratch database (DATABASE_URL).
+bench-reminders: $(VENV)/.installed
+	$(PY) -m bench.reminders $(ARGS)
+
 # 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
 loadtest: $(VENV)/.installed wrk
 	$(PY) -m bench.load $(ARGS)
