@@ -300,3 +300,17 @@ def get_appointment_for_staff(appointment_id) -> Appointment:
         ).get(pk=appointment_id)
     except (Appointment.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def therapists_free_at(*, service, location, starts_at, now=None) -> list[int]:
+    """Ids of therapists with a free slot for `service` starting exactly at `starts_at`."""
+    tz = ZoneInfo(location.time_zone)
+    day = starts_at.astimezone(tz).date()
+    start, end = _range_around(day, day)
+    schedule = load_schedule(service=service, start=start, end=end)
+    rules = booking_rules(service=service, now=now)
+    return [
+        slot.therapist_id
+        for slot in availability.free_slots(schedule, rules, [day])
+        if slot.starts_at == starts_at and slot.location_id == location.pk
+    ]

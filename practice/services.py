@@ -490,26 +490,54 @@ def therapist_update(*, therapist: Therapist, services=None) -> Therapist:
     return therapist
 
 
+def _book_any_therapist(*, therapist, starts_at, **booking) -> Appointment:
+    """Book `therapist`; if someone took them meanwhile, another free therapist."""
+    try:
+        return appointment_book(therapist=therapist, starts_at=starts_at, **booking)
+    except AppointmentClash as clash:
+        if clash.resource != "therapist":
+            raise
+        others = selectors.therapists_free_at(
+            service=booking["service"], location=booking["location"], starts_at=starts_at
+        )
+        for other in Therapist.objects.filter(pk__in=others).exclude(pk=therapist.pk):
+            try:
+                return appointment_book(therapist=other, starts_at=starts_at, **booking)
+            except AppointmentClash:
+                continue
+        raise
+
+
 def appointment_book_from_desk(
-    *, client=None, new_client=None, therapist, service, location, starts, booked_by
+    *,
+    client=None,
+    new_client=None,
+    therapist,
+    service,
+    location,
+    starts,
+    booked_by,
+    any_therapist=False,
 ) -> tuple[list, list]:
     """Front-desk booking: an existing or newly typed client, one date or a series.
 
     A single date that fails raises (and no new client is kept); a series books
-    the dates that are free and returns the skipped ones with their reason.
+    the dates that are free and returns the skipped ones with their reason. With
+    `any_therapist`, a single booking whose therapist was just taken goes to
+    another therapist free at the same time.
     """
     with transaction.atomic():
         if client is None:
             client = client_create_inline(**new_client, created_by=booked_by)
-        booking = {
-            "client": client,
-            "therapist": therapist,
-            "service": service,
-            "location": location,
-        }
+        booking = {"client": client, "service": service, "location": location}
         if len(starts) == 1:
-            return [appointment_book(starts_at=starts[0], booked_by=booked_by, **booking)], []
-        booked, skipped = appointment_book_series(starts=starts, booked_by=booked_by, **booking)
+            book = _book_any_therapist if any_therapist else appointment_book
+            return [
+                book(therapist=therapist, starts_at=starts[0], booked_by=booked_by, **booking)
+            ], []
+        booked, skipped = appointment_book_series(
+            starts=starts, booked_by=booked_by, therapist=therapist, **booking
+        )
         if not booked:
             raise ValidationError("None of the dates could be booked; nothing was saved.")
         return booked, skipped

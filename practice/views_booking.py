@@ -165,6 +165,7 @@ def book(request):
                         location=data["location"],
                         starts=starts,
                         booked_by=request.user,
+                        any_therapist=data["therapist"] is None,
                     )
                 except ValidationError as exc:
                     add_service_errors(form, exc)
