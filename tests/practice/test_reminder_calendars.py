@@ -97,6 +97,23 @@ class TestFeed:
         assert "Gonzalez" not in body and "Otto" not in body
         assert "maria" not in body.lower().replace("maria g.", "")
 
+    def test_cancelled_appointments_stay_in_the_feed_marked_cancelled(
+        self, client, therapist, appointment
+    ):
+        moved = timezone.now() + timedelta(days=2)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=moved,
+            ends_at=moved + timedelta(hours=1),
+            occupied_until=moved + timedelta(hours=1),
+            status=Appointment.Status.CANCELLED,
+        )
+        token = calendar_feeds.calendar_feed_regenerate(therapist=therapist)
+        response = client.get(reverse("reminders:feed", kwargs={"feed_token": token}))
+        [event] = Calendar.from_ical(response.content).walk("VEVENT")
+        # Calendar apps remove the event they already hold instead of keeping a ghost.
+        assert event["STATUS"] == "CANCELLED"
+        assert str(event["UID"]) == f"{appointment.pk}@relief"
+
     def test_bad_token_is_404(self, client, therapist):
         calendar_feeds.calendar_feed_regenerate(therapist=therapist)
         response = client.get(reverse("reminders:feed", kwargs={"feed_token": "nope"}))

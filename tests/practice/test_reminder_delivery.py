@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from practice import messaging, reminders, sms, tasks
@@ -53,6 +55,13 @@ def make(appointment, *, channel="email", kind=Reminder.Kind.BEFORE_48H, due_at=
         due_at=due_at or timezone.now() - timedelta(minutes=1),
         **fields,
     )
+
+
+_slots = iter(range(1, 10_000))
+
+
+def _next_slot():
+    return timezone.now() + timedelta(days=3, hours=2 * next(_slots))
 
 
 def move(appointment, start):
@@ -266,6 +275,16 @@ class TestClaim:
         assert queued == [due.pk]
         due.refresh_from_db()
         assert due.claimed_at is not None
+
+    def test_claiming_costs_the_same_queries_for_2_or_40_rows(self, therapist):
+        def claim_queries(n):
+            for _ in range(n):
+                make(AppointmentFactory(therapist=therapist, starts_at=_next_slot()))
+            with CaptureQueriesContext(connection) as queries:
+                assert len(reminders.reminders_claim_due(enqueue=lambda pk: None)) == n
+            return len(queries)
+
+        assert claim_queries(2) == claim_queries(40) <= 4
 
     def test_a_fresh_claim_is_not_claimed_again(self, appointment):
         make(appointment, claimed_at=timezone.now() - timedelta(minutes=2))
