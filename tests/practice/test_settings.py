@@ -70,3 +70,23 @@ def test_htmx_requests_carry_the_csrf_token(client, front_desk):
     client.force_login(front_desk)
     body = client.get(reverse("practice:home")).content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in body
+
+
+def test_manage_py_without_any_configuration_runs_as_development():
+    result = _manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_web_server_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import practice.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
