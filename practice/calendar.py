@@ -7,6 +7,7 @@ local wall-clock time, so templates position entries with CSS classes alone
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 ROW_MINUTES = 15
 DEFAULT_FIRST_HOUR = 8
@@ -42,7 +43,7 @@ class Grid:
     def rows(self) -> int:
         return (self.last_hour - self.first_hour) * 60 // ROW_MINUTES
 
-    @property
+    @cached_property
     def hours(self) -> list[Block]:
         per_hour = 60 // ROW_MINUTES
         return [
