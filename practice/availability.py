@@ -7,7 +7,7 @@ out on the wall clock of each location's time zone, so a 09:00 shift starts at
 09:00 local time on both daylight-saving change days.
 """
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -126,6 +126,20 @@ def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
         minutes += step_minutes
 
 
+@lru_cache(maxsize=4096)
+def _shift_starts(day: date, start: time, end: time, step_minutes: int, tz_name: str):
+    """A shift's grid of starts on `day`, in UTC and ascending. Wall times the
+    clock skips are left out; cached because every search asks for the same days."""
+    tz = zone(tz_name)
+    window_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+    starts = []
+    for wall in _wall_times(start, end, timedelta(minutes=step_minutes)):
+        at = local_datetime(day, wall, tz)
+        if at is not None and at >= window_start:
+            starts.append(at)
+    return tuple(starts)
+
+
 def _busy_index(items):
     """A therapist's busy times sorted by start, with the running maximum of their ends."""
     ordered = sorted(items, key=lambda b: (b.start, b.end))
@@ -201,6 +215,8 @@ def free_slots(
     wanted = set(order if therapist_ids is None else therapist_ids) & set(order)
     earliest = rules.now + rules.min_notice
     latest = rules.now + rules.horizon
+    step_minutes = max(1, int(rules.step.total_seconds() // 60))
+    occupied_length = rules.duration + rules.buffer
     slots = []
     room_cache: dict = {}
     busy_indexes: dict = {}
@@ -213,35 +229,32 @@ def free_slots(
             window_start, window_end = _shift_bounds(shift, day)
             if window_end <= earliest or window_start > latest:
                 continue
-            # Only what touches this window can block a slot inside it.
+            starts = _shift_starts(day, shift.start, shift.end, step_minutes, shift.time_zone)
+            # Candidates: after the notice, within the horizon, ending in the shift.
+            first = bisect_left(starts, earliest)
+            last = bisect_right(starts, min(latest, window_end - rules.duration))
+            if first >= last:
+                continue
+            free = bytearray(b"\x01") * (last - first)
+            # Each busy time rules out the starts in an open interval before its
+            # end: a bisection per busy time instead of a test per start.
             index = busy_indexes.get(shift.therapist_id)
             if index is None:
                 index = busy_indexes[shift.therapist_id] = _busy_index(
                     schedule.busy.get(shift.therapist_id, ())
                 )
-            busy = _within(
-                index,
-                window_start,
-                window_end + rules.buffer,
-            )
-            tz = zone(shift.time_zone)
-            for wall in _wall_times(shift.start, shift.end, rules.step):
-                start = local_datetime(day, wall, tz)
-                if start is None or start < window_start or start < earliest:
+            for b in _within(index, window_start, window_end + rules.buffer):
+                reach = occupied_length if b.kind == "appointment" else rules.duration
+                lo = max(bisect_right(starts, b.start - reach), first)
+                hi = min(bisect_left(starts, b.end), last)
+                if lo < hi:
+                    free[lo - first : hi - first] = bytes(hi - lo)
+            for n in range(first, last):
+                if not free[n - first]:
                     continue
-                if start > latest:
-                    break
-                end = start + rules.duration
-                if end > window_end:
-                    break
-                occupied = end + rules.buffer
-                if any(
-                    overlaps(b.start, b.end, start, occupied if b.kind == "appointment" else end)
-                    for b in busy
-                ):
-                    continue
+                start = starts[n]
                 if rules.needs_room and not _room_free(
-                    schedule, shift.location_id, start, occupied, room_cache
+                    schedule, shift.location_id, start, start + occupied_length, room_cache
                 ):
                     continue
                 slots.append(Slot(start, shift.therapist_id, shift.location_id, shift.time_zone))

@@ -72,24 +72,28 @@ def load_schedule(
     rooms = defaultdict(list)
     room_busy = defaultdict(list)
     if bookings:
-        for tid, s, e in (
-            Appointment.objects.active()
-            .overlapping(start, end)
-            .filter(therapist_id__in=ids)
-            .values_list("therapist_id", "starts_at", "occupied_until")
-        ):
-            busy[tid].append(availability.Busy(s, e, "appointment"))
-        if service.needs_room:
+        needs_room = service.needs_room
+        if needs_room:
             for room_id, location_id in (
                 Room.objects.filter(active=True).order_by("name").values_list("pk", "location_id")
             ):
                 rooms[location_id].append(room_id)
-            for room_id, s, e in (
-                Appointment.objects.active()
-                .overlapping(start, end)
-                .filter(room__isnull=False)
-                .values_list("room_id", "starts_at", "occupied_until")
-            ):
+        # One pass over the range for the candidates' bookings and, when a room
+        # is needed, every room booking (whoever the therapist).
+        wanted = Q(therapist_id__in=ids)
+        if needs_room:
+            wanted |= Q(room__isnull=False)
+        candidates = set(ids)
+        for tid, room_id, s, e in (
+            Appointment.objects.active()
+            .overlapping(start, end)
+            .filter(wanted)
+            .order_by()
+            .values_list("therapist_id", "room_id", "starts_at", "occupied_until")
+        ):
+            if tid in candidates:
+                busy[tid].append(availability.Busy(s, e, "appointment"))
+            if needs_room and room_id is not None:
                 room_busy[room_id].append((s, e))
     return availability.Schedule(
         therapists=names,
