@@ -4,7 +4,7 @@ Thin views: look the record up through a scoped selector (404 outside the
 user's scope), parse the form, call a service, redirect after POST.
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -322,11 +322,7 @@ def note_detail(request, note_id):
         "is_author": is_author,
         "verified": selectors.note_verify(note) if note.is_signed else None,
         "amendment_form": AmendmentForm() if is_author and note.is_signed else None,
-        "reassign_form": (
-            ReassignForm(initial={"therapist": note.therapist_id})
-            if Role.OWNER in roles_of(request.user)
-            else None
-        ),
+        "reassign_form": _reassign_form(request, note),
         **selectors.note_detail(note),
     }
     return render(request, "sessions/note_detail.html", context)
@@ -348,17 +344,26 @@ def note_amend(request, note):
     return redirect("sessions:note_detail", note_id=note.pk)
 
 
+def _reassign_form(request, record):
+    """The owner's "hand over to another therapist" form on a note or plan page."""
+    if Role.OWNER not in roles_of(request.user):
+        return None
+    return ReassignForm(initial={"therapist": record.therapist_id})
+
+
+def _reassign(request, record, reassign, noun):
+    form = ReassignForm(request.POST)
+    if form.is_valid():
+        reassign(therapist=form.cleaned_data["therapist"], user=request.user)
+        messages.success(request, f"{noun} reassigned to {record.therapist}.")
+    else:
+        messages.error(request, "Choose an active therapist.")
+
+
 @owner_required
 @post_only(_visible_note)
 def note_reassign(request, note):
-    form = ReassignForm(request.POST)
-    if form.is_valid():
-        services.note_reassign(
-            note=note, therapist=form.cleaned_data["therapist"], user=request.user
-        )
-        messages.success(request, f"Note reassigned to {note.therapist}.")
-    else:
-        messages.error(request, "Choose an active therapist.")
+    _reassign(request, note, partial(services.note_reassign, note=note), "Note")
     return redirect("sessions:note_detail", note_id=note.pk)
 
 
@@ -483,11 +488,7 @@ def plan_detail(request, plan_id):
             "plan": plan,
             "is_author": is_author,
             "close_form": PlanCloseForm() if is_author and plan.is_active else None,
-            "reassign_form": (
-                ReassignForm(initial={"therapist": plan.therapist_id})
-                if Role.OWNER in roles_of(request.user)
-                else None
-            ),
+            "reassign_form": _reassign_form(request, plan),
             **selectors.plan_progress(plan=plan),
         },
     )
@@ -517,14 +518,7 @@ def plan_close(request, plan):
 @owner_required
 @post_only(_visible_plan)
 def plan_reassign(request, plan):
-    form = ReassignForm(request.POST)
-    if form.is_valid():
-        services.plan_reassign(
-            plan=plan, therapist=form.cleaned_data["therapist"], user=request.user
-        )
-        messages.success(request, f"Plan reassigned to {plan.therapist}.")
-    else:
-        messages.error(request, "Choose an active therapist.")
+    _reassign(request, plan, partial(services.plan_reassign, plan=plan), "Plan")
     return redirect("sessions:plan_detail", plan_id=plan.pk)
 
 
