@@ -12,6 +12,7 @@ from clients.models import Client
 
 from .access import Role
 from .models import Appointment, Location, Room, Service, Therapist, WorkingHours
+from .reminders import reminders_schedule
 
 DEMO_PASSWORD = "relief-demo-password"  # noqa: S105  (printed for the demo; never used in production)
 
@@ -135,7 +136,7 @@ def _demo_appointments(location, rooms, services, therapists, clients):
         service = services[n % len(services)]
         starts_at = datetime.combine(today + timedelta(days=day_offset), time(hour), tzinfo=tz)
         ends_at = starts_at + service.duration
-        Appointment.objects.create(
+        appointment = Appointment.objects.create(
             client=clients[client_index],
             therapist=therapist,
             service=service,
@@ -145,3 +146,5 @@ def _demo_appointments(location, rooms, services, therapists, clients):
             ends_at=ends_at,
             occupied_until=ends_at + service.buffer_after,
         )
+        # As a booking made in the app would: the reminders page has rows to show.
+        reminders_schedule(appointment=appointment)

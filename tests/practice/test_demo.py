@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from clients.models import Client
 from practice.access import Role, roles_of
@@ -45,3 +48,20 @@ def test_techniques_are_seeded_by_a_migration():
     slugs = set(Technique.objects.values_list("slug", flat=True))
     assert {"myofascial-release", "trigger-point-therapy", "deep-tissue", "cupping"} <= slugs
     assert Technique.objects.count() >= 12
+
+
+def test_demo_appointments_have_their_reminders_like_app_bookings():
+    from practice.models import Reminder
+
+    seed_demo()
+    now = timezone.now()
+    upcoming = Appointment.objects.filter(starts_at__gt=now)
+    assert upcoming.exists()  # tomorrow's appointments, whatever the hour
+    for appointment in upcoming:
+        kinds = set(appointment.reminders.values_list("kind", flat=True))
+        assert Reminder.Kind.CONFIRMATION in kinds
+        if appointment.starts_at - timedelta(hours=48) > now:
+            assert Reminder.Kind.BEFORE_48H in kinds
+    reminders = Reminder.objects.count()
+    seed_demo()
+    assert Reminder.objects.count() == reminders
