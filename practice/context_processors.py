@@ -42,7 +42,7 @@ def navigation(request):
 def _menu(request, roles):
     items = []
     for entry in _nav_entries():
-        if roles & entry.roles:
+        if roles & entry.roles and (entry.allowed is None or entry.allowed(request)):
             url = reverse(entry.url_name)
             items.append(
                 {

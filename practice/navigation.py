@@ -1,8 +1,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from .access import STAFF, Role
 
 
@@ -13,18 +11,21 @@ class NavItem:
     roles: frozenset
     # Optional callable(request) -> a short count shown beside the label.
     badge: Callable | None = None
+    # Optional callable(request) -> bool, for rules beyond roles (asked per request).
+    allowed: Callable | None = None
 
 
-# Therapists book only where the practice lets them manage every calendar.
-BOOKERS = frozenset(
-    {Role.OWNER, Role.FRONT_DESK}
-    | ({Role.THERAPIST} if settings.RELIEF_THERAPISTS_MANAGE_ALL else set())
-)
+def _may_book(request) -> bool:
+    # Therapists book only where the practice lets them manage every calendar.
+    from .selectors import can_book
+
+    return can_book(request.user)
+
 
 NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
     NavItem("Calendar", "practice:calendar_day", STAFF),
-    NavItem("Book", "practice:book", BOOKERS),
+    NavItem("Book", "practice:book", STAFF, allowed=_may_book),
     NavItem("Setup", "practice:setup", frozenset({Role.OWNER})),
     NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),

@@ -155,13 +155,21 @@ def test_client_search_offers_matching_clients_as_choices(client_as, desk):
     assert "Maria Gonzalez" in body
 
 
+BOOK_LINK = f'href="{BOOK}"'
+
+
 def test_therapist_cannot_book(client_as, desk):
-    assert client_as("therapist").get(BOOK).status_code == 404
+    http = client_as("therapist")
+    assert http.get(BOOK).status_code == 404
+    assert BOOK_LINK not in http.get(reverse("practice:home")).content.decode()
 
 
 def test_therapist_books_when_the_practice_lets_therapists_manage_all(client_as, desk, settings):
     settings.RELIEF_THERAPISTS_MANAGE_ALL = True
-    assert client_as("therapist").get(BOOK).status_code == 200
+    http = client_as("therapist")
+    assert http.get(BOOK).status_code == 200
+    # The menu follows the setting as it is now, not as it was at start-up.
+    assert BOOK_LINK in http.get(reverse("practice:home")).content.decode()
 
 
 def test_recurring_preview_names_clashes_and_books_nothing_until_confirmed(client_as, desk):
