@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
@@ -91,7 +92,11 @@ class Score(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="scores")
     instrument = models.CharField(max_length=20, choices=Instrument.choices)
     instrument_version = models.CharField(max_length=20, default="1")
-    value = models.DecimalField(max_digits=4, decimal_places=1)
+    # The validators repeat the check constraint, so full_clean() checks the
+    # range in Python rather than with a query.
+    value = models.DecimalField(
+        max_digits=4, decimal_places=1, validators=[MinValueValidator(0), MaxValueValidator(10)]
+    )
     item_answers = models.JSONField(default=dict, blank=True)
     recorded_at = models.DateTimeField()
     context = models.CharField(max_length=20, choices=Context.choices)
@@ -171,6 +176,14 @@ class IntakeLink(HashedTokenLink):
         return f"Intake link for {self.client_id} ({self.created_at:%Y-%m-%d})"
 
 
+def rating_field():
+    """A 0-10 rating. The validator checks it in Python (full_clean), the
+    model's check constraint in the database."""
+    return models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
+
+
 class Intake(models.Model):
     class How(models.TextChoices):
         ONLINE = "online", "Online (client link)"
@@ -212,13 +225,13 @@ class Intake(models.Model):
     relieving_factors = models.TextField(blank=True)
     previous_treatment = models.TextField(blank=True)
     medications = models.TextField(blank=True)
-    pain_now = models.PositiveSmallIntegerField(null=True, blank=True)
-    pain_average = models.PositiveSmallIntegerField(null=True, blank=True)
-    pain_worst = models.PositiveSmallIntegerField(null=True, blank=True)
-    peg_enjoyment = models.PositiveSmallIntegerField(null=True, blank=True)
-    peg_activity = models.PositiveSmallIntegerField(null=True, blank=True)
-    stress_rating = models.PositiveSmallIntegerField(null=True, blank=True)
-    sleep_quality = models.PositiveSmallIntegerField(null=True, blank=True)
+    pain_now = rating_field()
+    pain_average = rating_field()
+    pain_worst = rating_field()
+    peg_enjoyment = rating_field()
+    peg_activity = rating_field()
+    stress_rating = rating_field()
+    sleep_quality = rating_field()
     sleep_hours = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
     health_conditions = models.JSONField(default=list, blank=True)
     health_notes = models.TextField(blank=True)

@@ -4,6 +4,7 @@ Keyword-only functions named <entity>_<action>; each validates and runs in one
 transaction. Views, tasks and tests call them the same way.
 """
 
+from copy import copy
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from practice.audit import AuditBatch, audit_batch
+from practice.validation import full_clean_loaded
 
 from . import red_flags, scoring
 from .consent import CONSENT_TEXTS, CONSENT_VERSION
@@ -218,12 +222,18 @@ def intake_link_resolve(*, raw_token: str, now=None) -> IntakeLink:
 
 
 def scores_record(
-    *, client, values, context, recorded_at, source_type, source_id, appointment=None, by=None
+    *,
+    client,
+    values,
+    context,
+    recorded_at,
+    source_type,
+    source_id,
+    log: AuditBatch,
+    appointment=None,
+    by=None,
 ) -> list[Score]:
-    """Store computed ScoreValues as Score rows.
-
-    Saved one by one, not bulk-created, so each row gets its audit-log entry.
-    """
+    """Store computed ScoreValues as Score rows, in one INSERT, each audited in `log`."""
     rows = [
         Score(
             client=client,
@@ -240,14 +250,19 @@ def scores_record(
         for value in values
     ]
     for row in rows:
-        # Values come from clients.scoring (0-10 checked); the database's check
-        # constraint still guards, so skip the per-row constraint SELECTs.
-        row.full_clean(exclude=["client", "appointment", "recorded_by"], validate_constraints=False)
-        row.save()
-    return rows
+        # The value's validators check the 0-10 range the constraint enforces.
+        full_clean_loaded(row, validate_constraints=False)
+    return log.bulk_create(Score, rows)
 
 
-def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form_token=None, now):
+def _intake_save(
+    *, client, answers, how, ip, log, submitted_by=None, link=None, form_token=None, now
+):
+    """The intake, the client's contact details and red-flag badge, and the scores.
+
+    `client` (and `link`) are the rows the caller locked; `log` collects the
+    audit entries, which the caller writes in its transaction.
+    """
     version = answers.get("consent_version", CONSENT_VERSION)
     if version not in CONSENT_TEXTS:
         raise ValidationError({"consent_version": "Unknown consent version."})
@@ -267,9 +282,11 @@ def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form
     )
     # Uniqueness (link, form token) is the database's job: a concurrent double
     # submit surfaces as IntegrityError, which the callers turn into "already saved".
-    intake.full_clean(exclude=["client", "link", "submitted_by"], validate_unique=False)
-    intake.save()
+    # The ratings' validators check the 0-10 range the constraint enforces.
+    full_clean_loaded(intake, validate_unique=False, validate_constraints=False)
+    log.save(intake)
 
+    stored = copy(client)
     changed = []
     for name in INTAKE_CONTACT_FIELDS:
         value = answers.get(name)
@@ -277,7 +294,7 @@ def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form
             setattr(client, name, value)
             changed.append(name)
     client.has_red_flags = bool(intake.red_flags)
-    client.save(update_fields=[*changed, "has_red_flags", "updated_at"])
+    log.save(client, old=stored, update_fields=[*changed, "has_red_flags", "updated_at"])
 
     scores_record(
         client=client,
@@ -286,23 +303,35 @@ def _intake_save(*, client, answers, how, ip, submitted_by=None, link=None, form
         recorded_at=now,
         source_type="intake",
         source_id=intake.pk,
+        log=log,
         by=submitted_by,
     )
     return intake
+
+
+def _use_up(link, *, now, log) -> None:
+    stored = copy(link)
+    link.used_at = now
+    log.save(link, old=stored, update_fields=["used_at"])
 
 
 def intake_submit_online(*, raw_token: str, answers: dict, ip: str | None, now=None) -> Intake:
     """Store the intake a client sent from their link; the link is used up in the
     same transaction, under a row lock, so a double submit makes one intake."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), audit_batch() as log:
         link = _resolve(IntakeLink, raw_token, now=now, lock=True)
         client = Client.objects.select_for_update().get(pk=link.client_id)
         intake = _intake_save(
-            client=client, answers=answers, how=Intake.How.ONLINE, ip=ip, link=link, now=now
+            client=client,
+            answers=answers,
+            how=Intake.How.ONLINE,
+            ip=ip,
+            log=log,
+            link=link,
+            now=now,
         )
-        link.used_at = now
-        link.save(update_fields=["used_at"])
+        _use_up(link, now=now, log=log)
     return intake
 
 
@@ -319,13 +348,14 @@ def intake_submit_staff(
     if existing is not None:
         return existing, False
     try:
-        with transaction.atomic():
+        with transaction.atomic(), audit_batch() as log:
             client = Client.objects.select_for_update().get(pk=client.pk)
             intake = _intake_save(
                 client=client,
                 answers=answers,
                 how=Intake.How.STAFF,
                 ip=ip,
+                log=log,
                 submitted_by=submitted_by,
                 form_token=form_token,
                 now=now,
@@ -374,14 +404,16 @@ def _checkin_save(*, appointment, answers, how, by, now) -> CheckInResult:
     if existing is not None:
         return CheckInResult(existing, False)
     try:
-        with transaction.atomic():
-            check_in = CheckIn.objects.create(
-                appointment=appointment,
-                client_id=appointment.client_id,
-                submitted_at=now,
-                how=how,
-                anything_new=answers.get("anything_new", ""),
-                submitted_by=by,
+        with transaction.atomic(), audit_batch() as log:
+            check_in = log.save(
+                CheckIn(
+                    appointment=appointment,
+                    client_id=appointment.client_id,
+                    submitted_at=now,
+                    how=how,
+                    anything_new=answers.get("anything_new", ""),
+                    submitted_by=by,
+                )
             )
             scores_record(
                 client=appointment.client,
@@ -390,6 +422,7 @@ def _checkin_save(*, appointment, answers, how, by, now) -> CheckInResult:
                 recorded_at=now,
                 source_type="check_in",
                 source_id=check_in.pk,
+                log=log,
                 appointment=appointment,
                 by=by,
             )
@@ -400,14 +433,13 @@ def _checkin_save(*, appointment, answers, how, by, now) -> CheckInResult:
 
 def checkin_submit_online(*, raw_token: str, answers: dict, now=None) -> CheckInResult:
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(), audit_batch() as log:
         link = _resolve(CheckInLink, raw_token, now=now, lock=True, related=())
         appointment = link.appointment
         result = _checkin_save(
             appointment=appointment, answers=answers, how=CheckIn.How.ONLINE, by=None, now=now
         )
-        link.used_at = now
-        link.save(update_fields=["used_at"])
+        _use_up(link, now=now, log=log)
     return result
 
 

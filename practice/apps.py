@@ -11,8 +11,12 @@ class PracticeConfig(AppConfig):
         from . import checks, signals  # noqa: F401  (registers checks and login hooks)
         from .models import Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours
 
-        for model in (Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours):
+        for model in (Location, Room, Service, Therapist, TimeOff, WorkingHours):
             auditlog.register(model)
+        # The note and check-in hanging off an appointment are records of their
+        # own, audited themselves; left in, every booking's entry would read
+        # both (two queries) to log that neither exists yet.
+        auditlog.register(Appointment, exclude_fields=["session_note", "check_in"])
         from .models import CalendarFeed
 
         # Who made or revoked a calendar feed, never the (hashed) secret.

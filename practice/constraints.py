@@ -32,3 +32,12 @@ class PostgresExclusionConstraint(ExclusionConstraint):
         if connections[using].vendor != "postgresql":
             return
         super().validate(model, instance, exclude=exclude, using=using)
+
+
+def database_refuses_overlaps(using="default") -> bool:
+    """Whether the database itself refuses overlapping active bookings.
+
+    PostgreSQL does (the exclusion constraints above). On SQLite the booking
+    service's own check, inside an IMMEDIATE transaction, is the guard.
+    """
+    return connections[using].vendor == "postgresql"

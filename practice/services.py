@@ -5,6 +5,7 @@ and raises ValidationError (never IntegrityError) for anything a user can fix.
 """
 
 import uuid
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -16,7 +17,9 @@ from django.utils import timezone
 
 from . import availability, reminders, selectors
 from .access import Role
+from .constraints import database_refuses_overlaps
 from .models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from .validation import full_clean_loaded
 
 Status = Appointment.Status
 
@@ -99,6 +102,14 @@ def _free_room(*, location, starts_at, occupied_until, exclude_pk=None) -> Room 
     )
 
 
+def _offers(therapist, service, schedule) -> bool:
+    """Whether `therapist` offers `service`. The schedule holds only the working
+    hours of therapists who offer it, so any shift of theirs answers without a query."""
+    if schedule is not None and any(s.therapist_id == therapist.pk for s in schedule.shifts):
+        return True
+    return therapist.services.filter(pk=service.pk).exists()
+
+
 def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
     errors = {}
     if timezone.is_naive(starts_at):
@@ -109,17 +120,19 @@ def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
         errors["therapist"] = f"{therapist} is not taking bookings."
     if not service.active:
         errors["service"] = f"“{service}” is no longer offered."
-    elif not therapist.services.filter(pk=service.pk).exists():
-        errors["service"] = f"{therapist} does not offer “{service}”."
     if room is not None:
         if not room.active:
             errors["room"] = f"{room} is not in use."
         elif room.location_id != location.pk:
             errors["room"] = f"{room} is not at {location}."
+    schedule = None
     if not errors:
         schedule = selectors.schedule_for_booking(
             service=service, therapist=therapist, location=location, starts_at=starts_at
         )
+    if service.active and not _offers(therapist, service, schedule):
+        errors["service"] = f"{therapist} does not offer “{service}”."
+    if not errors:
         errors = availability.rule_problems(
             schedule,
             therapist_id=therapist.pk,
@@ -133,22 +146,33 @@ def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
         raise ValidationError(errors)
 
 
+def _overlap_clash(exc: IntegrityError, appointment, exclude_pk=None) -> AppointmentClash | None:
+    """The clash behind an exclusion-constraint violation, naming the appointment
+    in the way; None when `exc` is some other integrity error. Call it after the
+    failed transaction (or savepoint) has rolled back."""
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    resource = OVERLAP_CONSTRAINTS.get(name)
+    if resource is None:
+        return None
+    conflict, found = _conflict_for(appointment, exclude_pk)
+    return AppointmentClash(conflict, found or resource)
+
+
 def _save_or_clash(appointment: Appointment, *, exclude_pk=None):
     """Insert/update; a lost race on the exclusion constraint becomes a clash."""
     try:
         with transaction.atomic():
             appointment.save()
     except IntegrityError as exc:
-        name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
-        resource = OVERLAP_CONSTRAINTS.get(name)
-        if resource is None:
+        clash = _overlap_clash(exc, appointment, exclude_pk)
+        if clash is None:
             raise
-        conflict, found = _conflict_for(appointment, exclude_pk)
-        raise AppointmentClash(conflict, found or resource) from exc
+        raise clash from exc
 
 
 def _place(appointment: Appointment, *, exclude_pk=None):
-    """Check for clashes and pick a room where the service needs one."""
+    """Pick a room where the service needs one, and look for clashes."""
+    room_given = appointment.room
     if appointment.service.needs_room and appointment.room is None:
         appointment.room = _free_room(
             location=appointment.location,
@@ -158,10 +182,20 @@ def _place(appointment: Appointment, *, exclude_pk=None):
         )
         if appointment.room is None:
             raise ValidationError({"room": "No room is free at that time."}, code="clash")
-    # On SQLite the IMMEDIATE transaction already serializes writers, so this
-    # check is the guard; on PostgreSQL it names the conflict, and the
-    # exclusion constraint catches the race between check and insert.
-    conflict, resource = _conflict_for(appointment, exclude_pk)
+    if database_refuses_overlaps():
+        # PostgreSQL's exclusion constraints refuse the write itself; the
+        # caller turns the violation into a clash naming the appointment in
+        # the way (_overlap_clash), so a check here would only repeat them.
+        return
+    # On SQLite the IMMEDIATE transaction serializes writers, so this check is
+    # the guard. A room just picked as free cannot clash.
+    conflict, resource = _conflict(
+        therapist=appointment.therapist,
+        room=room_given,
+        starts_at=appointment.starts_at,
+        occupied_until=appointment.occupied_until,
+        exclude_pk=exclude_pk,
+    )
     if conflict is not None:
         raise AppointmentClash(conflict, resource)
 
@@ -207,11 +241,22 @@ def appointment_book(
         updated_by=booked_by,
         series_id=series_id,
     )
-    with transaction.atomic():
-        _place(appointment)
-        appointment.full_clean(exclude=["room"], validate_constraints=False)
-        _save_or_clash(appointment)
-        reminders.reminders_schedule(appointment=appointment, now=now)
+    try:
+        with transaction.atomic():
+            _place(appointment)
+            # The related rows were loaded by the caller (full_clean_loaded);
+            # the only unique field is the new random id; the constraints are
+            # the database's (overlaps) or hold by construction (the ends).
+            full_clean_loaded(
+                appointment, exclude=["room"], validate_unique=False, validate_constraints=False
+            )
+            appointment.save()
+            reminders.reminders_schedule(appointment=appointment, now=now)
+    except IntegrityError as exc:
+        clash = _overlap_clash(exc, appointment)
+        if clash is None:
+            raise
+        raise clash from exc
     return appointment
 
 
@@ -526,7 +571,10 @@ def appointment_book_from_desk(
     `any_therapist`, a single booking whose therapist was just taken goes to
     another therapist free at the same time.
     """
-    with transaction.atomic():
+    # One transaction for a new client with their booking, or for a series; a
+    # single booking for a client on file is the booking's own transaction.
+    together = client is None or len(starts) > 1
+    with transaction.atomic() if together else nullcontext():
         if client is None:
             client = client_create_inline(**new_client, created_by=booked_by)
         booking = {"client": client, "service": service, "location": location}

@@ -134,7 +134,6 @@ def _selected_client(request, form):
 @require_http_methods(["GET", "POST"])
 def book(request):
     _require_booker(request.user)
-    location, tz = _location_tz()
     plan = None
     if request.method == "POST":
         form = BookingForm(request.POST, user=request.user)
@@ -179,8 +178,11 @@ def book(request):
                     add_service_errors(form, exc)
                     plan = None
                 else:
-                    return _booked(request, booked, skipped, plan, tz)
+                    return _booked(request, booked, skipped, plan)
+        # Read only to show the form again: a booking made needs none of it.
+        location, tz = _location_tz()
     else:
+        location, tz = _location_tz()
         form = BookingForm(initial=_initial(request, tz), user=request.user)
     value = (form.data if form.is_bound else form.initial).get
     slots = slot_picker_context(
@@ -205,8 +207,9 @@ def book(request):
     )
 
 
-def _booked(request, booked, skipped, plan, tz):
+def _booked(request, booked, skipped, plan):
     first = booked[0]
+    tz = ZoneInfo(first.location.time_zone)
     local = timezone.localtime(first.starts_at, tz)
     when = f"{local:%a %d %b %H:%M}"
     if len(booked) == 1 and not plan:

@@ -4,6 +4,8 @@ Services enforce the rules (who writes, what a signature locks, optimistic
 locking of drafts); views only parse input and call them.
 """
 
+from copy import copy
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +14,9 @@ from django.utils.text import slugify
 from clients.body_regions import BODY_REGIONS
 from clients.models import Score
 from practice.access import Role, roles_of
+from practice.audit import audit_batch
 from practice.models import Appointment
+from practice.validation import full_clean_loaded
 
 from . import selectors, signing
 from .models import (
@@ -47,9 +51,13 @@ def _require_author(user, record):
         raise PermissionDenied("Only the note's own therapist may write it.")
 
 
-def _require_draft(note):
-    # Ask the database: the caller's instance may predate a signature.
-    if note.is_signed or SessionNote.objects.filter(pk=note.pk, status="signed").exists():
+def _require_draft(note, *, locked=False):
+    """Refuse a signed note. Unless `note` was just read under lock, ask the
+    database: the caller's instance may predate a signature."""
+    signed = note.is_signed or (
+        not locked and SessionNote.objects.filter(pk=note.pk, status="signed").exists()
+    )
+    if signed:
         raise ValidationError("This note is signed and locked. Add an amendment instead.")
 
 
@@ -114,38 +122,53 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
         return SessionNote.objects.get(appointment=appointment)
     pain = next((s for s in check_in if s.instrument == Score.Instrument.PAIN_NRS), None)
     if pain is not None:
-        _set_pain(note, user, Score.Context.PRE_SESSION, pain.value)
+        with transaction.atomic(), audit_batch() as log:
+            _save_pain(note, user, {Score.Context.PRE_SESSION: pain.value}, log)
     return note
 
 
-def _set_pain(note, user, context, value):
-    """Write, change or clear the note's own pain score for one context."""
-    appointment = note.appointment
-    existing = Score.objects.filter(
-        appointment=appointment,
-        instrument=Score.Instrument.PAIN_NRS,
-        context=context,
-        source_type=selectors.NOTE_SOURCE,
-        source_id=str(note.pk),
-    )
-    if value is None:
-        existing.delete()
-        return
-    score = existing.first() or Score(
-        client_id=note.client_id,
-        instrument=Score.Instrument.PAIN_NRS,
-        context=context,
-        appointment=appointment,
-        source_type=selectors.NOTE_SOURCE,
-        source_id=str(note.pk),
-        recorded_at=(
-            appointment.starts_at if context == Score.Context.PRE_SESSION else appointment.ends_at
-        ),
-    )
-    score.value = value
-    score.recorded_by = user
-    score.full_clean()
-    score.save()
+def _save_pain(note, user, values, log) -> bool:
+    """Write, change or clear the note's own pain scores ({context: value or None}).
+
+    Only scores that change are written. `note` carries its client and
+    appointment loaded. Returns whether anything was written.
+    """
+    stored = selectors.note_pain_scores(note)
+    written = False
+    for context, value in values.items():
+        score = stored.get(context)
+        if value is None:
+            if score is not None:
+                log.delete(score)
+                written = True
+            continue
+        if score is not None and score.value == value:
+            continue
+        old = copy(score) if score is not None else None
+        if score is None:
+            appointment = note.appointment
+            score = Score(
+                client=note.client,
+                instrument=Score.Instrument.PAIN_NRS,
+                context=context,
+                appointment=appointment,
+                source_type=selectors.NOTE_SOURCE,
+                source_id=str(note.pk),
+                recorded_at=(
+                    appointment.starts_at
+                    if context == Score.Context.PRE_SESSION
+                    else appointment.ends_at
+                ),
+            )
+        # A stored score keeps its client and appointment as they are.
+        unchanged = ["client", "appointment"] if old is not None else []
+        score.value = value
+        score.recorded_by = user
+        # The value's validators check the 0-10 range the constraint enforces.
+        full_clean_loaded(score, exclude=unchanged, validate_constraints=False)
+        log.save(score, old=old)
+        written = True
+    return written
 
 
 def note_save_draft(
@@ -154,7 +177,9 @@ def note_save_draft(
     """Save a draft's text and pain scores if nobody saved it since `version`.
 
     Raises NoteConflict when the stored version moved on, so a second editor
-    gets a clear message instead of silently overwriting the first.
+    gets a clear message instead of silently overwriting the first. Only what
+    changed is written (and audited); the version moves on only then, so a
+    save that changes nothing writes nothing.
     """
     _require_author(user, note)
     unknown = set(fields) - set(NOTE_TEXT_FIELDS)
@@ -163,25 +188,44 @@ def note_save_draft(
     for value in (pain_before, pain_after):
         if value not in (None, KEEP) and not 0 <= value <= 10:
             raise ValidationError("Pain scores run from 0 to 10.")
-    with transaction.atomic():
-        current = SessionNote.objects.select_for_update().get(pk=note.pk)
-        _require_draft(current)
+    pain = {
+        context: value
+        for context, value in (
+            (Score.Context.PRE_SESSION, pain_before),
+            (Score.Context.POST_SESSION, pain_after),
+        )
+        if value is not KEEP
+    }
+    with transaction.atomic(), audit_batch() as log:
+        # Locked with what the audit entries' descriptions and the pain
+        # scores need, so neither reads them again.
+        current = (
+            SessionNote.objects.select_for_update(of=("self",))
+            .select_related("client", "appointment__client", "appointment__therapist")
+            .get(pk=note.pk)
+        )
+        _require_draft(current, locked=True)
         if current.version != version:
             raise NoteConflict(
                 "Someone saved this draft after you opened it (another tab or person). "
                 "Your latest changes were not saved."
             )
-        for name, value in fields.items():
-            setattr(current, name, value)
+        changed = [name for name, value in fields.items() if getattr(current, name) != value]
+        pain_written = _save_pain(current, user, pain, log) if pain else False
+        if not changed and not pain_written:
+            return current
+        stored = copy(current)
+        for name in changed:
+            setattr(current, name, fields[name])
         current.version += 1
-        current.full_clean()
-        current.save()
-        for context, value in (
-            (Score.Context.PRE_SESSION, pain_before),
-            (Score.Context.POST_SESSION, pain_after),
-        ):
-            if value is not KEEP:
-                _set_pain(current, user, context, value)
+        # Only the text fields change: the keys, status and signature stay as
+        # stored (and the save refuses a note signed meanwhile).
+        current.full_clean(
+            exclude=[f.name for f in SessionNote._meta.fields if f.name not in changed],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        log.save(current, old=stored, update_fields=[*changed, "version", "updated_at"])
     return current
 
 
@@ -218,7 +262,7 @@ def note_sign(*, note, user) -> SessionNote:
     _require_author(user, note)
     with transaction.atomic():
         current = SessionNote.objects.select_for_update().get(pk=note.pk)
-        _require_draft(current)
+        _require_draft(current, locked=True)
         if not current.assessment.strip():
             raise ValidationError({"assessment": "Write an assessment before signing."})
         current.status = SessionNote.Status.SIGNED

@@ -121,6 +121,14 @@ def persona(request, owner, therapist, other_therapist, front_desk, no_role_user
 
 
 @pytest.fixture
+def sessions_as_deployed(settings):
+    """Sessions read from the cache, as in production (a shared cache and
+    `cached_db`, as the bench runs), so a request's query count is its own
+    whatever cache this test run has. Use before signing in."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.fixture
 def client_as(client, persona):
     """A Django test client signed in as the named persona."""
 

@@ -5,6 +5,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.urls import reverse
 
@@ -216,18 +217,60 @@ def test_concurrent_staff_submits_of_one_form_make_one_intake(therapist):
     assert Intake.objects.filter(client=maria).count() == 1
 
 
-def test_intake_submission_queries_are_bounded(client, maria, django_assert_max_num_queries):
-    # 1 link lookup per phase, locks, the intake, the client, 6 scores, audit
-    # rows: a fixed number whatever the client's history.
-    for _ in range(3):
+def _earlier_intakes(client, count):
+    for _ in range(count):
         services.intake_submit_staff(
-            client=maria,
+            client=client,
             answers=intake_answers(),
             submitted_by=None,
             form_token=uuid.uuid4(),
             ip=None,
         )
-    _, raw = services.intake_link_create(client=maria)
-    with django_assert_max_num_queries(32):
-        response = client.post(reverse("clients:intake_public", args=[raw]), _post_data())
-    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("earlier", [0, 3])
+def test_public_intake_queries_do_not_grow_with_the_clients_history(
+    client, maria, earlier, django_assert_max_num_queries
+):
+    # The link (view), then in one transaction: the link and client locked,
+    # the intake, the client's details, six scores in one INSERT, the link
+    # used up, and every row's audit entry in one INSERT.
+    _earlier_intakes(maria, earlier)
+    for warm in (True, False):  # the first request fills the per-process caches
+        _, raw = services.intake_link_create(client=maria)
+        with django_assert_max_num_queries(100 if warm else 10):
+            response = client.post(reverse("clients:intake_public", args=[raw]), _post_data())
+        assert response.status_code == 302
+    assert maria.intakes.count() == earlier + 2
+
+
+@pytest.mark.parametrize("earlier", [0, 3])
+def test_staff_intake_queries_do_not_grow_with_the_clients_history(
+    sessions_as_deployed, client_as, maria, earlier, django_assert_max_num_queries
+):
+    # User, roles, her therapist row and the client (view), the form token,
+    # then the transaction: client locked, intake, client update, the scores
+    # in one INSERT, all audit entries in one INSERT.
+    _earlier_intakes(maria, earlier)
+    http = client_as("therapist")
+    url = reverse("clients:intake_staff", args=[maria.pk])
+    for warm in (True, False):  # the first request fills the per-process caches
+        with django_assert_max_num_queries(100 if warm else 12):
+            response = http.post(url, _post_data(form_token=str(uuid.uuid4())))
+        assert response.status_code == 302
+    assert maria.intakes.count() == earlier + 2
+    assert Score.objects.filter(client=maria).count() == 6 * (earlier + 2)
+
+
+def test_a_rating_out_of_range_is_refused_before_anything_is_written(maria):
+    with pytest.raises(ValidationError) as refused:
+        services.intake_submit_staff(
+            client=maria,
+            answers=intake_answers(pain_now=11),
+            submitted_by=None,
+            form_token=uuid.uuid4(),
+            ip=None,
+        )
+    assert "pain_now" in refused.value.message_dict
+    assert not Intake.objects.exists()
+    assert not Score.objects.exists()

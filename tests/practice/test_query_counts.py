@@ -1,4 +1,4 @@
-"""Calendar and availability cost a constant number of queries, whatever the volume."""
+"""Calendar, availability and booking cost a constant number of queries, whatever the volume."""
 
 from datetime import time, timedelta
 from uuid import uuid4
@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from practice import selectors
 from practice.models import Appointment, Room, Therapist, WorkingHours
-from tests.factories import ClientFactory, ServiceFactory
-from tests.practice.scheduling_world import local_at, local_day
+from tests.factories import AppointmentFactory, ClientFactory, ServiceFactory
+from tests.practice.scheduling_world import local_at, local_day, slot_value, works_every_day
 
 pytestmark = pytest.mark.django_db
 BUDGET = 15
@@ -146,3 +146,54 @@ def test_booking_page_with_slots_stays_within_budget(client_as, practice):
 
     page()
     assert count(page) <= BUDGET
+
+
+@pytest.mark.parametrize("needs_room", [True, False], ids=["with room", "no room"])
+def test_booking_post_queries_do_not_grow_with_the_clients_history(
+    sessions_as_deployed, client_as, location, therapist, needs_room, django_assert_max_num_queries
+):
+    """The whole request: user, roles, the form's rows, the rules, the room,
+    the insert with its audit entry and reminders, the transaction. SQLite
+    adds the clash check that PostgreSQL's exclusion constraints make."""
+    service = ServiceFactory(needs_room=needs_room)
+    therapist.services.add(service)
+    works_every_day(therapist, location)
+    Room.objects.bulk_create(Room(location=location, name=f"Room {n}") for n in range(3))
+    client = ClientFactory(email="maria@example.com")
+    day = local_day(location, 3)
+    http = client_as("front_desk")
+
+    def book(hour):
+        def post():
+            response = http.post(
+                reverse("practice:book"),
+                {
+                    "client": str(client.pk),
+                    "service": service.pk,
+                    "therapist": "",
+                    "date": day.isoformat(),
+                    "slot": slot_value(therapist, location, local_at(location, day, hour)),
+                    "repeat_weeks": "0",
+                    "occurrences": "6",
+                },
+            )
+            assert response.status_code == 302, response.content.decode()[:500]
+
+        return post
+
+    book(8)()  # warm the per-process caches
+    first = count(book(10))
+    for weeks in range(1, 31):
+        AppointmentFactory(
+            client=client,
+            therapist=therapist,
+            service=service,
+            location=location,
+            starts_at=local_at(location, day - timedelta(weeks=weeks), 10),
+            status=Appointment.Status.COMPLETED,
+        )
+    with django_assert_max_num_queries(BUDGET):
+        regular = count(book(12))
+    assert first == regular
+    booked = Appointment.objects.filter(client=client, starts_at__gte=local_at(location, day, 0))
+    assert booked.count() == 3

@@ -89,6 +89,35 @@ def test_clearing_a_pain_score_removes_its_row(draft, therapist):
     assert not Score.objects.filter(context="post_session").exists()
 
 
+def test_a_pain_change_alone_moves_the_version_and_every_write_is_audited(draft, therapist):
+    from auditlog.models import LogEntry
+
+    note = services.note_save_draft(
+        note=draft, user=therapist.user, version=draft.version, fields={}, pain_after=4
+    )
+    assert note.version == draft.version + 1
+    score = Score.objects.get(context="post_session")
+    created = LogEntry.objects.get_for_object(score).get()
+    assert created.action == LogEntry.Action.CREATE
+    assert created.object_repr == "Pain (0-10) 4 (After session)"
+    assert LogEntry.objects.get_for_object(note).filter(action=LogEntry.Action.UPDATE).exists()
+    services.note_save_draft(
+        note=note, user=therapist.user, version=note.version, fields={}, pain_after=None
+    )
+    assert LogEntry.objects.filter(
+        action=LogEntry.Action.DELETE, content_type__model="score", object_pk=str(score.pk)
+    ).exists()
+
+
+def test_a_save_that_changes_nothing_keeps_the_version_but_still_checks_it(draft, therapist):
+    save = services.note_save_draft
+    note = save(note=draft, user=therapist.user, version=draft.version, fields={"objective": "x"})
+    again = save(note=note, user=therapist.user, version=note.version, fields={"objective": "x"})
+    assert again.version == note.version
+    with pytest.raises(services.NoteConflict):
+        save(note=note, user=therapist.user, version=draft.version, fields={"objective": "x"})
+
+
 @pytest.mark.parametrize("value", [-1, 11])
 def test_pain_out_of_range_is_refused(draft, therapist, value):
     with pytest.raises(ValidationError):

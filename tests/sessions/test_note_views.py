@@ -2,6 +2,8 @@
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from clients.models import Score
@@ -110,6 +112,55 @@ def test_second_editor_gets_a_conflict_message_instead_of_overwriting(client_as,
     response = http.post(url, _form(draft, objective="Typed in tab two"))
     assert "editing conflict" in response.content.decode()
     assert SessionNote.objects.get(pk=draft.pk).objective == "Typed in tab one"
+
+
+def _autosave(http, note_pk, **fields):
+    """Send one autosave at the note's current version; returns the SQL the request ran."""
+    data = _form(SessionNote.objects.get(pk=note_pk), **fields)
+
+    def send():
+        with CaptureQueriesContext(connection) as captured:
+            response = http.post(
+                reverse("sessions:note_autosave", args=[note_pk]), data, HTTP_HX_REQUEST="true"
+            )
+        assert "Draft saved at" in response.content.decode()
+        return [query["sql"] for query in captured.captured_queries]
+
+    return send
+
+
+def test_autosave_queries_do_not_grow_with_techniques(
+    sessions_as_deployed, client_as, draft, technique, django_assert_max_num_queries
+):
+    # User, roles, therapist row, the note (view); then the transaction: the
+    # note locked, its pain scores, the two changed scores, the note's
+    # signature guard and update, and all audit entries in one INSERT.
+    http = client_as("therapist")
+    _autosave(http, draft.pk, subjective="First words", pain_before="6", pain_after="3")()
+    TechniqueApplication.objects.create(note=draft, technique=technique, minutes=10)
+    send = _autosave(http, draft.pk, subjective="Second", pain_before="5", pain_after="2")
+    with django_assert_max_num_queries(13):
+        one = send()
+    for minutes in range(5):
+        TechniqueApplication.objects.create(note=draft, technique=technique, minutes=minutes + 1)
+    six = _autosave(http, draft.pk, subjective="Third", pain_before="4", pain_after="1")()
+    assert len(one) == len(six)
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.subjective == "Third"
+    pain = {s.context: s.value for s in Score.objects.filter(source_id=str(draft.pk))}
+    assert pain == {"pre_session": 4, "post_session": 1}
+
+
+def test_autosave_that_changes_nothing_writes_nothing(client_as, draft):
+    http = client_as("therapist")
+    _autosave(http, draft.pk, objective="Hypertonic", pain_before="6")()
+    version = SessionNote.objects.get(pk=draft.pk).version
+    entries = LogEntry.objects.count()
+    statements = _autosave(http, draft.pk, objective="Hypertonic", pain_before="6")()
+    writes = [sql for sql in statements if sql.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert SessionNote.objects.get(pk=draft.pk).version == version
+    assert LogEntry.objects.count() == entries
 
 
 def test_pain_out_of_range_is_a_clear_error_and_keeps_the_text(client_as, draft):
