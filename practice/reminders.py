@@ -234,12 +234,13 @@ _LOCKED_WITH_APPOINTMENT = (
 )
 
 
-def reminder_deliver(*, reminder_id, now=None) -> str:
+def reminder_deliver(*, reminder_id, now=None, email_connection=None) -> str:
     """Send one reminder if it is still due; idempotent. Returns what happened.
 
     The row stays locked from the check to "sent", so a second send task for
     the same reminder waits and then finds it sent. Raises when the channel
-    fails (the task records the failure and retries).
+    fails (the task records the failure and retries). `email_connection`: an
+    email backend to reuse (see messaging.send).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -271,7 +272,7 @@ def reminder_deliver(*, reminder_id, now=None) -> str:
                 return "deferred"
         if settings.RELIEF_REMINDER_TEST_SEND_DELAY:
             time.sleep(settings.RELIEF_REMINDER_TEST_SEND_DELAY)
-        messaging.send(reminder, now=now)
+        messaging.send(reminder, now=now, email_connection=email_connection)
         _close(
             reminder,
             Status.SENT,

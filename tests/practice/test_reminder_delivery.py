@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -242,6 +243,33 @@ def test_failures_retry_then_end_as_failed_with_the_error(appointment, settings)
     assert reminder.last_error == "ConnectionError: provider unreachable"
 
 
+class SessionBackend(locmem.EmailBackend):
+    """Keeps its messages in mail.outbox and a log of its sessions."""
+
+    log: list[str] = []
+    fail_for: set[str] = set()
+
+    def open(self):
+        if getattr(self, "is_open", False):
+            return None
+        self.is_open = True
+        self.log.append("open")
+        return True
+
+    def close(self):
+        if getattr(self, "is_open", False):
+            self.is_open = False
+            self.log.append("close")
+
+    def send_messages(self, messages):
+        assert getattr(self, "is_open", False), "sent outside a session"
+        for message in messages:
+            if message.to[0] in self.fail_for:
+                raise ConnectionResetError("session dropped")
+        self.log.append("send")
+        return super().send_messages(messages)
+
+
 class TestSendTask:
     """reminders_send: the task the dispatcher queues, a few reminders at a time."""
 
@@ -325,6 +353,32 @@ class TestSendTask:
         assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": 2, "queued again": 2}
         assert queued == [ids[2:]]
         assert len(mail.outbox) == 2
+
+    @pytest.fixture
+    def sessions(self, settings, retries):
+        settings.EMAIL_BACKEND = f"{__name__}.SessionBackend"
+        SessionBackend.log = []
+        SessionBackend.fail_for = set()
+        return SessionBackend
+
+    def test_the_emails_of_a_task_share_one_mail_session(self, therapist, sessions):
+        ids = [
+            str(make(AppointmentFactory(therapist=therapist, starts_at=_next_slot())).pk)
+            for _ in range(3)
+        ]
+        assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": 3}
+        assert sessions.log == ["open", "send", "send", "send", "close"]
+        assert len(mail.outbox) == 3
+
+    def test_after_a_failure_the_next_email_starts_a_new_session(self, therapist, sessions):
+        appointments = [
+            AppointmentFactory(therapist=therapist, starts_at=_next_slot()) for _ in range(3)
+        ]
+        ids = [str(make(appointment).pk) for appointment in appointments]
+        sessions.fail_for = {appointments[1].client.email}
+        result = tasks.reminders_send.apply(args=[ids]).get()
+        assert result == {"sent": 2, "retrying": 1}
+        assert sessions.log == ["open", "send", "close", "open", "send", "close"]
 
     def test_each_delivery_costs_the_same_few_queries(self, therapist):
         def queries(n):
