@@ -112,9 +112,17 @@ def build_sms(reminder: Reminder) -> sms.SmsMessage:
     )
 
 
-def send(reminder: Reminder, *, now=None) -> None:
-    """Hand the reminder to its channel; raises when the channel refuses it."""
+def send(reminder: Reminder, *, now=None, email_connection=None) -> None:
+    """Hand the reminder to its channel; raises when the channel refuses it.
+
+    An email goes through `email_connection` when given, opened here if it
+    is not open yet and left open for the caller's next email.
+    """
     if reminder.channel == Reminder.Channel.EMAIL:
-        build_email(reminder, now=now).send(fail_silently=False)
+        message = build_email(reminder, now=now)
+        if email_connection is not None:
+            email_connection.open()
+            message.connection = email_connection
+        message.send(fail_silently=False)
     else:
         sms.get_backend().send_messages([build_sms(reminder)])

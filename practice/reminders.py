@@ -158,8 +158,10 @@ def reminders_cancel(*, appointment: Appointment, notify: bool = True, now=None)
 
 
 def reminders_claim_due(*, now=None, limit=None, enqueue=None) -> list:
-    """Claim due pending reminders and queue one send task each after commit.
+    """Claim due pending reminders and queue their sending after commit.
 
+    The claimed ids go out in chunks of RELIEF_REMINDER_TASK_SIZE, one send
+    task per chunk: a task costs the worker more than sending one reminder.
     skip_locked lets two dispatchers run at once without claiming the same
     row, and skips rows a worker is sending right now (it holds their lock).
     A claim older than the lease (lost message, dead worker) is claimed again.
@@ -168,10 +170,10 @@ def reminders_claim_due(*, now=None, limit=None, enqueue=None) -> list:
     limit = limit or settings.RELIEF_REMINDER_BATCH_SIZE
     lease_start = now - timedelta(seconds=settings.RELIEF_REMINDER_CLAIM_LEASE_SECONDS)
     if enqueue is None:
-        from .tasks import reminder_send
+        from .tasks import reminders_send
 
-        def enqueue(reminder_id):
-            reminder_send.delay(str(reminder_id))
+        def enqueue(chunk):
+            reminders_send.delay([str(pk) for pk in chunk])
 
     with transaction.atomic():
         # Uses the partial index reminder_pending_due.
@@ -184,7 +186,9 @@ def reminders_claim_due(*, now=None, limit=None, enqueue=None) -> list:
         )
         if ids:
             Reminder.objects.filter(pk__in=ids).update(claimed_at=now)
-            transaction.on_commit(lambda: [enqueue(pk) for pk in ids])
+            size = settings.RELIEF_REMINDER_TASK_SIZE
+            chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
+            transaction.on_commit(lambda: [enqueue(chunk) for chunk in chunks])
     return ids
 
 
@@ -221,24 +225,26 @@ def _close(reminder: Reminder, status, **fields) -> None:
     reminder.save(update_fields=["status", "claimed_at", *fields])
 
 
-def reminder_deliver(*, reminder_id, now=None) -> str:
+# The row lock and everything a message needs, in one query. Built once: the
+# chained calls cost a tenth of a millisecond per delivery.
+_LOCKED_WITH_APPOINTMENT = (
+    Reminder.objects.select_for_update(of=("self",))
+    .select_related("appointment__client", "appointment__therapist", "appointment__location")
+    .order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
+)
+
+
+def reminder_deliver(*, reminder_id, now=None, email_connection=None) -> str:
     """Send one reminder if it is still due; idempotent. Returns what happened.
 
     The row stays locked from the check to "sent", so a second send task for
     the same reminder waits and then finds it sent. Raises when the channel
-    fails (the task records the failure and retries).
+    fails (the task records the failure and retries). `email_connection`: an
+    email backend to reuse (see messaging.send).
     """
     now = now or timezone.now()
     with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_for_update(of=("self",))
-            .select_related(
-                "appointment__client", "appointment__therapist", "appointment__location"
-            )
-            .order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
-            .filter(pk=reminder_id)
-        )
-        reminder = next(iter(reminder), None)
+        reminder = next(iter(_LOCKED_WITH_APPOINTMENT.filter(pk=reminder_id)), None)
         if reminder is None or reminder.status != Status.PENDING:
             return "not pending"
         if reminder.due_at > now:
@@ -266,7 +272,7 @@ def reminder_deliver(*, reminder_id, now=None) -> str:
                 return "deferred"
         if settings.RELIEF_REMINDER_TEST_SEND_DELAY:
             time.sleep(settings.RELIEF_REMINDER_TEST_SEND_DELAY)
-        messaging.send(reminder, now=now)
+        messaging.send(reminder, now=now, email_connection=email_connection)
         _close(
             reminder,
             Status.SENT,

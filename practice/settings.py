@@ -338,6 +338,8 @@ RELIEF_CLIENT_LATE_CANCEL_ALLOWED = env.bool("RELIEF_CLIENT_LATE_CANCEL_ALLOWED"
 # queued again by the dispatcher (lost message, dead worker).
 RELIEF_REMINDER_CLAIM_LEASE_SECONDS = env.int("RELIEF_REMINDER_CLAIM_LEASE_SECONDS", default=900)
 RELIEF_REMINDER_BATCH_SIZE = env.int("RELIEF_REMINDER_BATCH_SIZE", default=500)
+# Reminders per send task: each is still locked and sent in its own transaction.
+RELIEF_REMINDER_TASK_SIZE = env.int("RELIEF_REMINDER_TASK_SIZE", default=50)
 RELIEF_REMINDER_MAX_RETRIES = env.int("RELIEF_REMINDER_MAX_RETRIES", default=5)
 # Failed reminder links from one address within 15 minutes before it is refused.
 RELIEF_LINK_FAILURE_LIMIT = env.int("RELIEF_LINK_FAILURE_LIMIT", default=20)

@@ -64,6 +64,33 @@ class TestAppointmentIcs:
         assert event["STATUS"] == "CANCELLED"
 
 
+def test_calendars_are_written_as_icalendar_writes_them(appointment, therapist):
+    """The VTIMEZONEs and headers are written once per process and reused."""
+    new_york = AppointmentFactory(
+        therapist=therapist,
+        location=LocationFactory(
+            time_zone="America/New_York",
+            address="1 Long Road\nSuite 2, with a name long enough to fold the line",
+        ),
+        starts_at=datetime(2027, 11, 7, 9, tzinfo=ZoneInfo("America/New_York")),
+    )
+    stamp = datetime(2027, 3, 1, 12, tzinfo=BERLIN)
+    calendars = [
+        ics.appointment_ics(appointment, now=stamp),
+        ics.appointment_ics(new_york, cancel=True, now=stamp),
+        ics.therapist_feed_ics([appointment, new_york], name="Dana; feed, test", now=stamp),
+    ]
+    for data in calendars:
+        # Parsed and written again by icalendar: the very same bytes (CRLF,
+        # folding at 75 octets, escaping).
+        assert Calendar.from_ical(data).to_ical() == data
+        assert all(len(line) <= 75 for line in data.split(b"\r\n"))
+    feed = Calendar.from_ical(calendars[2])
+    assert [tz["TZID"] for tz in feed.walk("VTIMEZONE")] == ["America/New_York", "Europe/Berlin"]
+    assert len(feed.walk("VEVENT")) == 2
+    assert feed["X-WR-CALNAME"] == "Dana; feed, test"
+
+
 class TestFeed:
     def test_only_a_hash_of_the_token_is_stored(self, therapist):
         token = calendar_feeds.calendar_feed_regenerate(therapist=therapist)

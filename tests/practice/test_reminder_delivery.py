@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -242,6 +243,160 @@ def test_failures_retry_then_end_as_failed_with_the_error(appointment, settings)
     assert reminder.last_error == "ConnectionError: provider unreachable"
 
 
+class SessionBackend(locmem.EmailBackend):
+    """Keeps its messages in mail.outbox and a log of its sessions."""
+
+    log: list[str] = []
+    fail_for: set[str] = set()
+
+    def open(self):
+        if getattr(self, "is_open", False):
+            return None
+        self.is_open = True
+        self.log.append("open")
+        return True
+
+    def close(self):
+        if getattr(self, "is_open", False):
+            self.is_open = False
+            self.log.append("close")
+
+    def send_messages(self, messages):
+        assert getattr(self, "is_open", False), "sent outside a session"
+        for message in messages:
+            if message.to[0] in self.fail_for:
+                raise ConnectionResetError("session dropped")
+        self.log.append("send")
+        return super().send_messages(messages)
+
+
+class TestSendTask:
+    """reminders_send: the task the dispatcher queues, a few reminders at a time."""
+
+    @pytest.fixture
+    def retries(self, monkeypatch):
+        queued = []
+        monkeypatch.setattr(
+            tasks.reminder_send,
+            "apply_async",
+            lambda args, **options: queued.append((args, options)),
+        )
+        return queued
+
+    @pytest.fixture
+    def failing_sms(self, settings):
+        settings.RELIEF_SMS_BACKEND = f"{__name__}.FailingBackend"
+        settings.RELIEF_SMS_SENDING_HOURS = (0, 24)
+
+    def test_one_failing_reminder_does_not_stop_the_others(
+        self, appointment, therapist, failing_sms, retries
+    ):
+        first = make(appointment)
+        bad = make(appointment, channel="sms")
+        last = make(AppointmentFactory(therapist=therapist, starts_at=_next_slot()))
+        ids = [str(first.pk), str(bad.pk), str(last.pk)]
+        assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": 2, "retrying": 1}
+        statuses = dict(Reminder.objects.values_list("pk", "status"))
+        assert statuses == {first.pk: "sent", bad.pk: "pending", last.pk: "sent"}
+        assert len(mail.outbox) == 2
+        bad.refresh_from_db()
+        assert bad.attempts == 1
+        assert bad.last_error == "ConnectionError: provider unreachable"
+        # Retried on its own, as its second attempt, after the first backoff wait.
+        assert retries == [([str(bad.pk)], {"retries": 1, "countdown": 30})]
+
+    def test_the_retries_of_a_failed_reminder_end_as_failed_with_the_error(
+        self, appointment, settings, failing_sms, retries
+    ):
+        settings.RELIEF_REMINDER_MAX_RETRIES = 2
+        reminder = make(appointment, channel="sms")
+        tasks.reminders_send.apply(args=[[str(reminder.pk)]])
+        [(args, options)] = retries
+        assert tasks.reminder_send.apply(args=args, retries=options["retries"]).get() == "failed"
+        reminder.refresh_from_db()
+        assert reminder.status == Reminder.Status.FAILED
+        assert reminder.attempts == 3  # the first try in the send task and two retries
+        assert reminder.last_error == "ConnectionError: provider unreachable"
+
+    def test_without_retries_the_first_failure_is_final(
+        self, appointment, settings, failing_sms, retries
+    ):
+        settings.RELIEF_REMINDER_MAX_RETRIES = 0
+        reminder = make(appointment, channel="sms")
+        assert tasks.reminders_send.apply(args=[[str(reminder.pk)]]).get() == {"failed": 1}
+        reminder.refresh_from_db()
+        assert reminder.status == Reminder.Status.FAILED
+        assert retries == []
+
+    def test_a_duplicate_task_sends_nothing_again(self, appointment):
+        ids = [str(make(appointment).pk)]
+        tasks.reminders_send.apply(args=[ids])
+        assert tasks.reminders_send.apply(args=[ids]).get() == {"not pending": 1}
+        assert len(mail.outbox) == 1
+
+    def test_a_slow_task_hands_the_rest_to_a_new_task(self, therapist, monkeypatch):
+        ids = [
+            str(make(AppointmentFactory(therapist=therapist, starts_at=_next_slot())).pk)
+            for _ in range(4)
+        ]
+        clock = [0.0]
+        deliver = reminders.reminder_deliver
+
+        def slow_deliver(**kwargs):
+            clock[0] += 15  # each send takes 15 s: the third starts past the 20 s budget
+            return deliver(**kwargs)
+
+        monkeypatch.setattr(tasks, "monotonic", lambda: clock[0])
+        monkeypatch.setattr(tasks.reminders, "reminder_deliver", slow_deliver)
+        queued = []
+        monkeypatch.setattr(tasks.reminders_send, "delay", queued.append)
+        assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": 2, "queued again": 2}
+        assert queued == [ids[2:]]
+        assert len(mail.outbox) == 2
+
+    @pytest.fixture
+    def sessions(self, settings, retries):
+        settings.EMAIL_BACKEND = f"{__name__}.SessionBackend"
+        SessionBackend.log = []
+        SessionBackend.fail_for = set()
+        return SessionBackend
+
+    def test_the_emails_of_a_task_share_one_mail_session(self, therapist, sessions):
+        ids = [
+            str(make(AppointmentFactory(therapist=therapist, starts_at=_next_slot())).pk)
+            for _ in range(3)
+        ]
+        assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": 3}
+        assert sessions.log == ["open", "send", "send", "send", "close"]
+        assert len(mail.outbox) == 3
+
+    def test_after_a_failure_the_next_email_starts_a_new_session(self, therapist, sessions):
+        appointments = [
+            AppointmentFactory(therapist=therapist, starts_at=_next_slot()) for _ in range(3)
+        ]
+        ids = [str(make(appointment).pk) for appointment in appointments]
+        sessions.fail_for = {appointments[1].client.email}
+        result = tasks.reminders_send.apply(args=[ids]).get()
+        assert result == {"sent": 2, "retrying": 1}
+        assert sessions.log == ["open", "send", "close", "open", "send", "close"]
+
+    def test_each_delivery_costs_the_same_few_queries(self, therapist):
+        def queries(n):
+            ids = [
+                str(make(AppointmentFactory(therapist=therapist, starts_at=_next_slot())).pk)
+                for _ in range(n)
+            ]
+            with CaptureQueriesContext(connection) as captured:
+                assert tasks.reminders_send.apply(args=[ids]).get() == {"sent": n}
+            return len(captured)
+
+        # Per reminder: its transaction (a savepoint inside the test's), one
+        # select locking the row with the appointment, client, therapist and
+        # location, one update marking it sent.
+        assert queries(2) == 2 * 4
+        assert queries(12) == 12 * 4
+
+
 def test_a_failure_before_the_last_attempt_keeps_it_pending_and_renews_the_lease(appointment):
     reminder = make(appointment, claimed_at=timezone.now() - timedelta(minutes=30))
     reminders.reminder_record_failure(reminder_id=reminder.pk, error="SMTP 451", final=False)
@@ -272,28 +427,40 @@ class TestClaim:
         assert queued == []  # nothing goes to the broker before the commit
         for callback in callbacks:
             callback()
-        assert queued == [due.pk]
+        assert queued == [[due.pk]]
         due.refresh_from_db()
         assert due.claimed_at is not None
+
+    def test_claimed_reminders_are_queued_a_few_per_task(
+        self, therapist, settings, django_capture_on_commit_callbacks
+    ):
+        settings.RELIEF_REMINDER_TASK_SIZE = 2
+        for _ in range(5):
+            make(AppointmentFactory(therapist=therapist, starts_at=_next_slot()))
+        queued = []
+        with django_capture_on_commit_callbacks(execute=True):
+            claimed = reminders.reminders_claim_due(enqueue=queued.append)
+        assert [len(chunk) for chunk in queued] == [2, 2, 1]
+        assert [pk for chunk in queued for pk in chunk] == claimed
 
     def test_claiming_costs_the_same_queries_for_2_or_40_rows(self, therapist):
         def claim_queries(n):
             for _ in range(n):
                 make(AppointmentFactory(therapist=therapist, starts_at=_next_slot()))
             with CaptureQueriesContext(connection) as queries:
-                assert len(reminders.reminders_claim_due(enqueue=lambda pk: None)) == n
+                assert len(reminders.reminders_claim_due(enqueue=lambda chunk: None)) == n
             return len(queries)
 
         assert claim_queries(2) == claim_queries(40) <= 4
 
     def test_a_fresh_claim_is_not_claimed_again(self, appointment):
         make(appointment, claimed_at=timezone.now() - timedelta(minutes=2))
-        assert reminders.reminders_claim_due(enqueue=lambda pk: None) == []
+        assert reminders.reminders_claim_due(enqueue=lambda chunk: None) == []
 
     def test_a_claim_past_its_lease_is_claimed_again(self, appointment, settings):
         settings.RELIEF_REMINDER_CLAIM_LEASE_SECONDS = 600
         stale = make(appointment, claimed_at=timezone.now() - timedelta(minutes=11))
-        assert reminders.reminders_claim_due(enqueue=lambda pk: None) == [stale.pk]
+        assert reminders.reminders_claim_due(enqueue=lambda chunk: None) == [stale.pk]
 
     def test_the_beat_task_claims_in_batches(
         self, appointment, settings, monkeypatch, django_capture_on_commit_callbacks
@@ -302,10 +469,10 @@ class TestClaim:
         for kind in Reminder.Kind.values:
             make(appointment, kind=kind)
         queued = []
-        monkeypatch.setattr(tasks.reminder_send, "delay", queued.append)
+        monkeypatch.setattr(tasks.reminders_send, "delay", queued.append)
         with django_capture_on_commit_callbacks(execute=True):
             assert tasks.reminders_dispatch.apply().get() == 4
-        assert len(queued) == 4
+        assert [len(chunk) for chunk in queued] == [2, 2]
 
 
 class TestResend:

@@ -360,3 +360,42 @@ def test_reschedule_sends_reminders_for_the_new_time_only(workers, outbox, book,
     assert f"DTSTART;TZID=America/New_York:{new_local:%Y%m%dT%H%M%S}" in calendar
     assert moved.sequence == 1
     assert "SEQUENCE:1" in calendar
+
+
+def queued_messages(broker) -> list[dict]:
+    """Task messages on the broker: waiting in the queue or held by a worker (ETA)."""
+    raw = broker.lrange("celery", 0, -1) + [
+        json.dumps(json.loads(held)[0]).encode() for held in broker.hvals("unacked")
+    ]
+    return [json.loads(message) for message in raw]
+
+
+def test_a_failing_reminder_is_retried_alone_while_its_task_sends_the_rest(
+    workers, outbox, book, broker
+):
+    for _ in range(2):
+        book(sms=True)
+    emails = set(
+        Reminder.objects.filter(
+            kind=Reminder.Kind.CONFIRMATION, channel=Reminder.Channel.EMAIL
+        ).values_list("pk", flat=True)
+    )
+    # Nothing listens on port 1: every email fails, every SMS goes out.
+    workers.start(EMAIL_URL="smtp://127.0.0.1:1")
+    assert len(reminders.reminders_claim_due()) == 4  # one send task for all four
+    wait_until(lambda: len(outbox.sms()) == 2, "both SMS sent")
+    wait_until(
+        lambda: Reminder.objects.filter(pk__in=emails, attempts=1).count() == 2, "failures kept"
+    )
+    for reminder in Reminder.objects.filter(pk__in=emails):
+        assert reminder.status == Reminder.Status.PENDING
+        assert reminder.last_error.startswith("ConnectionRefusedError")
+    # Each failed email waits for its own retry, the second attempt, 30 s later.
+    wait_until(lambda: len(queued_messages(broker)) == 2, "retries on the broker")
+    retries = [m["headers"] for m in queued_messages(broker)]
+    assert {h["task"] for h in retries} == {"practice.tasks.reminder_send"}
+    assert sorted(h["argsrepr"] for h in retries) == sorted(f"['{pk}']" for pk in emails)
+    assert {h["retries"] for h in retries} == {1}
+    for headers in retries:
+        wait = datetime.fromisoformat(headers["eta"]) - timezone.now()
+        assert timedelta(seconds=20) < wait <= timedelta(seconds=30)
