@@ -37,7 +37,7 @@ from tests.factories import ClientFactory, ServiceFactory
 pytestmark = [
     pytest.mark.redis,
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
