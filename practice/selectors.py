@@ -125,20 +125,38 @@ def _range_around(first_day, last_day) -> tuple[datetime, datetime]:
 
 
 def available_slots(
-    *, service, first_day, days: int = 7, therapist=None, now=None
+    *, service, first_day, days: int = 7, therapist=None, now=None, enough_days=None
 ) -> tuple[list[availability.Slot], dict[int, str]]:
     """Free slots for `service` over `days` local days (one therapist, or any).
 
-    Returns the slots and the candidate therapists' names by id.
+    Returns the slots and the candidate therapists' names by id. With
+    `enough_days`, the search may stop once that many days have free time (the
+    booking picker shows the first few): it looks at the first
+    `enough_days + 1` days, and at the rest only if those fall short. Either
+    way the answer for the days it returns is the same, in at most two rounds
+    of the schedule's queries.
     """
     day_list = [first_day + timedelta(days=n) for n in range(days)]
-    start, end = _range_around(day_list[0], day_list[-1])
+    rounds = [day_list]
+    if enough_days is not None and enough_days + 1 < days:
+        rounds = [day_list[: enough_days + 1], day_list[enough_days + 1 :]]
     ids = [therapist.pk] if therapist is not None else None
-    schedule = load_schedule(service=service, start=start, end=end, therapist_ids=ids)
-    slots = availability.free_slots(schedule, booking_rules(service=service, now=now), day_list)
+    rules = booking_rules(service=service, now=now)
+    slots, names = [], {}
+    for round_days in rounds:
+        start, end = _range_around(round_days[0], round_days[-1])
+        schedule = load_schedule(service=service, start=start, end=end, therapist_ids=ids)
+        names.update(schedule.therapists)
+        slots += availability.free_slots(schedule, rules, round_days)
+        if enough_days is not None and len({s.local.date() for s in slots}) >= enough_days:
+            break
+    # Rounds are whole local days, but with locations in several time zones
+    # a later round can still hold an earlier instant.
+    order = {tid: n for n, tid in enumerate(names)}
+    slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
     if therapist is None:
         slots = availability.one_per_start(slots)
-    return slots, schedule.therapists
+    return slots, names
 
 
 def schedule_for_booking(

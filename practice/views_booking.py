@@ -83,7 +83,11 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
         first_day = timezone.localtime(timezone.now(), tz).date()
     first_day = max(first_day, timezone.localtime(timezone.now(), tz).date())
     slots, names = selectors.available_slots(
-        service=service, first_day=first_day, days=SEARCH_DAYS, therapist=therapist
+        service=service,
+        first_day=first_day,
+        days=SEARCH_DAYS,
+        therapist=therapist,
+        enough_days=SHOWN_DAYS,
     )
     # Plain dicts: the picker renders dozens of buttons, and dict keys are the
     # template engine's cheapest lookup.

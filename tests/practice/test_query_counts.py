@@ -197,3 +197,32 @@ def test_booking_post_queries_do_not_grow_with_the_clients_history(
     assert first == regular
     booked = Appointment.objects.filter(client=client, starts_at__gte=local_at(location, day, 0))
     assert booked.count() == 3
+
+
+def _first_days(slots, n):
+    days = sorted({s.local.date() for s in slots})[:n]
+    return [(s.starts_at, s.therapist_id) for s in slots if s.local.date() in days]
+
+
+@pytest.mark.parametrize("full_days", [0, 5])
+def test_picker_search_stops_early_with_the_same_answer(practice, full_days):
+    """The picker shows the first three days with free time: it may stop
+    looking once it has them, but shows what a full 14-day search would."""
+    service, day = practice["service"], practice["day"]
+    # Each therapist works 08:00-18:00 and is booked every hour for `full_days` days.
+    grow(practice["location"], service, therapists=3, per_day=10, days=full_days, first_day=day)
+
+    def search(**kwargs):
+        search.slots, _ = selectors.available_slots(
+            service=service, first_day=day, days=SEARCH_DAYS, **kwargs
+        )
+
+    queries = count(lambda: search(enough_days=3))
+    early = search.slots
+    search()
+    assert _first_days(early, 3) == _first_days(search.slots, 3) != []
+    assert min(s.local.date() for s in early) == day + timedelta(days=full_days)
+    start, end = selectors._range_around(day, day)
+    per_round = count(lambda: selectors.load_schedule(service=service, start=start, end=end))
+    # Four free days ahead: one round of the schedule's queries; else two, never more.
+    assert queries == per_round * (1 if full_days == 0 else 2)
