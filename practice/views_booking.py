@@ -89,17 +89,25 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
         therapist=therapist,
         enough_days=SHOWN_DAYS,
     )
-    # Plain dicts: the picker renders dozens of buttons, and dict keys are the
-    # template engine's cheapest lookup.
+    # Plain dicts with their element ids: the picker renders dozens of buttons,
+    # dict keys are the template engine's cheapest lookup, and a counter
+    # rendered in a template goes through number localization.
     days = [
         (
             day,
             [
-                {"value": slot.value, "time": slot.wall_time, "name": names.get(slot.therapist_id)}
-                for slot in day_slots
+                {
+                    "id": f"slot-{d}-{n}",
+                    "value": slot.value,
+                    "time": slot.wall_time,
+                    "name": names.get(slot.therapist_id),
+                }
+                for n, slot in enumerate(day_slots, 1)
             ],
         )
-        for day, day_slots in islice(groupby(slots, key=lambda s: s.local.date()), SHOWN_DAYS)
+        for d, (day, day_slots) in enumerate(
+            islice(groupby(slots, key=lambda s: s.local.date()), SHOWN_DAYS), 1
+        )
     ]
     context.update(
         {
