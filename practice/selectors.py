@@ -27,16 +27,100 @@ def local_day_bounds(day, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def appointments_for_day(*, day, tz: ZoneInfo, therapist=None):
+@dataclass(frozen=True, slots=True)
+class AppointmentEntry:
+    """What a calendar or a day list shows of one appointment, as plain values.
+
+    A busy day holds over a hundred appointments; building each as a model
+    instance with its client, therapist, service and room (and rendering
+    their links with the url tag) was most of the day view's time.
+    """
+
+    pk: UUID
+    url: str
+    status: str
+    status_label: str
+    starts_at: datetime
+    ends_at: datetime
+    therapist_id: int
+    room_id: int | None
+    late_cancel: bool
+    client_name: str
+    red_flags: bool
+    service_name: str
+    therapist_name: str
+    room_name: str
+
+
+_ENTRY_FIELDS = (
+    "pk",
+    "status",
+    "starts_at",
+    "ends_at",
+    "therapist_id",
+    "room_id",
+    "late_cancel",
+    "client__first_name",
+    "client__preferred_name",
+    "client__last_name",
+    "client__has_red_flags",
+    "service__name",
+    "therapist__display_name",
+    "room__name",
+)
+
+
+def appointment_entries(appointments) -> list[AppointmentEntry]:
+    """An (ordered) appointment queryset as entries, in one query."""
+    labels = dict(Appointment.Status.choices)
+    # One reverse() for the pattern; the ids are UUIDs, which need no quoting.
+    placeholder = UUID(int=0)
+    url = reverse("practice:appointment_detail", args=[placeholder])
+    rows = appointments.values_list(*_ENTRY_FIELDS)
+    return [
+        AppointmentEntry(
+            pk=pk,
+            url=url.replace(str(placeholder), str(pk)),
+            status=status,
+            status_label=labels.get(status, status),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            therapist_id=therapist_id,
+            room_id=room_id,
+            late_cancel=late_cancel,
+            client_name=f"{preferred or first} {last}",
+            red_flags=red_flags,
+            service_name=service,
+            therapist_name=therapist,
+            room_name=room or "",
+        )
+        for (
+            pk,
+            status,
+            starts_at,
+            ends_at,
+            therapist_id,
+            room_id,
+            late_cancel,
+            first,
+            preferred,
+            last,
+            red_flags,
+            service,
+            therapist,
+            room,
+        ) in rows
+    ]
+
+
+def appointments_for_day(*, day, tz: ZoneInfo, therapist=None) -> list[AppointmentEntry]:
     start, end = local_day_bounds(day, tz)
-    qs = (
-        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("client", "therapist", "service", "room")
-        .order_by("starts_at", "therapist__display_name")
+    appointments = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).order_by(
+        "starts_at", "therapist__display_name"
     )
     if therapist is not None:
-        qs = qs.filter(therapist=therapist)
-    return qs
+        appointments = appointments.filter(therapist=therapist)
+    return appointment_entries(appointments)
 
 
 def load_schedule(
@@ -181,94 +265,10 @@ def schedule_for_booking(
 NOT_ON_GRID = (Appointment.Status.CANCELLED,)
 
 
-@dataclass(frozen=True, slots=True)
-class CalendarEntry:
-    """What a calendar shows of one appointment, as plain values.
-
-    A busy day holds over a hundred appointments; building each as a model
-    instance with its client, therapist, service and room (and rendering
-    their links with the url tag) was most of the day view's time.
-    """
-
-    pk: UUID
-    url: str
-    status: str
-    status_label: str
-    starts_at: datetime
-    ends_at: datetime
-    therapist_id: int
-    room_id: int | None
-    late_cancel: bool
-    client_name: str
-    red_flags: bool
-    service_name: str
-    therapist_name: str
-    room_name: str
-
-
-_ENTRY_FIELDS = (
-    "pk",
-    "status",
-    "starts_at",
-    "ends_at",
-    "therapist_id",
-    "room_id",
-    "late_cancel",
-    "client__first_name",
-    "client__preferred_name",
-    "client__last_name",
-    "client__has_red_flags",
-    "service__name",
-    "therapist__display_name",
-    "room__name",
-)
-
-
-def _appointments_between(start, end, **filters) -> list[CalendarEntry]:
-    labels = dict(Appointment.Status.choices)
-    # One reverse() for the pattern; the ids are UUIDs, which need no quoting.
-    placeholder = UUID(int=0)
-    url = reverse("practice:appointment_detail", args=[placeholder])
-    rows = (
-        Appointment.objects.between(start, end)
-        .filter(**filters)
-        .order_by("starts_at")
-        .values_list(*_ENTRY_FIELDS)
+def _appointments_between(start, end, **filters) -> list[AppointmentEntry]:
+    return appointment_entries(
+        Appointment.objects.between(start, end).filter(**filters).order_by("starts_at")
     )
-    return [
-        CalendarEntry(
-            pk=pk,
-            url=url.replace(str(placeholder), str(pk)),
-            status=status,
-            status_label=labels.get(status, status),
-            starts_at=starts_at,
-            ends_at=ends_at,
-            therapist_id=therapist_id,
-            room_id=room_id,
-            late_cancel=late_cancel,
-            client_name=f"{preferred or first} {last}",
-            red_flags=red_flags,
-            service_name=service,
-            therapist_name=therapist,
-            room_name=room or "",
-        )
-        for (
-            pk,
-            status,
-            starts_at,
-            ends_at,
-            therapist_id,
-            room_id,
-            late_cancel,
-            first,
-            preferred,
-            last,
-            red_flags,
-            service,
-            therapist,
-            room,
-        ) in rows
-    ]
 
 
 def _place_all(grid, column_of, appointments, day_of, tz):

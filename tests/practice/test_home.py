@@ -4,8 +4,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from practice.models import Appointment
 from practice.timezones import practice_time_zone
-from tests.factories import AppointmentFactory, ServiceFactory, TherapistFactory
+from tests.factories import (
+    AppointmentFactory,
+    ClientFactory,
+    RoomFactory,
+    ServiceFactory,
+    TherapistFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +62,34 @@ def test_today_query_count_is_constant(
     cached = settings.SESSION_ENGINE.endswith("cached_db")
     with django_assert_num_queries(5 if cached else 6):
         http.get(reverse("practice:home"))
+
+
+def test_each_entry_says_who_what_where_and_links_to_the_appointment(
+    client_as, therapist, location
+):
+    tz = practice_time_zone()
+    today = timezone.localtime(timezone.now(), tz).date()
+    appointment = AppointmentFactory(
+        therapist=therapist,
+        location=location,
+        room=RoomFactory(location=location, name="Garden room"),
+        client=ClientFactory(
+            first_name="Margaret", preferred_name="Peggy", last_name="Olsen", has_red_flags=True
+        ),
+        service=ServiceFactory(name="90 min myofascial release"),
+        starts_at=datetime.combine(today, time(9, 30), tzinfo=tz),
+        status=Appointment.Status.CONFIRMED,
+    )
+    body = client_as("front_desk").get(reverse("practice:home")).content.decode()
+    detail = reverse("practice:appointment_detail", args=[appointment.pk])
+    assert f'href="{detail}"' in body
+    for shown in (
+        "09:30",
+        "Peggy Olsen",
+        "Review before treating",
+        "90 min myofascial release",
+        therapist.display_name,
+        "Garden room",
+        "Confirmed",
+    ):
+        assert shown in body
