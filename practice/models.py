@@ -277,6 +277,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at", "therapist"], name="appointment_starts_therapist"),
             # Client chart: a client's appointments newest first.
             models.Index(fields=["client", "-starts_at"], name="appointment_client_recent"),
+            # "Their clients": has this therapist ever seen this client?
+            models.Index(fields=["therapist", "client"], name="appointment_therapist_client"),
         ]
 
     def __str__(self):
