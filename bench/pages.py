@@ -30,7 +30,9 @@ class BenchData:
     service_id: int | None
     # Free, non-overlapping booking slots ("therapist|location|UTC start"), one per POST.
     slots: tuple[str, ...] = ()
-    booking_client_id: str | None = None
+    # Bookings and intakes are written for this client, never the charted one,
+    # so repeated runs do not grow the chart they measure.
+    writer_client_id: str | None = None
     # A draft note of the bench therapist, for the autosave page.
     draft_note_id: str | None = None
 
@@ -90,9 +92,11 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         therapists.filter(user__username=BENCH_USERS["therapist"]).first() or therapists.first()
     )
     service = Service.objects.filter(active=True).order_by("pk").first()
+    writer = _writer_client()
     # The busiest client: the longest chart (most appointments).
     busy = (
-        Appointment.objects.values("client_id")
+        Appointment.objects.exclude(client=writer)
+        .values("client_id")
         .annotate(n=Count("id"))
         .order_by("-n", "client_id")
         .first()
@@ -130,16 +134,36 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         client_id=str(client_id) if client_id else None,
         service_id=service.pk if service else None,
         slots=free,
-        booking_client_id=str(client_id) if client_id else None,
+        writer_client_id=str(writer.pk),
         draft_note_id=str(draft.pk) if draft else None,
     )
+
+
+def _writer_client():
+    """The bench's own client, emptied of what earlier runs booked and submitted,
+    so every run starts from the same state. Only bench-made rows are deleted
+    (a real practice cancels; it never deletes), without audit entries."""
+    from auditlog.context import disable_auditlog
+
+    from clients.models import Client
+
+    writer, _ = Client.objects.get_or_create(
+        first_name="Bench",
+        last_name="Writes",
+        defaults={"email": "bench-writes@bench.invalid", "consent_email_reminders": True},
+    )
+    with disable_auditlog():
+        writer.scores.all().delete()
+        writer.intakes.all().delete()
+        writer.appointments.all().delete()
+    return writer
 
 
 def booking_body(data: BenchData, n: int) -> dict:
     """Book slot n (the load test repeats a few slots, so bookings clash on purpose)."""
     slot = data.slots[n % len(data.slots)]
     return {
-        "client": data.booking_client_id,
+        "client": data.writer_client_id,
         "service": data.service_id,
         "therapist": "",
         "date": data.today.isoformat(),
@@ -246,12 +270,12 @@ PAGES = [
     ),
     Page(
         "intake form (staff, GET)",
-        lambda d: reverse("clients:intake_staff", args=[d.client_id]),
+        lambda d: reverse("clients:intake_staff", args=[d.writer_client_id]),
         None,
     ),
     Page(
         "intake submission (staff, POST)",
-        lambda d: reverse("clients:intake_staff", args=[d.client_id]),
+        lambda d: reverse("clients:intake_staff", args=[d.writer_client_id]),
         60,
         method="POST",
         body=intake_body,

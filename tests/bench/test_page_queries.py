@@ -65,7 +65,7 @@ def world(location, therapist, other_therapist, owner, front_desk):
         client_id=str(client.pk),
         service_id=service.pk,
         slots=free_slots(service=service, first_day=day + timedelta(days=2), days=3, limit=8),
-        booking_client_id=str(client.pk),
+        writer_client_id=str(client.pk),
         draft_note_id=str(draft.pk),
     )
     return book, users, data

@@ -62,3 +62,23 @@ def test_an_old_single_score_still_shows_as_latest():
     assert float(stress["latest"].value) == 6.0
     assert stress["change"] is None
     assert len(stress["points"]) == 1
+
+
+@pytest.mark.parametrize("visits", [1, 40])
+def test_trends_cost_two_queries_however_long_the_history(django_assert_num_queries, visits):
+    client = ClientFactory()
+    now = timezone.now()
+    Score.objects.bulk_create(
+        Score(
+            client=client,
+            instrument=instrument,
+            value=visits % 10,
+            context=Score.Context.PRE_SESSION,
+            recorded_at=now - timedelta(days=30 * n),
+        )
+        for n in range(visits)
+        for instrument in (Score.Instrument.PAIN_NRS, Score.Instrument.STRESS)
+    )
+    with django_assert_num_queries(2):
+        trends = score_trends(client, now=now)
+    assert [t["instrument"] for t in trends] == ["pain_nrs", "stress"]
