@@ -198,7 +198,9 @@ def test_recurring_preview_names_clashes_and_books_nothing_until_confirmed(clien
     assert local_hours == {10}
 
 
-def test_other_therapist_offering_the_service_is_used_for_any(client_as, desk, location):
+@pytest.fixture
+def dana_taken(desk, location):
+    """Dana is booked at the desk's time; Sam, who offers the service, is free."""
     sam = TherapistFactory(display_name="Sam Okafor", services=[desk["service"]])
     works_every_day(sam, location)
     AppointmentFactory(
@@ -207,34 +209,25 @@ def test_other_therapist_offering_the_service_is_used_for_any(client_as, desk, l
         location=location,
         starts_at=desk["start"],
     )
+    return sam
+
+
+def test_other_therapist_offering_the_service_is_used_for_any(
+    client_as, desk, location, dana_taken
+):
+    sam = dana_taken
     _post(client_as("front_desk"), desk, slot=slot_value(sam, location, desk["start"]))
     assert Appointment.objects.filter(therapist=sam).count() == 1
 
 
-def test_any_therapist_booking_moves_to_a_free_colleague_when_beaten(client_as, desk, location):
+def test_any_therapist_booking_moves_to_a_free_colleague_when_beaten(client_as, desk, dana_taken):
     """Two desks pick the same "any therapist" time: the second gets another therapist."""
-    sam = TherapistFactory(display_name="Sam Okafor", services=[desk["service"]])
-    works_every_day(sam, location)
-    AppointmentFactory(
-        therapist=desk["therapist"],
-        service=desk["service"],
-        location=location,
-        starts_at=desk["start"],
-    )
     response = _post(client_as("front_desk"), desk)  # the slot still names Dana
     assert response.status_code == 302
-    assert Appointment.objects.get(client=desk["client"]).therapist == sam
+    assert Appointment.objects.get(client=desk["client"]).therapist == dana_taken
 
 
-def test_chosen_therapist_booking_does_not_move_to_a_colleague(client_as, desk, location):
-    sam = TherapistFactory(display_name="Sam Okafor", services=[desk["service"]])
-    works_every_day(sam, location)
-    AppointmentFactory(
-        therapist=desk["therapist"],
-        service=desk["service"],
-        location=location,
-        starts_at=desk["start"],
-    )
+def test_chosen_therapist_booking_does_not_move_to_a_colleague(client_as, desk, dana_taken):
     response = _post(client_as("front_desk"), desk, therapist=desk["therapist"].pk)
     assert response.status_code == 200
     assert "is already booked" in response.content.decode()
