@@ -277,8 +277,8 @@ def step_staff(ctx: Context) -> int:
     """Locations, rooms, services, users with roles, therapists, working hours, time off."""
     from django.contrib.auth.models import Group, User
 
-    from practice.access import Role
     from practice.models import Location, Room, Service, Therapist, WorkingHours
+    from practice.security.access import Role
 
     rng = ctx.rng
     n_locations = 1 if ctx.scale.therapists <= 8 else 2

@@ -1,5 +1,5 @@
-from practice.access import STAFF
-from practice.navigation import NavItem
+from practice.security.access import STAFF
+from practice.views.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem("Clients", "clients:list", STAFF),

@@ -11,7 +11,7 @@ from django.db.models.functions import Lower, Reverse, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from practice.access import Role, roles_of
+from practice.security.access import Role, roles_of
 
 from . import scoring
 from .models import Client, Intake, Score

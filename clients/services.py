@@ -8,6 +8,7 @@ from copy import copy
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from practice.audit import AuditBatch, audit_batch
+from practice.security.audit import AuditBatch, audit_batch
 from practice.validation import full_clean_loaded
 
 from . import red_flags, scoring
@@ -25,6 +26,9 @@ from .models import CheckIn, CheckInLink, Client, Intake, IntakeLink, Score
 from .tokens import hash_token, new_token
 
 # The editable client record, in the order forms show it.
+# Queued by name: clients/tasks.py imports this module, not the other way round.
+SEND_INTAKE_LINK_TASK = "clients.tasks.send_intake_link"
+
 CLIENT_FIELDS = (
     "first_name",
     "last_name",
@@ -141,8 +145,6 @@ def intake_link_request(*, client: Client, created_by, base_url: str) -> IntakeL
     """
     if not client.email:
         raise ValidationError({"email": "This client has no email address. Add one first."})
-    from .tasks import send_intake_link
-
     with transaction.atomic():
         link = IntakeLink.objects.create(
             client=client,
@@ -151,7 +153,9 @@ def intake_link_request(*, client: Client, created_by, base_url: str) -> IntakeL
             expires_at=timezone.now() + _link_lifetime(),
             created_by=created_by,
         )
-        send_intake_link.delay_on_commit(str(link.pk), base_url)
+        transaction.on_commit(
+            lambda: current_app.send_task(SEND_INTAKE_LINK_TASK, args=[str(link.pk), base_url])
+        )
     return link
 
 

@@ -10,7 +10,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from practice.access import Role, public, roles_required, staff_required
+from practice.security.access import Role, public, roles_required, staff_required
 
 from . import selectors, services
 from .consent import consent_text

@@ -4,12 +4,24 @@ from django.apps import AppConfig
 class PracticeConfig(AppConfig):
     name = "practice"
     verbose_name = "Practice"
+    # The menu lives with the screens it links to.
+    navigation_module = "practice.views.navigation"
 
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import checks, signals  # noqa: F401  (registers checks and login hooks)
-        from .models import Appointment, Location, Room, Service, Therapist, TimeOff, WorkingHours
+        # Imported for their side effects: system checks and the login hooks.
+        from practice import checks  # noqa: F401
+        from practice.models import (
+            Appointment,
+            Location,
+            Room,
+            Service,
+            Therapist,
+            TimeOff,
+            WorkingHours,
+        )
+        from practice.security import signals  # noqa: F401
 
         for model in (Location, Room, Service, Therapist, TimeOff, WorkingHours):
             auditlog.register(model)
@@ -17,7 +29,7 @@ class PracticeConfig(AppConfig):
         # own, audited themselves; left in, every booking's entry would read
         # both (two queries) to log that neither exists yet.
         auditlog.register(Appointment, exclude_fields=["session_note", "check_in"])
-        from .models import CalendarFeed
+        from practice.models import CalendarFeed
 
         # Who made or revoked a calendar feed, never the (hashed) secret.
         auditlog.register(CalendarFeed, exclude_fields=["token_hash", "last_fetched_at"])

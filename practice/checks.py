@@ -22,7 +22,7 @@ def sms_backend_configured(app_configs, **kwargs):
     from django.core.checks import Error
     from django.utils.module_loading import import_string
 
-    from .reminders import OFFSET_KINDS
+    from practice.reminders.outbox import OFFSET_KINDS
 
     errors = []
     backend = settings.RELIEF_SMS_BACKEND

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client
-
-from .access import Role
-from .models import Appointment, Location, Room, Service, Therapist, WorkingHours
-from .reminders import reminders_schedule
+from practice.models import Appointment, Location, Room, Service, Therapist, WorkingHours
+from practice.reminders.outbox import reminders_schedule
+from practice.security.access import Role
 
 DEMO_PASSWORD = "relief-demo-password"  # noqa: S105  (printed for the demo; never used in production)
 

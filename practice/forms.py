@@ -1,18 +1,9 @@
 from datetime import UTC, datetime, timedelta
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from .models import Location, Room, Service, Therapist, TimeOff, WorkingHours
-
-
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
-    )
-
+from practice.models import Location, Room, Service, Therapist, TimeOff, WorkingHours
 
 # Booking and appointment actions ------------------------------------------
 

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .constraints import PostgresExclusionConstraint
-from .ranges import TsTzRange
+from practice.constraints import PostgresExclusionConstraint
+from practice.ranges import TsTzRange
 
 
 def validate_time_zone(value):

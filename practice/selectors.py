@@ -11,9 +11,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from . import availability, calendar
-from .access import Role, roles_of
-from .models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice import availability, calendar
+from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice.security.access import Role, roles_of
 
 
 def default_location() -> Location | None:

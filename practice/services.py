@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import availability, reminders, selectors
-from .access import Role
-from .constraints import database_refuses_overlaps
-from .models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
-from .validation import full_clean_loaded
+from practice import availability, selectors
+from practice.constraints import database_refuses_overlaps
+from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice.reminders import outbox
+from practice.security.access import Role
+from practice.validation import full_clean_loaded
 
 Status = Appointment.Status
 
@@ -251,7 +252,7 @@ def appointment_book(
                 appointment, exclude=["room"], validate_unique=False, validate_constraints=False
             )
             appointment.save()
-            reminders.reminders_schedule(appointment=appointment, now=now)
+            outbox.reminders_schedule(appointment=appointment, now=now)
     except IntegrityError as exc:
         clash = _overlap_clash(exc, appointment)
         if clash is None:
@@ -292,7 +293,7 @@ def appointment_reschedule(
         locked.updated_by = by
         _place(locked, exclude_pk=locked.pk)
         _save_or_clash(locked, exclude_pk=locked.pk)
-        reminders.reminders_reschedule(appointment=locked, now=now)
+        outbox.reminders_reschedule(appointment=locked, now=now)
     return locked
 
 
@@ -333,7 +334,7 @@ def appointment_cancel(
             cancelled_by=by,
             late_cancel=is_late_cancel(appointment, now),
         )
-        reminders.reminders_cancel(appointment=cancelled, notify=notify, now=now)
+        outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
     return cancelled
 
 
@@ -355,7 +356,7 @@ def appointment_mark_no_show(*, appointment: Appointment, by, now=None) -> Appoi
         raise ValidationError("A client can only be a no-show once the appointment has started.")
     with transaction.atomic():
         marked = _transition(appointment, Status.NO_SHOW, by)
-        reminders.reminders_cancel(appointment=marked, notify=False, now=now)
+        outbox.reminders_cancel(appointment=marked, notify=False, now=now)
     return marked
 
 
@@ -453,7 +454,7 @@ def _save(instance):
 
 def location_save(*, location: Location) -> Location:
     """Save a location; the cached practice time zone follows at once."""
-    from .timezones import CACHE_KEY
+    from practice.timezones import CACHE_KEY
 
     _save(location)
     cache.delete(CACHE_KEY)

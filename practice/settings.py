@@ -61,10 +61,10 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "practice.middleware.AbsoluteSessionLimitMiddleware",
-    "practice.middleware.SessionIdleRenewalMiddleware",
-    "practice.middleware.AccessRuleMiddleware",
-    "practice.middleware.TwoFactorGateMiddleware",
+    "practice.security.middleware.AbsoluteSessionLimitMiddleware",
+    "practice.security.middleware.SessionIdleRenewalMiddleware",
+    "practice.security.middleware.AccessRuleMiddleware",
+    "practice.security.middleware.TwoFactorGateMiddleware",
     "practice.timezones.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -87,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "practice.context_processors.navigation",
+                "practice.views.context_processors.navigation",
             ],
         },
     },
@@ -274,7 +274,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every minute: claim due reminders (and re-queue claims whose lease ran
     # out after a lost message or a dead worker) and queue one send task each.
     "reminders-dispatch": {
-        "task": "practice.tasks.reminders_dispatch",
+        "task": "practice.reminders.tasks.reminders_dispatch",
         "schedule": 60.0,
         # A dispatch older than its interval is stale: the next one does its work.
         "options": {"expires": 55},
@@ -317,10 +317,10 @@ RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)
 # Client-facing links in messages are absolute: the public address of this site.
 RELIEF_BASE_URL = env("RELIEF_BASE_URL", default="http://localhost:8000")
 # SMS goes through a backend class like Django's email backends (see
-# practice/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's
+# practice/reminders/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's
 # class by dotted path. Empty means no SMS backend.
 RELIEF_SMS_BACKEND = env(
-    "RELIEF_SMS_BACKEND", default="practice.sms.ConsoleBackend" if DEBUG else ""
+    "RELIEF_SMS_BACKEND", default="practice.reminders.sms.ConsoleBackend" if DEBUG else ""
 )
 RELIEF_SMS_FILE_PATH = env("RELIEF_SMS_FILE_PATH", default=str(VAR_DIR / "sent-sms"))
 RELIEF_SMS_REMINDERS_ENABLED = env.bool(

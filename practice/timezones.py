@@ -11,7 +11,7 @@ def practice_time_zone() -> ZoneInfo:
     """The time zone of the practice's main location (cached for a minute)."""
     name = cache.get(CACHE_KEY)
     if name is None:
-        from .models import Location
+        from practice.models import Location
 
         location = Location.objects.order_by("pk").only("time_zone").first()
         name = location.time_zone if location else settings.TIME_ZONE

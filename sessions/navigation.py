@@ -1,5 +1,5 @@
-from practice.access import Role
-from practice.navigation import NavItem
+from practice.security.access import Role
+from practice.views.navigation import NavItem
 
 from .selectors import charting_backlog_count
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from clients.body_regions import region_label
 from clients.models import Score
 from clients.selectors import clients_visible_to
-from practice.access import Role, roles_of
 from practice.models import Appointment
+from practice.security.access import Role, roles_of
 
 from . import signing
 from .models import NoteAmendment, SessionNote, TechniqueApplication, TreatmentPlan

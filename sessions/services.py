@@ -13,9 +13,9 @@ from django.utils.text import slugify
 
 from clients.body_regions import BODY_REGIONS
 from clients.models import Score
-from practice.access import Role, roles_of
-from practice.audit import audit_batch
 from practice.models import Appointment
+from practice.security.access import Role, roles_of
+from practice.security.audit import audit_batch
 from practice.validation import full_clean_loaded
 
 from . import selectors, signing

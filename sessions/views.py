@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from clients.selectors import get_client_for_user
-from practice.access import Role, owner_required, roles_of, roles_required
+from practice.security.access import Role, owner_required, roles_of, roles_required
 
 from . import selectors, services
 from .forms import (

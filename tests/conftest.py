@@ -5,7 +5,7 @@ import os
 import pytest
 from django.db import connection
 
-from practice.access import Role
+from practice.security.access import Role
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -43,7 +43,7 @@ def pytest_runtest_setup(item):
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.RELIEF_SMS_BACKEND = "practice.sms.LocmemBackend"
+    settings.RELIEF_SMS_BACKEND = "practice.reminders.sms.LocmemBackend"
     settings.RELIEF_SMS_REMINDERS_ENABLED = True
     settings.AXES_ENABLED = True
     # Counters (link guesses, time-zone cache) must not leak between tests

@@ -6,7 +6,6 @@ import factory
 from django.contrib.auth.models import Group, User
 
 from clients.models import Client
-from practice.access import Role
 from practice.models import (
     Appointment,
     Location,
@@ -16,6 +15,7 @@ from practice.models import (
     TimeOff,
     WorkingHours,
 )
+from practice.security.access import Role
 
 PASSWORD = "a-long-test-password-42"
 

@@ -1,5 +1,5 @@
-from practice import calendar_feeds, reminder_links
 from practice.models import Reminder
+from practice.reminders import feeds, links
 from tests.access_rows.personas import EVERYONE
 
 ACCESS = {
@@ -24,9 +24,9 @@ def sample_kwargs(world):
         status=Reminder.Status.SENT,
     )
     return {
-        "confirm_token": reminder_links.make_token(world.appointment, "confirm"),
-        "cancel_token": reminder_links.make_token(world.appointment, "cancel"),
+        "confirm_token": links.make_token(world.appointment, "confirm"),
+        "cancel_token": links.make_token(world.appointment, "cancel"),
         "outcome": "confirmed",
         "pk": reminder.pk,
-        "feed_token": calendar_feeds.calendar_feed_regenerate(therapist=world.therapist),
+        "feed_token": feeds.calendar_feed_regenerate(therapist=world.therapist),
     }

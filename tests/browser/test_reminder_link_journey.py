@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from practice import reminder_links
 from practice.models import Appointment
+from practice.reminders import links
 from tests.factories import AppointmentFactory, ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ def appointment(therapist, location):
 
 
 def _link(appointment, action):
-    token = reminder_links.make_token(appointment, action)
+    token = links.make_token(appointment, action)
     return reverse(f"reminders:{action}", kwargs={f"{action}_token": token})
 
 

@@ -348,7 +348,7 @@ def test_front_desk_who_is_also_a_therapist_sees_clinical_details_of_own_clients
 ):
     from django.contrib.auth.models import Group
 
-    from practice.access import Role
+    from practice.security.access import Role
 
     user = therapist.user
     user.groups.add(Group.objects.get(name=Role.FRONT_DESK))

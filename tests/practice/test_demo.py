@@ -5,9 +5,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from clients.models import Client
-from practice.access import Role, roles_of
 from practice.demo import seed_demo
 from practice.models import Appointment, Location, Therapist, WorkingHours
+from practice.security.access import Role, roles_of
 from sessions.models import Technique
 
 pytestmark = pytest.mark.django_db

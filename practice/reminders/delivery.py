@@ -1,0 +1,127 @@
+"""Delivery: send one claimed reminder, exactly once, or record why not.
+
+Called by the Celery tasks in tasks.py. The row stays locked from the check
+to "sent", so a duplicate task finds it sent.
+"""
+
+import time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from practice.models import Appointment, Reminder
+from practice.reminders import messages
+from practice.reminders.outbox import UPCOMING
+
+Status = Reminder.Status
+
+
+def _skip_reason(reminder: Reminder, now) -> str:
+    appointment = reminder.appointment
+    client = appointment.client
+    if reminder.kind == Reminder.Kind.CANCELLATION:
+        if appointment.status != Appointment.Status.CANCELLED:
+            return "The appointment is no longer cancelled."
+    elif appointment.status not in UPCOMING:
+        return "The appointment is no longer upcoming."
+    if appointment.starts_at <= now:
+        return "The appointment time has passed."
+    if reminder.channel == Reminder.Channel.EMAIL:
+        if not client.consent_email_reminders:
+            return "The client has not agreed to email reminders."
+        if not client.email:
+            return "No email address on file."
+    else:
+        if not client.consent_sms_reminders:
+            return "The client has not agreed to SMS reminders."
+        if not client.phone:
+            return "No mobile number on file."
+        if not settings.RELIEF_SMS_REMINDERS_ENABLED:
+            return "SMS reminders are switched off."
+    return ""
+
+
+def _close(reminder: Reminder, status, **fields) -> None:
+    reminder.status = status
+    reminder.claimed_at = None
+    for name, value in fields.items():
+        setattr(reminder, name, value)
+    reminder.save(update_fields=["status", "claimed_at", *fields])
+
+
+# The row lock and everything a message needs, in one query. Built once: the
+# chained calls cost a tenth of a millisecond per delivery.
+_LOCKED_WITH_APPOINTMENT = (
+    Reminder.objects.select_for_update(of=("self",))
+    .select_related("appointment__client", "appointment__therapist", "appointment__location")
+    .order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
+)
+
+
+def reminder_deliver(*, reminder_id, now=None, email_connection=None) -> str:
+    """Send one reminder if it is still due; idempotent. Returns what happened.
+
+    The row stays locked from the check to "sent", so a second send task for
+    the same reminder waits and then finds it sent. Raises when the channel
+    fails (the task records the failure and retries). `email_connection`: an
+    email backend to reuse (see messages.send).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminder = next(iter(_LOCKED_WITH_APPOINTMENT.filter(pk=reminder_id)), None)
+        if reminder is None or reminder.status != Status.PENDING:
+            return "not pending"
+        if reminder.due_at > now:
+            return "not due"  # moved since it was claimed; the dispatcher claims it again
+        reason = _skip_reason(reminder, now)
+        if reason:
+            _close(reminder, Status.CANCELLED, skip_reason=reason)
+            return "skipped"
+        if reminder.channel == Reminder.Channel.SMS:
+            tz = ZoneInfo(reminder.appointment.location.time_zone)
+            allowed = messages.next_sending_time(
+                now, tz=tz, hours=settings.RELIEF_SMS_SENDING_HOURS
+            )
+            if allowed > now:
+                if allowed >= reminder.appointment.starts_at:
+                    _close(
+                        reminder,
+                        Status.CANCELLED,
+                        skip_reason="Outside SMS sending hours until the appointment.",
+                    )
+                    return "skipped"
+                reminder.due_at = allowed
+                reminder.claimed_at = None
+                reminder.save(update_fields=["due_at", "claimed_at"])
+                return "deferred"
+        if settings.RELIEF_REMINDER_TEST_SEND_DELAY:
+            time.sleep(settings.RELIEF_REMINDER_TEST_SEND_DELAY)
+        messages.send(reminder, now=now, email_connection=email_connection)
+        _close(
+            reminder,
+            Status.SENT,
+            sent_at=timezone.now(),
+            attempts=reminder.attempts + 1,
+            last_error="",
+        )
+    return "sent"
+
+
+def reminder_record_failure(*, reminder_id, error: str, final: bool, now=None) -> None:
+    """Keep the error; on the last attempt the reminder ends as failed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
+        if reminder is None or reminder.status != Status.PENDING:
+            return
+        failure = {"attempts": reminder.attempts + 1, "last_error": error[:2000]}
+        if final:
+            _close(reminder, Status.FAILED, **failure)
+        else:
+            reminder.attempts = failure["attempts"]
+            reminder.last_error = failure["last_error"]
+            # Renew the lease while the retry waits, so the sweep leaves it alone.
+            reminder.claimed_at = now
+            reminder.save(update_fields=["attempts", "last_error", "claimed_at"])

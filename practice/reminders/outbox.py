@@ -1,0 +1,174 @@
+"""The reminder outbox: Reminder rows follow their appointment.
+
+reminders_schedule / _reschedule / _cancel are called by the appointment
+services inside their transaction, so a booking and its reminders commit (or
+roll back) together; reminder_resend is the staff action. Sending is
+dispatch.py (claiming due rows) and delivery.py (sending one).
+"""
+
+import logging
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from practice.models import Appointment, Reminder
+
+logger = logging.getLogger(__name__)
+
+Status = Reminder.Status
+UPCOMING = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
+
+OFFSET_KINDS = {48: Reminder.Kind.BEFORE_48H, 2: Reminder.Kind.BEFORE_2H}
+
+
+def _channels(client) -> list[str]:
+    channels = []
+    if client.consent_email_reminders and client.email:
+        channels.append(Reminder.Channel.EMAIL)
+    if client.consent_sms_reminders and client.phone and settings.RELIEF_SMS_REMINDERS_ENABLED:
+        channels.append(Reminder.Channel.SMS)
+    return channels
+
+
+def _before_kinds(appointment: Appointment):
+    # In UTC: subtracting from a local datetime would count wall-clock hours,
+    # off by one across a daylight-saving change.
+    starts_at = appointment.starts_at.astimezone(UTC)
+    for hours in settings.RELIEF_REMINDER_OFFSETS_HOURS:
+        kind = OFFSET_KINDS.get(hours)
+        if kind is not None:
+            yield kind, starts_at - timedelta(hours=hours)
+
+
+def reminders_schedule(*, appointment: Appointment, now=None) -> list[Reminder]:
+    """Create the confirmation and the before-appointment reminders of a booking."""
+    now = now or timezone.now()
+    grace = timedelta(minutes=settings.RELIEF_CONFIRMATION_GRACE_MINUTES)
+    rows = []
+    for channel in _channels(appointment.client):
+        rows.append(
+            Reminder(
+                appointment=appointment,
+                channel=channel,
+                kind=Reminder.Kind.CONFIRMATION,
+                due_at=now + grace,
+            )
+        )
+        for kind, due_at in _before_kinds(appointment):
+            if due_at > now:
+                rows.append(
+                    Reminder(appointment=appointment, channel=channel, kind=kind, due_at=due_at)
+                )
+    # ignore_conflicts: scheduling twice never makes a second row (unique per kind).
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
+
+
+def _bump_sequence(appointment: Appointment) -> None:
+    """New iCalendar version of the event; links sent for the old one stop working."""
+    Appointment.objects.filter(pk=appointment.pk).update(sequence=F("sequence") + 1)
+    appointment.sequence += 1
+
+
+def _rearm(reminder: Reminder, due_at) -> None:
+    """Make a reminder pending again; a new send round if it already went out."""
+    if reminder.status == Status.SENT:
+        reminder.send_round += 1
+    reminder.due_at = due_at
+    reminder.status = Status.PENDING
+    reminder.sent_at = None
+    reminder.claimed_at = None
+    reminder.attempts = 0
+    reminder.last_error = ""
+    reminder.skip_reason = ""
+    reminder.save()
+
+
+def reminders_reschedule(*, appointment: Appointment, now=None) -> None:
+    """Move the before-appointment reminders to the appointment's new time.
+
+    A confirmation already sent goes out again (after the grace delay) with the
+    new time and a new iCalendar SEQUENCE.
+    """
+    now = now or timezone.now()
+    _bump_sequence(appointment)
+    grace = timedelta(minutes=settings.RELIEF_CONFIRMATION_GRACE_MINUTES)
+    for confirmation in appointment.reminders.filter(
+        kind=Reminder.Kind.CONFIRMATION, status__in=[Status.SENT, Status.FAILED]
+    ):
+        _rearm(confirmation, now + grace)
+    due = dict(_before_kinds(appointment))
+    for reminder in appointment.reminders.filter(kind__in=list(due)):
+        new_due = due[reminder.kind]
+        if new_due <= now:
+            if reminder.status == Reminder.Status.PENDING:
+                reminder.status = Reminder.Status.CANCELLED
+                reminder.skip_reason = "Rescheduled too close to the appointment."
+                reminder.save(update_fields=["status", "skip_reason"])
+            continue
+        # A reminder already sent for the old time is due again for the new one.
+        _rearm(reminder, new_due)
+    existing = set(appointment.reminders.values_list("channel", "kind"))
+    missing = [
+        Reminder(appointment=appointment, channel=channel, kind=kind, due_at=due_at)
+        for channel in _channels(appointment.client)
+        for kind, due_at in due.items()
+        if due_at > now and (channel, kind) not in existing
+    ]
+    Reminder.objects.bulk_create(missing, ignore_conflicts=True)
+
+
+def reminders_cancel(*, appointment: Appointment, notify: bool = True, now=None) -> None:
+    """Cancel what is still pending; queue a cancellation notice to the client.
+
+    The notice goes only by the channels that already told the client about
+    the booking: a booking cancelled within the grace delay sends nothing.
+    """
+    now = now or timezone.now()
+    _bump_sequence(appointment)
+    told = set(appointment.reminders.filter(status=Status.SENT).values_list("channel", flat=True))
+    appointment.reminders.filter(status=Status.PENDING).exclude(
+        kind=Reminder.Kind.CANCELLATION
+    ).update(status=Status.CANCELLED, skip_reason="Appointment cancelled.", claimed_at=None)
+    if notify:
+        Reminder.objects.bulk_create(
+            [
+                Reminder(
+                    appointment=appointment,
+                    channel=channel,
+                    kind=Reminder.Kind.CANCELLATION,
+                    due_at=now,
+                )
+                for channel in _channels(appointment.client)
+                if channel in told
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def reminder_resend(*, reminder: Reminder, by, now=None) -> Reminder:
+    """Send a sent or failed reminder again, now (staff action)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Reminder.objects.select_for_update(of=("self",))
+            .select_related("appointment")
+            .get(pk=reminder.pk)
+        )
+        if locked.status not in (Status.SENT, Status.FAILED):
+            raise ValidationError("Only a sent or failed reminder can be sent again.")
+        appointment = locked.appointment
+        if locked.kind == Reminder.Kind.CANCELLATION:
+            if appointment.status != Appointment.Status.CANCELLED:
+                raise ValidationError("The appointment is no longer cancelled.")
+        elif appointment.status not in UPCOMING:
+            raise ValidationError("The appointment is no longer upcoming.")
+        if appointment.starts_at <= now:
+            raise ValidationError("The appointment time has passed.")
+        _rearm(locked, now)
+    logger.info("Reminder %s queued again by %s", locked.pk, by)
+    return locked

@@ -1,0 +1,104 @@
+import logging
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+
+from practice.security.access import PUBLIC, rule_of
+
+logger = logging.getLogger(__name__)
+
+SESSION_STARTED_KEY = "relief_auth_started"
+SESSION_RENEWED_KEY = "relief_renewed"
+# Renewing the idle expiry writes the session; once a minute is plenty for a
+# 30-minute timeout and spares a database write and commit on every request.
+SESSION_RENEW_SECONDS = 60
+
+
+class AccessRuleMiddleware:
+    """Refuse any view that has not declared an access rule (deny by default)."""
+
+    exempt_modules = ("django.contrib.admin", "django.contrib.staticfiles", "django.views.static")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        module = getattr(view_func, "__module__", "") or ""
+        if module.startswith(self.exempt_modules):
+            return None
+        if rule_of(view_func) is None:
+            logger.error("View %s declares no access rule; refusing.", view_func)
+            raise Http404
+        return None
+
+
+class AbsoluteSessionLimitMiddleware:
+    """End a staff session a fixed time after login, however active it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            limit = settings.SESSION_ABSOLUTE_HOURS * 3600
+            if started is None or time.time() - started > limit:
+                logout(request)
+                messages.info(request, "Your session has ended. Please sign in again.")
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class SessionIdleRenewalMiddleware:
+    """Push a signed-in session's idle expiry back, at most once a minute.
+
+    Saving a session sets its expiry to now + SESSION_COOKIE_AGE, so an idle
+    session ends SESSION_COOKIE_AGE after the last renewal: between the idle
+    timeout minus a minute and the idle timeout after the last request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Checked after the view: a sign-out must not write a fresh session.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            renewed = request.session.get(SESSION_RENEWED_KEY, 0)
+            if now - renewed >= SESSION_RENEW_SECONDS:
+                request.session[SESSION_RENEWED_KEY] = now
+        return response
+
+
+class TwoFactorGateMiddleware:
+    """Hold a signed-in user at the code (or enrolment) page until done."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from practice.security import two_factor
+
+        user = request.user
+        if not user.is_authenticated or rule_of(view_func) == PUBLIC:
+            return None
+        if getattr(view_func, "two_factor_exempt", False) or user.is_verified():
+            return None
+        if request.session.get(two_factor.SESSION_NEEDS_CODE):
+            return redirect_to_login(request.get_full_path(), "two_factor_verify", "next")
+        if two_factor.must_enrol(user):
+            return redirect("two_factor_setup")
+        return None

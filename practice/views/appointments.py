@@ -1,0 +1,149 @@
+"""The appointment page and its actions; each action is a POST to a service."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from clients.selectors import clients_visible_to
+from practice import selectors, services
+from practice.forms import CancelForm, RescheduleForm
+from practice.models import Appointment
+from practice.security.access import staff_required
+from practice.views.booking import add_service_errors
+
+RESCHEDULE_FIELDS = {"starts_at": "starts_at", "therapist": "therapist", "room": "starts_at"}
+
+
+def note_url(appointment):
+    return reverse("sessions:note_for_appointment", kwargs={"appointment_id": appointment.pk})
+
+
+def _page(request, appointment, *, cancel_form=None, reschedule_form=None, status=200):
+    user = request.user
+    can_manage = selectors.can_manage_appointment(user, appointment)
+    own = selectors.own_therapist(user)
+    is_own = own is not None and own.pk == appointment.therapist_id
+    tz = timezone.get_current_timezone()
+    if reschedule_form is None:
+        reschedule_form = RescheduleForm(
+            initial={
+                "starts_at": timezone.localtime(appointment.starts_at, tz),
+                "therapist": appointment.therapist_id,
+            }
+        )
+    if not selectors.can_book(user):
+        # Moving to another therapist is a booking for someone else.
+        reschedule_form.fields["therapist"].disabled = True
+    series = []
+    if appointment.series_id:
+        series = list(
+            Appointment.objects.filter(series_id=appointment.series_id)
+            .exclude(pk=appointment.pk)
+            .order_by("starts_at")
+            .only("id", "starts_at", "status")
+        )
+    context = {
+        "appointment": appointment,
+        "client": appointment.client,
+        "can_manage": can_manage,
+        "sees_contact": clients_visible_to(user).filter(pk=appointment.client_id).exists(),
+        "note_url": note_url(appointment) if is_own else None,
+        "cancel_form": cancel_form or CancelForm(),
+        "reschedule_form": reschedule_form,
+        "would_be_late": appointment.is_active and services.is_late_cancel(appointment),
+        "series": series,
+        "now": timezone.now(),
+    }
+    return render(request, "practice/appointment_detail.html", context, status=status)
+
+
+@staff_required
+@require_GET
+def appointment_detail(request, appointment_id):
+    appointment = selectors.get_appointment_for_staff(appointment_id)
+    return _page(request, appointment)
+
+
+def appointment_action(view):
+    """Load the appointment, refuse (404) who may not manage it, then require POST."""
+
+    @wraps(view)
+    def wrapped(request, appointment_id):
+        appointment = selectors.get_appointment_for_staff(appointment_id)
+        if not selectors.can_manage_appointment(request.user, appointment):
+            raise Http404
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        return view(request, appointment)
+
+    return wrapped
+
+
+def _back(appointment):
+    return redirect("practice:appointment_detail", appointment_id=appointment.pk)
+
+
+def _status_action(service, done):
+    @appointment_action
+    def view(request, appointment):
+        try:
+            service(appointment=appointment, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+        return _back(appointment)
+
+    return staff_required(view)
+
+
+appointment_check_in = _status_action(services.appointment_check_in, "Checked in.")
+appointment_complete = _status_action(services.appointment_complete, "Marked completed.")
+appointment_no_show = _status_action(services.appointment_mark_no_show, "Marked as a no-show.")
+
+
+@staff_required
+@appointment_action
+def appointment_cancel(request, appointment):
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _page(request, appointment, cancel_form=form)
+    try:
+        cancelled = services.appointment_cancel(
+            appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _page(request, appointment, cancel_form=form)
+    late = " It was a late cancel." if cancelled.late_cancel else ""
+    messages.success(request, f"Appointment cancelled.{late}")
+    return _back(appointment)
+
+
+@staff_required
+@appointment_action
+def appointment_reschedule(request, appointment):
+    form = RescheduleForm(request.POST)
+    if not selectors.can_book(request.user):
+        form.fields["therapist"].disabled = True
+        form.initial["therapist"] = appointment.therapist_id
+    if form.is_valid():
+        try:
+            services.appointment_reschedule(
+                appointment=appointment,
+                starts_at=form.cleaned_data["starts_at"],
+                therapist=form.cleaned_data["therapist"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, RESCHEDULE_FIELDS)
+        else:
+            messages.success(request, "Appointment moved; reminders follow the new time.")
+            return _back(appointment)
+    return _page(request, appointment, reschedule_form=form)

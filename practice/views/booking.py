@@ -1,0 +1,263 @@
+"""Front-desk booking: client search, slot picker, single and recurring bookings."""
+
+from datetime import date, timedelta
+from itertools import groupby, islice
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clients.selectors import client_search, clients_visible_to
+from practice import selectors, services
+from practice.forms import BookingForm
+from practice.models import Service, Therapist
+from practice.security.access import staff_required
+
+# Search two weeks ahead; show the first few days that have free times.
+SEARCH_DAYS = 14
+SHOWN_DAYS = 3
+
+# Service errors keyed by model field, shown on the booking form's fields.
+FIELD_OF_ERROR = {
+    "starts_at": "slot",
+    "room": "slot",
+    "therapist": "therapist",
+    "service": "service",
+    "first_name": "new_first_name",
+    "last_name": "new_last_name",
+    "phone": "new_phone",
+    "email": "new_email",
+}
+
+
+def _require_booker(user):
+    if not selectors.can_book(user):
+        raise Http404
+
+
+def _location_tz():
+    location = selectors.default_location()
+    return location, ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+
+
+def add_service_errors(form, exc: ValidationError, mapping=FIELD_OF_ERROR):
+    """Put a service's ValidationError on the form's matching fields."""
+    if hasattr(exc, "error_dict"):
+        for key, errors in exc.error_dict.items():
+            field = mapping.get(key)
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        form.add_error(None, exc)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
+    """Free slots grouped by local day, for the picker partial."""
+    service_id, therapist_id = _int(service_id), _int(therapist_id)
+    service = Service.objects.filter(pk=service_id, active=True).first() if service_id else None
+    context = {"selected": selected or "", "service": service, "days": []}
+    if service is None:
+        return context
+    therapist = None
+    if therapist_id:
+        therapist = Therapist.objects.filter(pk=therapist_id, active=True).first()
+        if therapist is None:
+            return context
+    try:
+        first_day = date.fromisoformat(day_value or "")
+    except ValueError:
+        first_day = timezone.localtime(timezone.now(), tz).date()
+    first_day = max(first_day, timezone.localtime(timezone.now(), tz).date())
+    slots, names = selectors.available_slots(
+        service=service,
+        first_day=first_day,
+        days=SEARCH_DAYS,
+        therapist=therapist,
+        enough_days=SHOWN_DAYS,
+    )
+    # Plain dicts with their element ids: the picker renders dozens of buttons,
+    # dict keys are the template engine's cheapest lookup, and a counter
+    # rendered in a template goes through number localization.
+    days = [
+        (
+            day,
+            [
+                {
+                    "id": f"slot-{d}-{n}",
+                    "value": slot.value,
+                    "time": slot.wall_time,
+                    "name": names.get(slot.therapist_id),
+                }
+                for n, slot in enumerate(day_slots, 1)
+            ],
+        )
+        for d, (day, day_slots) in enumerate(
+            islice(groupby(slots, key=lambda s: s.local.date()), SHOWN_DAYS), 1
+        )
+    ]
+    context.update(
+        {
+            "first_day": first_day,
+            "search_days": SEARCH_DAYS,
+            "later": (days[-1][0] if days else first_day) + timedelta(days=1),
+            "therapist_id": therapist.pk if therapist else "",
+            "any_therapist": therapist is None,
+            "days": days,
+            "selected_listed": any(slot["value"] == selected for _, day in days for slot in day),
+        }
+    )
+    return context
+
+
+def _initial(request, tz):
+    today = timezone.localtime(timezone.now(), tz).date()
+    initial = {"date": request.GET.get("date") or today, "repeat_weeks": 0, "occurrences": 6}
+    for name in ("service", "therapist", "client"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name]
+    return initial
+
+
+def _selected_client(request, form):
+    pk = form.data.get("client") if form.is_bound else form.initial.get("client")
+    if not pk:
+        return None
+    try:
+        return clients_visible_to(request.user).filter(pk=pk).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def book(request):
+    _require_booker(request.user)
+    plan = None
+    if request.method == "POST":
+        form = BookingForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            therapist, starts_at = data["booked_therapist"], data["starts_at"]
+            starts = [starts_at]
+            if data["repeat_weeks"]:
+                plan = services.appointment_series_plan(
+                    therapist=therapist,
+                    service=data["service"],
+                    first_starts_at=starts_at,
+                    every_weeks=data["repeat_weeks"],
+                    count=data["occurrences"],
+                    location=data["location"],
+                )
+                starts = [when for when, problem in plan if problem is None]
+            if data["repeat_weeks"] and not data["confirm_series"]:
+                pass  # show the preview; nothing is booked until confirmed
+            elif not starts:
+                form.add_error(None, "None of the dates is free; change the time or therapist.")
+            else:
+                try:
+                    booked, skipped = services.appointment_book_from_desk(
+                        client=data["client"],
+                        new_client=None
+                        if data["client"]
+                        else {
+                            "first_name": data["new_first_name"],
+                            "last_name": data["new_last_name"],
+                            "phone": data["new_phone"],
+                            "email": data["new_email"],
+                        },
+                        therapist=therapist,
+                        service=data["service"],
+                        location=data["location"],
+                        starts=starts,
+                        booked_by=request.user,
+                        any_therapist=data["therapist"] is None,
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                    plan = None
+                else:
+                    return _booked(request, booked, skipped, plan)
+        # Read only to show the form again: a booking made needs none of it.
+        location, tz = _location_tz()
+    else:
+        location, tz = _location_tz()
+        form = BookingForm(initial=_initial(request, tz), user=request.user)
+    value = (form.data if form.is_bound else form.initial).get
+    slots = slot_picker_context(
+        service_id=value("service"),
+        therapist_id=value("therapist"),
+        day_value=str(value("date") or ""),
+        selected=value("slot"),
+        tz=tz,
+    )
+    return render(
+        request,
+        "practice/book.html",
+        {
+            "form": form,
+            "location": location,
+            "selected_client": _selected_client(request, form),
+            "plan": plan,
+            "free_count": sum(1 for _, problem in plan or () if problem is None),
+            **slots,
+        },
+        status=200,
+    )
+
+
+def _booked(request, booked, skipped, plan):
+    first = booked[0]
+    tz = ZoneInfo(first.location.time_zone)
+    local = timezone.localtime(first.starts_at, tz)
+    when = f"{local:%a %d %b %H:%M}"
+    if len(booked) == 1 and not plan:
+        messages.success(
+            request, f"Booked {first.client} with {first.therapist} on {when} ({first.service})."
+        )
+    else:
+        text = f"Booked {len(booked)} appointments for {first.client} from {when}."
+        skipped_all = [(w, p) for w, p in plan or () if p] + list(skipped)
+        if skipped_all:
+            dates = ", ".join(f"{timezone.localtime(w, tz):%d %b}" for w, _ in skipped_all)
+            text += f" Not booked: {dates}."
+        messages.success(request, text)
+    return redirect(f"{reverse('practice:calendar_day')}?date={local:%Y-%m-%d}")
+
+
+@staff_required
+@require_GET
+def book_slots(request):
+    """The slot picker region, refreshed when service, therapist or date change."""
+    _require_booker(request.user)
+    _, tz = _location_tz()
+    context = slot_picker_context(
+        service_id=request.GET.get("service"),
+        therapist_id=request.GET.get("therapist"),
+        day_value=request.GET.get("date"),
+        selected=request.GET.get("slot"),
+        tz=tz,
+    )
+    return render(request, "practice/_slot_picker.html", context)
+
+
+@staff_required
+@require_GET
+def book_clients(request):
+    """Search-as-you-type results: a radio per matching client."""
+    _require_booker(request.user)
+    query = request.GET.get("q", "")
+    results = list(client_search(user=request.user, query=query, limit=10))
+    return render(request, "practice/_client_results.html", {"results": results, "query": query})

@@ -1,0 +1,114 @@
+"""Day and week calendars. Date navigation swaps the #calendar region via htmx."""
+
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from practice import selectors
+from practice.models import Location, Therapist
+from practice.security.access import Role, roles_of, staff_required
+
+
+def parse_day(value, tz) -> date:
+    """?date=YYYY-MM-DD, or today in the location's time zone."""
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return timezone.localtime(timezone.now(), tz).date()
+
+
+def render_region(request, page, region, context):
+    """The whole page, or only the swapped region for an htmx navigation."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, region if partial else page, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _locations(request):
+    """All locations and the one chosen with ?location= (else the first)."""
+    locations = list(Location.objects.order_by("pk"))
+    chosen = request.GET.get("location", "")
+    location = next((loc for loc in locations if str(loc.pk) == chosen), None)
+    return locations, location or (locations[0] if locations else None)
+
+
+def _no_location(request):
+    return render(request, "practice/calendar_empty.html", status=200)
+
+
+@staff_required
+@require_GET
+def calendar_day(request):
+    locations, location = _locations(request)
+    if location is None:
+        return _no_location(request)
+    tz = ZoneInfo(location.time_zone)
+    # Show this location's clock (the middleware resets it after the response).
+    timezone.activate(tz)
+    day = parse_day(request.GET.get("date"), tz)
+    by_room = request.GET.get("view") == "rooms"
+    grid, cancelled = selectors.calendar_day(day=day, location=location, by_room=by_room)
+    context = {
+        "locations": locations,
+        "location": location,
+        "day": day,
+        "today": timezone.localtime(timezone.now(), tz).date(),
+        "previous": day - timedelta(days=1),
+        "next": day + timedelta(days=1),
+        "view": "rooms" if by_room else "therapists",
+        "by_room": by_room,
+        "user_is_owner": Role.OWNER in roles_of(request.user),
+        "grid": grid,
+        "cancelled": cancelled,
+        "can_book": selectors.can_book(request.user),
+    }
+    return render_region(
+        request, "practice/calendar_day.html", "practice/_calendar_day.html", context
+    )
+
+
+@staff_required
+@require_GET
+def calendar_week(request):
+    locations, location = _locations(request)
+    if location is None:
+        return _no_location(request)
+    tz = ZoneInfo(location.time_zone)
+    # Show this location's clock (the middleware resets it after the response).
+    timezone.activate(tz)
+    day = parse_day(request.GET.get("date"), tz)
+    first_day = day - timedelta(days=day.weekday())
+    therapists = list(Therapist.objects.filter(active=True).order_by("display_name", "pk"))
+    chosen = request.GET.get("therapist", "")
+    therapist = next((t for t in therapists if str(t.pk) == chosen), None)
+    if therapist is None:
+        own = selectors.own_therapist(request.user)
+        therapist = own if own in therapists else (therapists[0] if therapists else None)
+    grid = cancelled = None
+    if therapist is not None:
+        grid, cancelled = selectors.calendar_week(
+            first_day=first_day, therapist=therapist, location=location
+        )
+    context = {
+        "locations": locations,
+        "location": location,
+        "day": day,
+        "first_day": first_day,
+        "last_day": first_day + timedelta(days=6),
+        "today": timezone.localtime(timezone.now(), tz).date(),
+        "previous": first_day - timedelta(days=7),
+        "next": first_day + timedelta(days=7),
+        "therapists": therapists,
+        "therapist": therapist,
+        "grid": grid,
+        "cancelled": cancelled,
+        "can_book": selectors.can_book(request.user),
+    }
+    return render_region(
+        request, "practice/calendar_week.html", "practice/_calendar_week.html", context
+    )

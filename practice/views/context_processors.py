@@ -1,0 +1,60 @@
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from practice.security.access import roles_of
+
+
+def _nav_entries():
+    """NAV_ITEMS from each local app's navigation module, in app order.
+
+    The module is `<app>.navigation`, or the one an AppConfig names in its
+    `navigation_module` attribute.
+    """
+    entries = []
+    for config in apps.get_app_configs():
+        name = getattr(config, "navigation_module", f"{config.name}.navigation")
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        entries.extend(module.NAV_ITEMS)
+    return entries
+
+
+def navigation(request):
+    """The menu: only what the user's roles may use.
+
+    Each app lists its entries in its navigation module as NavItem objects.
+    """
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if user is not None else frozenset()
+    return {
+        # Lazy: htmx partials never render the menu, so they never pay for
+        # its badge queries.
+        "nav_items": SimpleLazyObject(lambda: _menu(request, roles)),
+        "user_roles": sorted(roles),
+        "practice_name": settings.RELIEF_PRACTICE_NAME,
+        "practice_phone": settings.RELIEF_PRACTICE_PHONE,
+    }
+
+
+def _menu(request, roles):
+    items = []
+    for entry in _nav_entries():
+        if roles & entry.roles and (entry.allowed is None or entry.allowed(request)):
+            url = reverse(entry.url_name)
+            items.append(
+                {
+                    "label": entry.label,
+                    "url": url,
+                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                    "badge": entry.badge(request) if entry.badge else None,
+                }
+            )
+    return items

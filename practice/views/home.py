@@ -1,0 +1,60 @@
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from practice import health, selectors
+from practice.security.access import Role, public, roles_of, staff_required
+
+
+@staff_required
+@require_GET
+def home(request):
+    """Each role's landing page: today's appointments, scoped to the role."""
+    location = selectors.default_location()
+    tz = ZoneInfo(location.time_zone) if location else ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localtime(timezone.now(), tz).date()
+    roles = roles_of(request.user)
+    therapist = getattr(request.user, "therapist", None)
+    own_only = roles == {Role.THERAPIST}
+    appointments = []
+    if not own_only or therapist is not None:
+        appointments = selectors.appointments_for_day(
+            day=today, tz=tz, therapist=therapist if own_only else None
+        )
+    return render(
+        request,
+        "practice/home.html",
+        {
+            "today": today,
+            "tz": tz,
+            "location": location,
+            "appointments": appointments,
+            "own_only": own_only,
+        },
+    )
+
+
+@public
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": health.database_ok(), "broker": health.broker_ok()}
+    ok = all(checks.values())
+    body = {"status": "ok" if ok else "unavailable"}
+    body.update({name: "ok" if good else "down" for name, good in checks.items()})
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+@public
+@require_GET
+def bench_floor(request):
+    """The benchmark floor: the full middleware stack and nothing else.
+
+    Mounted only when RELIEF_BENCH_FLOOR is on (see practice/urls.py).
+    """
+    return HttpResponse("floor", content_type="text/plain")

@@ -1,0 +1,35 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from practice.security.access import STAFF, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+    # Optional callable(request) -> a short count shown beside the label.
+    badge: Callable | None = None
+    # Optional callable(request) -> bool, for rules beyond roles (asked per request).
+    allowed: Callable | None = None
+
+
+def _may_book(request) -> bool:
+    # Therapists book only where the practice lets them manage every calendar.
+    from practice.selectors import can_book
+
+    return can_book(request.user)
+
+
+NAV_ITEMS = [
+    NavItem("Today", "practice:home", STAFF),
+    NavItem("Calendar", "practice:calendar_day", STAFF),
+    NavItem("Book", "practice:book", STAFF, allowed=_may_book),
+    NavItem("Setup", "practice:setup", frozenset({Role.OWNER})),
+    NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
+    NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
+]
+
+# Therapists subscribe to their own appointments from a calendar app.
+NAV_ITEMS.append(NavItem("Calendar feed", "reminders:calendar_feed", frozenset({Role.THERAPIST})))

@@ -1,0 +1,313 @@
+"""Practice setup for the owner: locations, rooms, services, therapists, hours, time off.
+
+Each section is a list with an add form and an edit page per row, described
+once in SECTIONS; the views and URL patterns are generated from it.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods, require_POST
+
+from practice import services
+from practice.forms import (
+    LocationForm,
+    RoomForm,
+    ServiceForm,
+    TherapistCreateForm,
+    TherapistForm,
+    TimeOffForm,
+    WorkingHoursForm,
+)
+from practice.models import Location, Room, Service, Therapist, TimeOff, WorkingHours
+from practice.security.access import owner_required
+
+
+def _save_with(service, name):
+    def save(form):
+        return service(**{name: form.save(commit=False)})
+
+    return save
+
+
+def _therapist_create(form):
+    data = dict(form.cleaned_data)
+    return services.therapist_create(
+        username=data.pop("username"),
+        first_name=data.pop("first_name"),
+        last_name=data.pop("last_name"),
+        email=data.pop("email"),
+        password=data.pop("password"),
+        services=data.pop("services"),
+        **data,
+    )
+
+
+def _therapist_update(form):
+    return services.therapist_update(
+        therapist=form.save(commit=False), services=form.cleaned_data["services"]
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    title: str
+    singular: str
+    model: type
+    form: type
+    save: object
+    columns: tuple  # (heading, attribute path)
+    kwarg: str
+    create_form: type | None = None
+    update: object = None
+    delete: object = None  # a service removing one row, where removing makes sense
+    related: tuple = field(default_factory=tuple)
+    help: str = ""
+
+    @property
+    def deletable(self) -> bool:
+        return self.delete is not None
+
+    def rows(self):
+        qs = self.model.objects.all()
+        if self.related:
+            qs = qs.select_related(*self.related)
+        return qs
+
+
+SECTIONS = [
+    Section(
+        "locations",
+        "Locations",
+        "location",
+        Location,
+        LocationForm,
+        _save_with(services.location_save, "location"),
+        (("Name", "name"), ("Time zone", "time_zone"), ("Phone", "phone")),
+        "location_id",
+        help="Times are shown and slots laid out in each location's time zone.",
+    ),
+    Section(
+        "rooms",
+        "Rooms",
+        "room",
+        Room,
+        RoomForm,
+        _save_with(services.room_save, "room"),
+        (("Name", "name"), ("Location", "location"), ("In use", "active")),
+        "room_id",
+        related=("location",),
+    ),
+    Section(
+        "services",
+        "Services",
+        "service",
+        Service,
+        ServiceForm,
+        _save_with(services.service_save, "service"),
+        (
+            ("Name", "name"),
+            ("Duration", "duration"),
+            ("Cleanup", "buffer_after"),
+            ("Price", "price"),
+            ("Needs a room", "needs_room"),
+            ("Offered", "active"),
+        ),
+        "service_id",
+    ),
+    Section(
+        "therapists",
+        "Therapists",
+        "therapist",
+        Therapist,
+        TherapistForm,
+        _therapist_create,
+        (
+            ("Name", "display_name"),
+            ("Username", "user.username"),
+            ("Licence", "licence_number"),
+            ("Taking bookings", "active"),
+        ),
+        "therapist_id",
+        create_form=TherapistCreateForm,
+        update=_therapist_update,
+        related=("user",),
+        help="Adding a therapist creates their sign-in account in the Therapist role.",
+    ),
+    Section(
+        "hours",
+        "Working hours",
+        "working hours row",
+        WorkingHours,
+        WorkingHoursForm,
+        _save_with(services.working_hours_save, "hours"),
+        (
+            ("Therapist", "therapist"),
+            ("Day", "get_weekday_display"),
+            ("From", "start_time"),
+            ("Until", "end_time"),
+            ("Location", "location"),
+        ),
+        "hours_id",
+        delete=lambda obj: services.working_hours_delete(hours=obj),
+        related=("therapist", "location"),
+        help="Add one row per shift; a split shift is two rows for the same day.",
+    ),
+    Section(
+        "time-off",
+        "Time off",
+        "time off",
+        TimeOff,
+        TimeOffForm,
+        _save_with(services.time_off_save, "time_off"),
+        (
+            ("Therapist", "therapist"),
+            ("From", "starts_at"),
+            ("Until", "ends_at"),
+            ("Reason", "reason"),
+        ),
+        "time_off_id",
+        delete=lambda obj: services.time_off_delete(time_off=obj),
+        related=("therapist",),
+    ),
+]
+BY_SLUG = {s.slug: s for s in SECTIONS}
+
+
+def _url_name(section, suffix=""):
+    return f"setup_{section.slug.replace('-', '_')}{suffix}"
+
+
+def _value(obj, dotted):
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+        if callable(obj):
+            obj = obj()
+    if isinstance(obj, timedelta):
+        return f"{int(obj.total_seconds() // 60)} min"
+    if isinstance(obj, datetime):
+        return date_format(timezone.localtime(obj), "D j M Y H:i")
+    if isinstance(obj, time):
+        return f"{obj:%H:%M}"
+    return obj
+
+
+def _apply(section, form, save):
+    """Validate, call the section's service; service errors land on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.error_dict.items():
+                for error in errors:
+                    form.add_error(key if key in form.fields else None, error)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+@owner_required
+def setup(request):
+    return render(
+        request,
+        "practice/setup/index.html",
+        {"sections": [(s, _url_name(s)) for s in SECTIONS]},
+    )
+
+
+def _list_view(section):
+    @owner_required
+    @require_http_methods(["GET", "POST"])
+    def view(request):
+        form_class = section.create_form or section.form
+        form = form_class(request.POST or None)
+        if request.method == "POST" and _apply(section, form, section.save) is not None:
+            messages.success(request, f"{section.singular.capitalize()} added.")
+            return redirect(f"practice:{_url_name(section)}")
+        rows = [(obj, [_value(obj, attr) for _, attr in section.columns]) for obj in section.rows()]
+        return render(
+            request,
+            "practice/setup/section.html",
+            {
+                "section": section,
+                "rows": rows,
+                "form": form,
+                "edit_url": f"practice:{_url_name(section, '_edit')}",
+                "delete_url": f"practice:{_url_name(section, '_delete')}",
+                "sections": [(s, _url_name(s)) for s in SECTIONS],
+            },
+        )
+
+    return view
+
+
+def _edit_view(section):
+    @owner_required
+    @require_http_methods(["GET", "POST"])
+    def view(request, **kwargs):
+        obj = get_object_or_404(section.model, pk=kwargs[section.kwarg])
+        form = section.form(request.POST or None, instance=obj)
+        if request.method == "POST" and _apply(section, form, section.update or section.save):
+            messages.success(request, f"{section.singular.capitalize()} saved.")
+            return redirect(f"practice:{_url_name(section)}")
+        return render(
+            request,
+            "practice/setup/edit.html",
+            {
+                "section": section,
+                "object": obj,
+                "form": form,
+                "list_url": f"practice:{_url_name(section)}",
+            },
+        )
+
+    return view
+
+
+def _delete_view(section):
+    @owner_required
+    @require_POST
+    def view(request, **kwargs):
+        obj = get_object_or_404(section.model, pk=kwargs[section.kwarg])
+        try:
+            section.delete(obj)
+        except ProtectedError:
+            messages.error(request, f"That {section.singular} is still in use.")
+        else:
+            messages.success(request, f"{section.singular.capitalize()} removed.")
+        return redirect(f"practice:{_url_name(section)}")
+
+    return view
+
+
+def urlpatterns():
+    patterns = [path("setup/", setup, name="setup")]
+    for section in SECTIONS:
+        base = f"setup/{section.slug}/"
+        patterns += [
+            path(base, _list_view(section), name=_url_name(section)),
+            path(
+                f"{base}<int:{section.kwarg}>/",
+                _edit_view(section),
+                name=_url_name(section, "_edit"),
+            ),
+        ]
+        if section.delete is not None:
+            patterns.append(
+                path(
+                    f"{base}<int:{section.kwarg}>/delete/",
+                    _delete_view(section),
+                    name=_url_name(section, "_delete"),
+                )
+            )
+    return patterns

@@ -1,0 +1,66 @@
+"""Every URL as every persona: deny by default, and exactly the allowed set.
+
+A new URL fails `test_every_url_is_in_the_matrix` until it declares an access
+rule and gets a row in tests/access_rows/.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from practice.security.access import PUBLIC, rule_of
+from tests.access_rows import all_access, all_sample_kwargs
+from tests.access_rows.personas import EVERYONE
+from tests.urlwalk import walk
+
+ACCESS = all_access()
+PERSONAS = sorted(EVERYONE)
+
+
+def _url(name, route, kwargs):
+    params = re.findall(r"<(?:\w+:)?(\w+)>", route)
+    return reverse(name, kwargs={p: kwargs[p] for p in params})
+
+
+def test_every_url_is_in_the_matrix():
+    walked = {name for name, _, _ in walk()}
+    assert walked == set(ACCESS), (
+        f"missing rows: {sorted(walked - set(ACCESS))}; stale rows: {sorted(set(ACCESS) - walked)}"
+    )
+
+
+def test_every_url_declares_an_access_rule():
+    undeclared = [name for name, _, callback in walk() if rule_of(callback) is None]
+    assert undeclared == []
+
+
+def test_public_rules_match_the_matrix():
+    for name, _, callback in walk():
+        is_public = rule_of(callback) == PUBLIC
+        assert is_public == ("anonymous" in ACCESS[name]), name
+
+
+def _matrix():
+    for name, route, _ in walk():
+        for persona_name in PERSONAS:
+            yield pytest.param(name, route, persona_name, id=f"{name}-{persona_name}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "route", "persona_name"), list(_matrix()))
+def test_url_as_persona(client_as, access_world, name, route, persona_name):
+    url = _url(name, route, all_sample_kwargs(access_world))
+    http = client_as(persona_name)
+    response = http.get(url)
+    assert response.status_code < 500, response.status_code
+    redirected_to_login = response.status_code == 302 and response["Location"].startswith(
+        reverse("login")
+    )
+    allowed = persona_name in ACCESS[name]
+    got_in = response.status_code != 404 and not (
+        redirected_to_login and "anonymous" not in ACCESS[name]
+    )
+    assert got_in == allowed, f"{persona_name} on {name}: {response.status_code}"
+    if persona_name == "anonymous" and not allowed:
+        assert redirected_to_login

@@ -1,0 +1,167 @@
+"""Practice setup by the owner: locations, services, therapists, hours, time off."""
+
+from datetime import time
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from practice import services
+from practice.models import Location, Service, Therapist, WorkingHours
+from practice.security.access import Role, roles_of
+from practice.timezones import practice_time_zone
+from tests.factories import ServiceFactory, WorkingHoursFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _forget_cached_time_zone():
+    # These tests change the practice time zone; later tests must not inherit it.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_owner_changes_the_time_zone_and_it_applies_at_once(client_as, location):
+    assert str(practice_time_zone()) == "America/New_York"
+    response = client_as("owner").post(
+        reverse("practice:setup_locations_edit", kwargs={"location_id": location.pk}),
+        {"name": location.name, "address": "", "phone": "", "time_zone": "Europe/Berlin"},
+    )
+    assert response.status_code == 302
+    assert str(practice_time_zone()) == "Europe/Berlin"
+
+
+def test_unknown_time_zone_is_a_form_error(client_as, location):
+    response = client_as("owner").post(
+        reverse("practice:setup_locations"), {"name": "Uptown", "time_zone": "Mars/Olympus"}
+    )
+    assert response.status_code == 200
+    assert "not a known time zone" in response.content.decode()
+    assert not Location.objects.filter(name="Uptown").exists()
+
+
+def test_owner_adds_a_service_in_minutes(client_as):
+    client_as("owner").post(
+        reverse("practice:setup_services"),
+        {
+            "name": "45 min trigger point",
+            "duration_minutes": "45",
+            "buffer_minutes": "10",
+            "price": "80.00",
+            "needs_room": "on",
+            "active": "on",
+        },
+    )
+    service = Service.objects.get(name="45 min trigger point")
+    assert service.duration.total_seconds() == 45 * 60
+    assert service.buffer_after.total_seconds() == 10 * 60
+
+
+def test_owner_adds_a_therapist_with_an_account(client_as):
+    service = ServiceFactory()
+    response = client_as("owner").post(
+        reverse("practice:setup_therapists"),
+        {
+            "username": "jo",
+            "first_name": "Jo",
+            "last_name": "Park",
+            "email": "jo@clinic.test",
+            "password": "a-long-enough-passphrase-7",
+            "display_name": "Jo Park, LMT",
+            "licence_number": "MT-777",
+            "colour": "#aa3366",
+            "services": [service.pk],
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    therapist = Therapist.objects.get(display_name="Jo Park, LMT")
+    assert roles_of(therapist.user) == {Role.THERAPIST}
+    assert therapist.user.check_password("a-long-enough-passphrase-7")
+    assert list(therapist.services.all()) == [service]
+
+
+def test_weak_therapist_password_is_refused_and_nothing_is_created(client_as):
+    response = client_as("owner").post(
+        reverse("practice:setup_therapists"),
+        {
+            "username": "jo",
+            "first_name": "Jo",
+            "last_name": "Park",
+            "email": "jo@clinic.test",
+            "password": "short",
+            "display_name": "Jo Park",
+            "colour": "#aa3366",
+        },
+    )
+    assert response.status_code == 200
+    assert b"too short" in response.content
+    assert not User.objects.filter(username="jo").exists()
+
+
+def test_split_shift_is_fine_but_overlapping_rows_are_refused(therapist, location):
+    WorkingHoursFactory(
+        therapist=therapist, location=location, weekday=0, start_time=time(9), end_time=time(13)
+    )
+    services.working_hours_save(
+        hours=WorkingHours(
+            therapist=therapist,
+            location=location,
+            weekday=0,
+            start_time=time(14),
+            end_time=time(18),
+        )
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.working_hours_save(
+            hours=WorkingHours(
+                therapist=therapist,
+                location=location,
+                weekday=0,
+                start_time=time(12),
+                end_time=time(15),
+            )
+        )
+    assert "Overlaps 09:00–13:00 on Monday" in str(caught.value)
+
+
+def test_overlapping_hours_form_shows_the_error(client_as, therapist, location):
+    WorkingHoursFactory(
+        therapist=therapist, location=location, weekday=2, start_time=time(9), end_time=time(13)
+    )
+    response = client_as("owner").post(
+        reverse("practice:setup_hours"),
+        {
+            "therapist": therapist.pk,
+            "location": location.pk,
+            "weekday": 2,
+            "start_time": "12:00",
+            "end_time": "16:00",
+        },
+    )
+    assert response.status_code == 200
+    assert "split shifts must not overlap" in response.content.decode()
+    assert WorkingHours.objects.count() == 1
+
+
+def test_front_desk_cannot_open_setup(client_as):
+    assert client_as("front_desk").get(reverse("practice:setup")).status_code == 404
+
+
+def test_setup_appears_in_the_owners_menu_only(client_as):
+    assert b'href="/setup/"' in client_as("owner").get(reverse("practice:home")).content
+    assert b'href="/setup/"' not in client_as("front_desk").get(reverse("practice:home")).content
+
+
+def test_owner_removes_a_working_hours_row(client_as, therapist, location):
+    hours = WorkingHoursFactory(therapist=therapist, location=location)
+    http = client_as("owner")
+    listing = http.get(reverse("practice:setup_hours")).content.decode()
+    delete_url = reverse("practice:setup_hours_delete", kwargs={"hours_id": hours.pk})
+    assert delete_url in listing
+    assert http.post(delete_url).status_code == 302
+    assert not WorkingHours.objects.exists()
