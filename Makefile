@@ -57,6 +57,7 @@ check-deploy: $(VENV)/.installed
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
 		DJANGO_ALLOWED_HOSTS=relief.example.com CELERY_BROKER_URL=redis://127.0.0.1:6379/0 \
 		RELIEF_BASE_URL=https://relief.example.com \
+		EMAIL_URL=smtp+tls://relief:secret@smtp.example.com:587 \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from phonenumber_field.formfields import PhoneNumberField
 
 from practice.models import Therapist
+from practice.validation import PlausibleDatesMixin
 
 from .body_regions import BODY_REGION_CHOICES
 from .consent import CONSENT_VERSION, consent_text
@@ -31,7 +32,13 @@ PAIN_CHARACTER_CHOICES = [
 ]
 
 
-class PlainForm(forms.Form):
+def _past_birth_date(dob):
+    if dob and dob >= timezone.localdate():
+        raise forms.ValidationError("Please check the date of birth: it is not in the past.")
+    return dob
+
+
+class PlainForm(PlausibleDatesMixin, forms.Form):
     """No browser-side `required`: the server's plain-words errors are the ones people see."""
 
     use_required_attribute = False
@@ -78,7 +85,7 @@ def body_region_field(label, help_text=""):
     )
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(PlausibleDatesMixin, forms.ModelForm):
     use_required_attribute = False
     confirm_not_duplicate = forms.BooleanField(
         label="This is a different person: save anyway",
@@ -106,6 +113,9 @@ class ClientForm(forms.ModelForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
+
+    def clean_date_of_birth(self):
+        return _past_birth_date(self.cleaned_data.get("date_of_birth"))
 
 
 class IntakeForm(PlainForm):
@@ -321,10 +331,7 @@ class IntakeForm(PlainForm):
         return onset
 
     def clean_date_of_birth(self):
-        dob = self.cleaned_data.get("date_of_birth")
-        if dob and dob >= timezone.localdate():
-            raise forms.ValidationError("Please check your date of birth: it is not in the past.")
-        return dob
+        return _past_birth_date(self.cleaned_data.get("date_of_birth"))
 
     def clean_consent_signature(self):
         return " ".join(self.cleaned_data["consent_signature"].split())

@@ -76,3 +76,27 @@ def reminder_links_base_url(app_configs, **kwargs):
             )
         ]
     return []
+
+
+# Backends that never deliver: with them, password resets and reminders only
+# reach the server's log or disk.
+UNDELIVERED_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+@register(deploy=True)
+def email_is_delivered(app_configs, **kwargs):
+    if not settings.DEBUG and settings.EMAIL_BACKEND in UNDELIVERED_EMAIL_BACKENDS:
+        return [
+            Warning(
+                f"EMAIL_BACKEND is {settings.EMAIL_BACKEND}: password resets and reminders "
+                "would never reach anyone.",
+                hint="Set EMAIL_URL=smtp+tls://user:password@smtp.example.com:587.",
+                id="relief.W007",
+            )
+        ]
+    return []

@@ -1,9 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from practice.models import Location, Room, Service, Therapist, TimeOff, WorkingHours
+from practice.validation import PlausibleDatesMixin, booking_window, validate_plausible_date
 
 # Booking and appointment actions ------------------------------------------
 
@@ -47,7 +50,13 @@ def parse_slot(value: str):
         raise ValidationError("Pick a time from the list.", code="invalid") from exc
 
 
-class BookingForm(forms.Form):
+def validate_bookable(starts_at) -> None:
+    """A booking or a move falls inside the calendar's window (a form error, not an overflow)."""
+    earliest, latest = booking_window(timezone.localdate(), settings.RELIEF_BOOKING_HORIZON_DAYS)
+    validate_plausible_date(starts_at, earliest, latest + timedelta(days=1))
+
+
+class BookingForm(PlausibleDatesMixin, forms.Form):
     """What the front desk fills in; the booking service checks the rules."""
 
     client = forms.UUIDField(required=False)
@@ -92,7 +101,9 @@ class BookingForm(forms.Form):
         value = self.cleaned_data["slot"]
         if not value:
             raise ValidationError("Pick a free time.", code="required")
-        return parse_slot(value)
+        slot = parse_slot(value)
+        validate_bookable(slot[2])
+        return slot
 
     def clean(self):
         data = super().clean()
@@ -126,11 +137,16 @@ class CancelForm(forms.Form):
     )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(PlausibleDatesMixin, forms.Form):
     starts_at = forms.DateTimeField(label="New start", widget=DateTimeInput())
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.filter(active=True), label="Therapist"
     )
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        validate_bookable(starts_at)
+        return starts_at
 
 
 # Practice setup (owner) -----------------------------------------------------
@@ -214,7 +230,7 @@ class WorkingHoursForm(forms.ModelForm):
         widgets = {"start_time": TimeInput(), "end_time": TimeInput()}
 
 
-class TimeOffForm(forms.ModelForm):
+class TimeOffForm(PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = TimeOff
         fields = ["therapist", "starts_at", "ends_at", "reason"]

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from practice.constraints import PostgresExclusionConstraint
 from practice.ranges import TsTzRange
+from practice.validation import validate_plausible_date
 
 
 def validate_time_zone(value):
@@ -158,6 +159,18 @@ class TimeOff(models.Model):
 
     def __str__(self):
         return f"{self.therapist} off {self.starts_at:%Y-%m-%d}"
+
+    def clean(self):
+        # Refused here, before the save: a year-9999 row broke its audit entry
+        # and, from then on, the time-off page for everyone.
+        errors = {}
+        for name in ("starts_at", "ends_at"):
+            try:
+                validate_plausible_date(getattr(self, name))
+            except ValidationError as exc:
+                errors[name] = exc.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class AppointmentQuerySet(models.QuerySet):

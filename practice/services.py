@@ -4,6 +4,8 @@ Every function validates, runs in one transaction with the reminder outbox,
 and raises ValidationError (never IntegrityError) for anything a user can fix.
 """
 
+import random
+import time
 import uuid
 from contextlib import nullcontext
 from datetime import datetime, timedelta
@@ -12,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from practice import availability, selectors
@@ -171,6 +173,35 @@ def _save_or_clash(appointment: Appointment, *, exclude_pk=None):
         raise clash from exc
 
 
+# PostgreSQL's SQLSTATEs for a deadlock and a serialization failure: the
+# database rolled the transaction back, and running it again is safe. Seen
+# with 50 desks booking different therapists into the last free room: the
+# therapist and room exclusion constraints wait on each other's new rows.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+WRITE_ATTEMPTS = 4
+
+
+def run_retrying_conflicts(write):
+    """Run `write()`, one whole transaction, again after a deadlock or a
+    serialization failure (a few times, after a short random wait); then answer
+    with the clash message. Inside an outer transaction it cannot be retried
+    here, so the error goes up to whoever owns that transaction."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            return write()
+        except OperationalError as exc:
+            pgcode = getattr(exc.__cause__, "pgcode", None)
+            if pgcode not in RETRYABLE_SQLSTATES or transaction.get_connection().in_atomic_block:
+                raise
+            if attempt == WRITE_ATTEMPTS - 1:
+                raise ValidationError(
+                    "Someone else booked at that time just now. Pick the time again.",
+                    code="clash",
+                ) from exc
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def _place(appointment: Appointment, *, exclude_pk=None):
     """Pick a room where the service needs one, and look for clashes."""
     room_given = appointment.room
@@ -242,23 +273,28 @@ def appointment_book(
         updated_by=booked_by,
         series_id=series_id,
     )
-    try:
-        with transaction.atomic():
-            _place(appointment)
-            # The related rows were loaded by the caller (full_clean_loaded);
-            # the only unique field is the new random id; the constraints are
-            # the database's (overlaps) or hold by construction (the ends).
-            full_clean_loaded(
-                appointment, exclude=["room"], validate_unique=False, validate_constraints=False
-            )
-            appointment.save()
-            outbox.reminders_schedule(appointment=appointment, now=now)
-    except IntegrityError as exc:
-        clash = _overlap_clash(exc, appointment)
-        if clash is None:
-            raise
-        raise clash from exc
-    return appointment
+
+    def write():
+        appointment.room = room  # a retry picks the free room again
+        try:
+            with transaction.atomic():
+                _place(appointment)
+                # The related rows were loaded by the caller (full_clean_loaded);
+                # the only unique field is the new random id; the constraints are
+                # the database's (overlaps) or hold by construction (the ends).
+                full_clean_loaded(
+                    appointment, exclude=["room"], validate_unique=False, validate_constraints=False
+                )
+                appointment.save(force_insert=True)
+                outbox.reminders_schedule(appointment=appointment, now=now)
+        except IntegrityError as exc:
+            clash = _overlap_clash(exc, appointment)
+            if clash is None:
+                raise
+            raise clash from exc
+        return appointment
+
+    return run_retrying_conflicts(write)
 
 
 def appointment_reschedule(
@@ -447,8 +483,10 @@ def appointment_book_series(*, starts, booked_by, **booking) -> tuple[list, list
 
 
 def _save(instance):
-    instance.full_clean()
-    instance.save()
+    # One transaction with the audit entry auditlog writes on save.
+    with transaction.atomic():
+        instance.full_clean()
+        instance.save()
     return instance
 
 
@@ -494,6 +532,7 @@ def working_hours_save(*, hours: WorkingHours) -> WorkingHours:
     return hours
 
 
+@transaction.atomic
 def working_hours_delete(*, hours: WorkingHours) -> None:
     hours.delete()
 
@@ -502,6 +541,7 @@ def time_off_save(*, time_off: TimeOff) -> TimeOff:
     return _save(time_off)
 
 
+@transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
     time_off.delete()
 

@@ -4,13 +4,14 @@ from clients.body_regions import BODY_REGION_CHOICES
 from clients.models import Score
 from clients.widgets import BodyMapWidget
 from practice.models import Therapist
+from practice.validation import PlausibleDatesMixin
 
 from .models import Goal, SessionNote, Technique, TechniqueApplication, TreatmentPlan
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable."
 
 
-class BootstrapMixin:
+class BootstrapMixin(PlausibleDatesMixin):
     """Bootstrap classes on every widget, so templates stay plain `{{ field }}`."""
 
     def __init__(self, *args, **kwargs):
@@ -192,8 +193,16 @@ class GoalForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
+# absolute_max: a posted TOTAL_FORMS of 1,000 must not build 1,000 forms first.
 GoalFormSet = forms.inlineformset_factory(
-    TreatmentPlan, Goal, form=GoalForm, extra=1, can_delete=True, max_num=10
+    TreatmentPlan,
+    Goal,
+    form=GoalForm,
+    extra=1,
+    can_delete=True,
+    max_num=10,
+    absolute_max=10,
+    validate_max=True,
 )
 
 

@@ -125,6 +125,19 @@ def note_signed_content(note) -> dict:
     )
 
 
+UNCHARTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
+
+
+def note_start_problem(appointment) -> str:
+    """Why no note can be started for `appointment`, or "" when one can."""
+    if appointment.status in UNCHARTABLE:
+        return (
+            f"This appointment is {appointment.get_status_display().lower()}; "
+            "there is no session to chart."
+        )
+    return ""
+
+
 def note_verify(note) -> bool:
     """True when a signed note's stored content still matches its signature hash."""
     if not note.is_signed:
@@ -221,6 +234,10 @@ def log_note_reads(*, notes, user, remote_addr=None):
     )
 
 
+def _value(score):
+    return None if score is None else score.value
+
+
 def client_history(*, client):
     """Notes (with techniques and amendments), pain trend, technique use, plans."""
     notes = list(
@@ -242,13 +259,24 @@ def client_history(*, client):
         context__in=PAIN_CONTEXTS,
         source_type=NOTE_SOURCE,
     ):
-        pain[score.source_id][score.context] = score.value
+        pain[score.source_id][score.context] = score
 
     usage = defaultdict(lambda: {"count": 0, "minutes": 0, "regions": Counter(), "last": None})
     for note in notes:
-        values = pain.get(str(note.pk), {})
-        note.pain_before = values.get(Score.Context.PRE_SESSION)
-        note.pain_after = values.get(Score.Context.POST_SESSION)
+        scores = pain.get(str(note.pk), {})
+        note.pain_before = _value(scores.get(Score.Context.PRE_SESSION))
+        note.pain_after = _value(scores.get(Score.Context.POST_SESSION))
+        # The same check as the note page, from the rows already loaded: a
+        # note changed in the database after signing is flagged here too.
+        note.content_changed = (
+            note.is_signed
+            and signing.content_hash(
+                signing.note_content(
+                    note=note, techniques=note.techniques.all(), pain_scores=scores.values()
+                )
+            )
+            != note.content_hash
+        )
         for application in note.techniques.all():
             _technique_row(application)
             entry = usage[application.technique.name]

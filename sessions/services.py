@@ -13,7 +13,6 @@ from django.utils.text import slugify
 
 from clients.body_regions import BODY_REGIONS
 from clients.models import Score
-from practice.models import Appointment
 from practice.security.access import Role, roles_of
 from practice.security.audit import audit_batch
 from practice.validation import full_clean_loaded
@@ -39,7 +38,6 @@ NOTE_TEXT_FIELDS = (
 )
 # Default for pain arguments: leave the stored score as it is (None clears it).
 KEEP = object()
-UNCHARTABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 
 
 class NoteConflict(Exception):
@@ -96,11 +94,9 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
     existing = SessionNote.objects.filter(appointment=appointment).first()
     if existing is not None:
         return existing
-    if appointment.status in UNCHARTABLE:
-        raise ValidationError(
-            f"This appointment is {appointment.get_status_display().lower()}; "
-            "there is no session to chart."
-        )
+    problem = selectors.note_start_problem(appointment)
+    if problem:
+        raise ValidationError(problem)
     plan = selectors.active_plan_for(client=appointment.client, therapist=appointment.therapist)
     check_in = selectors.check_in_scores(appointment)
     note = SessionNote(

@@ -12,11 +12,12 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from clients.selectors import get_client_for_user
 from practice.security.access import Role, owner_required, roles_of, roles_required
+from practice.validation import parse_id
 
 from . import selectors, services
 from .forms import (
@@ -118,15 +119,28 @@ def backlog(request):
 
 
 @clinical_staff
-@require_GET
+@require_http_methods(["GET", "POST"])
 def note_for_appointment(request, appointment_id):
-    """Create-or-open the draft for an appointment (the lead links "Write note" here)."""
+    """Open the appointment's note; the author starts a draft with a POST ("Write note").
+
+    A GET never writes: it opens the note that exists, or offers the button.
+    """
     appointment = selectors.get_appointment_for_user(request.user, appointment_id)
-    if not selectors.is_author(request.user, appointment):
-        note = SessionNote.objects.filter(appointment=appointment).first()
-        if note is not None:
-            return redirect("sessions:note_detail", note_id=note.pk)
-        return render(request, "sessions/note_missing.html", {"appointment": appointment})
+    note = SessionNote.objects.filter(appointment=appointment).first()
+    author = selectors.is_author(request.user, appointment)
+    if note is None and request.method == "GET":
+        if not author:
+            return render(request, "sessions/note_missing.html", {"appointment": appointment})
+        problem = selectors.note_start_problem(appointment)
+        if problem:
+            messages.error(request, problem)
+            return redirect("sessions:backlog")
+        return render(request, "sessions/note_start.html", {"appointment": appointment})
+    if not author or note is not None:
+        if note is None:
+            raise Http404
+        view = "sessions:note_edit" if author and not note.is_signed else "sessions:note_detail"
+        return redirect(view, note_id=note.pk)
     try:
         note = services.note_open_for_appointment(appointment=appointment, user=request.user)
     except ValidationError as error:
@@ -530,7 +544,7 @@ def techniques(request):
     form = TechniqueForm(request.POST or None)
     if request.method == "POST":
         if "toggle" in request.POST:
-            technique = get_object_or_404(Technique, pk=request.POST.get("toggle"))
+            technique = get_object_or_404(Technique, pk=parse_id(request.POST.get("toggle")))
             services.technique_set_active(
                 technique=technique, active=not technique.active, user=request.user
             )

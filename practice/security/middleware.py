@@ -1,12 +1,14 @@
 import logging
+import re
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect
+from django.utils.cache import patch_cache_control
 
 from practice.security.access import PUBLIC, rule_of
 
@@ -17,6 +19,55 @@ SESSION_RENEWED_KEY = "relief_renewed"
 # Renewing the idle expiry writes the session; once a minute is plenty for a
 # 30-minute timeout and spares a database write and commit on every request.
 SESSION_RENEW_SECONDS = 60
+
+
+# C0 control characters and DEL, but tab, newline and carriage return: no
+# person types them, PostgreSQL refuses NUL in text, and they hide text.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_control_characters(data: QueryDict) -> QueryDict:
+    if not any(
+        CONTROL_CHARACTERS.search(key) or any(CONTROL_CHARACTERS.search(v) for v in values)
+        for key, values in data.lists()
+    ):
+        return data
+    cleaned = QueryDict(mutable=True, encoding=data.encoding)
+    for key, values in data.lists():
+        cleaned.setlist(
+            CONTROL_CHARACTERS.sub("", key), [CONTROL_CHARACTERS.sub("", v) for v in values]
+        )
+    cleaned._mutable = False
+    return cleaned
+
+
+class InputCleaningMiddleware:
+    """Strip control characters from every query and form value, once for all views."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.GET = _without_control_characters(request.GET)
+        if request.method == "POST":
+            request.POST = _without_control_characters(request.POST)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages are never kept by browsers or proxies: most show clinical data or contact details.
+
+    Static files are served by WhiteNoise before this runs and keep their caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class AccessRuleMiddleware:

@@ -1,6 +1,6 @@
 """Front-desk booking: client search, slot picker, single and recurring bookings."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import groupby, islice
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from practice import selectors, services
 from practice.forms import BookingForm
 from practice.models import Service, Therapist
 from practice.security.access import staff_required
+from practice.validation import booking_window, parse_day, parse_id
 
 # Search two weeks ahead; show the first few days that have free times.
 SEARCH_DAYS = 14
@@ -67,6 +68,7 @@ def _int(value):
 def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
     """Free slots grouped by local day, for the picker partial."""
     service_id, therapist_id = _int(service_id), _int(therapist_id)
+    service_id, therapist_id = parse_id(service_id), parse_id(therapist_id)
     service = Service.objects.filter(pk=service_id, active=True).first() if service_id else None
     context = {"selected": selected or "", "service": service, "days": []}
     if service is None:
@@ -76,11 +78,9 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
         therapist = Therapist.objects.filter(pk=therapist_id, active=True).first()
         if therapist is None:
             return context
-    try:
-        first_day = date.fromisoformat(day_value or "")
-    except ValueError:
-        first_day = timezone.localtime(timezone.now(), tz).date()
-    first_day = max(first_day, timezone.localtime(timezone.now(), tz).date())
+    today = timezone.localtime(timezone.now(), tz).date()
+    _, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
+    first_day = parse_day(day_value, default=today, earliest=today, latest=latest)
     slots, names = selectors.available_slots(
         service=service,
         first_day=first_day,

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -11,14 +12,15 @@ from django.views.decorators.http import require_GET
 from practice import selectors
 from practice.models import Location, Therapist
 from practice.security.access import Role, roles_of, staff_required
+from practice.validation import booking_window
+from practice.validation import parse_day as parse_query_day
 
 
 def parse_day(value, tz) -> date:
-    """?date=YYYY-MM-DD, or today in the location's time zone."""
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return timezone.localtime(timezone.now(), tz).date()
+    """?date=YYYY-MM-DD inside the booking window, or today in the location's time zone."""
+    today = timezone.localtime(timezone.now(), tz).date()
+    earliest, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
+    return parse_query_day(value, default=today, earliest=earliest, latest=latest)
 
 
 def render_region(request, page, region, context):

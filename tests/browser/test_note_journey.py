@@ -38,6 +38,7 @@ def test_dana_charts_signs_and_amends_a_session(page, therapist, location):
     appointment = make_appointment(therapist, client)
     _sign_in(page, therapist.user.username)
     page.goto(f"/notes/appointment/{appointment.pk}/")
+    page.get_by_role("button", name="Write note").click()
     expect(page.get_by_role("heading", name=re.compile("Session note"))).to_be_visible()
     note = SessionNote.objects.get(appointment=appointment)
 
@@ -92,6 +93,7 @@ def test_note_editor_and_history_fit_a_phone(phone_page, therapist, location):
     appointment = make_appointment(therapist, client)
     _sign_in(phone_page, therapist.user.username)
     phone_page.goto(f"/notes/appointment/{appointment.pk}/")
+    phone_page.get_by_role("button", name="Write note").click()
     expect(phone_page.get_by_role("button", name="Sign note")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 375
     phone_page.goto(f"/notes/client/{client.pk}/")

@@ -23,20 +23,27 @@ def _manage(*args, **env):
     )
 
 
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k" * 20 + "a-very-long-and-random-production-secret-value",
+    "DJANGO_ALLOWED_HOSTS": "relief.example.com",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "RELIEF_BASE_URL": "https://relief.example.com",
+    "EMAIL_URL": "smtp+tls://relief:secret@smtp.example.com:587",
+}
+
+
 def test_production_settings_pass_check_deploy_without_warnings():
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="k" * 20 + "a-very-long-and-random-production-secret-value",
-        DJANGO_ALLOWED_HOSTS="relief.example.com",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-        RELIEF_BASE_URL="https://relief.example.com",
-    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNINGS" not in result.stderr
+
+
+def test_check_deploy_warns_when_email_would_go_to_the_console():
+    settings = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_URL"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **settings)
+    assert result.returncode != 0
+    assert "relief.W007" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

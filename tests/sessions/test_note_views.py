@@ -31,9 +31,17 @@ def _form(note, **overrides):
     return data
 
 
-def test_therapist_opening_an_appointment_gets_a_draft_editor(client_as, appointment):
+def test_opening_an_appointments_note_with_a_get_writes_nothing(client_as, appointment):
     http = client_as("therapist")
     response = http.get(reverse("sessions:note_for_appointment", args=[appointment.pk]))
+    assert response.status_code == 200
+    assert b"Write note" in response.content
+    assert not SessionNote.objects.exists()
+
+
+def test_therapist_writing_a_note_gets_a_draft_editor(client_as, appointment):
+    http = client_as("therapist")
+    response = http.post(reverse("sessions:note_for_appointment", args=[appointment.pk]))
     note = SessionNote.objects.get(appointment=appointment)
     assert response.status_code == 302
     assert response["Location"] == reverse("sessions:note_edit", args=[note.pk])

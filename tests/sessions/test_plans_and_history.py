@@ -302,3 +302,20 @@ def test_reading_the_history_logs_one_access_per_note(client_as, therapist, dana
         str(pk) for pk in SessionNote.objects.values_list("pk", flat=True)
     )
     assert {entry.actor for entry in reads} == {therapist.user}
+
+
+def test_history_flags_a_note_changed_in_the_database_after_signing(
+    client_as, draft, therapist, technique
+):
+    services.technique_add(note=draft, user=therapist.user, technique=technique, minutes=15)
+    services.note_save_draft(
+        note=draft, user=therapist.user, version=draft.version, fields={}, pain_before=6
+    )
+    note = sign(SessionNote.objects.get(pk=draft.pk), therapist.user)
+    url = reverse("sessions:client_history", args=[note.client_id])
+    http = client_as("therapist")
+    assert "Changed after signing" not in http.get(url).content.decode()
+    # A direct database edit, as save() would refuse it.
+    Score.objects.filter(source_id=str(note.pk)).update(value=2)
+    page = http.get(url).content.decode()
+    assert "Changed after signing" in page
