@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-reminders loadtest wrk check-deploy clean
+.PHONY: run test fuzz lint format bench bench-reminders loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ run: $(VENV)/.installed
 # Test suite. Set DATABASE_URL / CELERY_BROKER_URL to run against PostgreSQL / Redis.
 test: $(VENV)/.installed
 	$(PY) -m pytest $(ARGS)
+
+# Many more random junk requests to every page as every persona (tests/test_fuzz.py).
+fuzz: $(VENV)/.installed
+	RELIEF_FUZZ_EXAMPLES=$${RELIEF_FUZZ_EXAMPLES:-60} RELIEF_FUZZ_RANDOM=1 \
+		$(PY) -m pytest tests/test_fuzz.py -q $(ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
