@@ -8,7 +8,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from practice.models import Appointment, Reminder
@@ -51,13 +51,19 @@ def _close(reminder: Reminder, status, **fields) -> None:
     reminder.save(update_fields=["status", "claimed_at", *fields])
 
 
-# The row lock and everything a message needs, in one query. Built once: the
-# chained calls cost a tenth of a millisecond per delivery.
-_LOCKED_WITH_APPOINTMENT = (
-    Reminder.objects.select_for_update(of=("self",))
-    .select_related("appointment__client", "appointment__therapist", "appointment__location")
-    .order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
-)
+# Everything a message needs, in one query. Built once: the chained calls
+# cost a tenth of a millisecond per delivery.
+_WITH_APPOINTMENT = Reminder.objects.select_related(
+    "appointment__client", "appointment__therapist", "appointment__location"
+).order_by()  # no ORDER BY or LIMIT on this hot single-row lookup
+_LOCKED_WITH_APPOINTMENT = _WITH_APPOINTMENT.select_for_update(of=("self",), nowait=True)
+_LOCK = Reminder.objects.select_for_update().order_by().values_list("pk", flat=True)
+
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+def _first(queryset):
+    return next(iter(queryset), None)
 
 
 def reminder_deliver(*, reminder_id, now=None, email_connection=None) -> str:
@@ -65,47 +71,61 @@ def reminder_deliver(*, reminder_id, now=None, email_connection=None) -> str:
 
     The row stays locked from the check to "sent", so a second send task for
     the same reminder waits and then finds it sent. Raises when the channel
-    fails (the task records the failure and retries). `email_connection`: an
-    email backend to reuse (see messages.send).
+    fails (the caller records the failure). `email_connection`: an email
+    backend to reuse (see messages.send).
     """
     now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            reminder = _first(_LOCKED_WITH_APPOINTMENT.filter(pk=reminder_id))
+            return _deliver_locked(reminder, now=now, email_connection=email_connection)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+            raise
+    # Someone holds the row: a move or cancel deciding about it, or another
+    # task sending it. A select that waits for the lock still returns the
+    # appointment as it was before the wait (only the locked row is read
+    # again), so wait for the lock alone, then read.
     with transaction.atomic():
-        reminder = next(iter(_LOCKED_WITH_APPOINTMENT.filter(pk=reminder_id)), None)
-        if reminder is None or reminder.status != Status.PENDING:
-            return "not pending"
-        if reminder.due_at > now:
-            return "not due"  # moved since it was claimed; the dispatcher claims it again
-        reason = _skip_reason(reminder, now)
-        if reason:
-            _close(reminder, Status.CANCELLED, skip_reason=reason)
-            return "skipped"
-        if reminder.channel == Reminder.Channel.SMS:
-            tz = ZoneInfo(reminder.appointment.location.time_zone)
-            allowed = messages.next_sending_time(
-                now, tz=tz, hours=settings.RELIEF_SMS_SENDING_HOURS
-            )
-            if allowed > now:
-                if allowed >= reminder.appointment.starts_at:
-                    _close(
-                        reminder,
-                        Status.CANCELLED,
-                        skip_reason="Outside SMS sending hours until the appointment.",
-                    )
-                    return "skipped"
-                reminder.due_at = allowed
-                reminder.claimed_at = None
-                reminder.save(update_fields=["due_at", "claimed_at"])
-                return "deferred"
-        if settings.RELIEF_REMINDER_TEST_SEND_DELAY:
-            time.sleep(settings.RELIEF_REMINDER_TEST_SEND_DELAY)
-        messages.send(reminder, now=now, email_connection=email_connection)
-        _close(
-            reminder,
-            Status.SENT,
-            sent_at=timezone.now(),
-            attempts=reminder.attempts + 1,
-            last_error="",
-        )
+        _first(_LOCK.filter(pk=reminder_id))
+        reminder = _first(_WITH_APPOINTMENT.filter(pk=reminder_id))
+        return _deliver_locked(reminder, now=now, email_connection=email_connection)
+
+
+def _deliver_locked(reminder: Reminder | None, *, now, email_connection) -> str:
+    if reminder is None or reminder.status != Status.PENDING:
+        return "not pending"
+    if reminder.due_at > now:
+        return "not due"  # moved since it was claimed; the dispatcher claims it again
+    reason = _skip_reason(reminder, now)
+    if reason:
+        _close(reminder, Status.CANCELLED, skip_reason=reason)
+        return "skipped"
+    if reminder.channel == Reminder.Channel.SMS:
+        tz = ZoneInfo(reminder.appointment.location.time_zone)
+        allowed = messages.next_sending_time(now, tz=tz, hours=settings.RELIEF_SMS_SENDING_HOURS)
+        if allowed > now:
+            if allowed >= reminder.appointment.starts_at:
+                _close(
+                    reminder,
+                    Status.CANCELLED,
+                    skip_reason="Outside SMS sending hours until the appointment.",
+                )
+                return "skipped"
+            reminder.due_at = allowed
+            reminder.claimed_at = None
+            reminder.save(update_fields=["due_at", "claimed_at"])
+            return "deferred"
+    if settings.RELIEF_REMINDER_TEST_SEND_DELAY:
+        time.sleep(settings.RELIEF_REMINDER_TEST_SEND_DELAY)
+    messages.send(reminder, now=now, email_connection=email_connection)
+    _close(
+        reminder,
+        Status.SENT,
+        sent_at=timezone.now(),
+        attempts=reminder.attempts + 1,
+        last_error="",
+    )
     return "sent"
 
 
