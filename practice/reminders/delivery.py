@@ -5,6 +5,7 @@ to "sent", so a duplicate task finds it sent.
 """
 
 import time
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -129,19 +130,33 @@ def _deliver_locked(reminder: Reminder | None, *, now, email_connection) -> str:
     return "sent"
 
 
-def reminder_record_failure(*, reminder_id, error: str, final: bool, now=None) -> None:
-    """Keep the error; on the last attempt the reminder ends as failed."""
+# Retry waits: 30 s, 1, 2, 4 min, then 5 min.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 300
+
+
+def retry_wait(attempts: int) -> timedelta:
+    """How long a reminder waits after its `attempts`-th failed attempt."""
+    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
+
+
+def reminder_record_failure(*, reminder_id, error: str, now=None) -> str:
+    """Keep the error; the reminder is due again after the backoff wait, or failed.
+
+    The retry waits in the database, not on the broker: the dispatcher
+    claims it again once due, so a broker restart or a lost message cannot
+    lose it and no worker holds a message for it meanwhile. Returns
+    "retrying" or "failed".
+    """
     now = now or timezone.now()
     with transaction.atomic():
         reminder = Reminder.objects.select_for_update().filter(pk=reminder_id).first()
         if reminder is None or reminder.status != Status.PENDING:
-            return
-        failure = {"attempts": reminder.attempts + 1, "last_error": error[:2000]}
-        if final:
+            return "not pending"
+        attempts = reminder.attempts + 1
+        failure = {"attempts": attempts, "last_error": error[:2000]}
+        if attempts > settings.RELIEF_REMINDER_MAX_RETRIES:
             _close(reminder, Status.FAILED, **failure)
-        else:
-            reminder.attempts = failure["attempts"]
-            reminder.last_error = failure["last_error"]
-            # Renew the lease while the retry waits, so the sweep leaves it alone.
-            reminder.claimed_at = now
-            reminder.save(update_fields=["attempts", "last_error", "claimed_at"])
+            return "failed"
+        _close(reminder, Status.PENDING, due_at=now + retry_wait(attempts), **failure)
+        return "retrying"
