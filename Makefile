@@ -21,7 +21,7 @@ run: $(VENV)/.installed
 	@echo "  Relief is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops web, worker and beat)"
 	@echo ""
 	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) GUNICORN_CMD_ARGS="--reload" \
-		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev
 
 # Test suite. Set DATABASE_URL / CELERY_BROKER_URL to run against PostgreSQL / Redis.
 test: $(VENV)/.installed

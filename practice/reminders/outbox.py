@@ -74,9 +74,28 @@ def _bump_sequence(appointment: Appointment) -> None:
     appointment.sequence += 1
 
 
-def _rearm(reminder: Reminder, due_at) -> None:
-    """Make a reminder pending again; a new send round if it already went out."""
-    if reminder.status == Status.SENT:
+def _locked_reminders(appointment: Appointment) -> list[Reminder]:
+    """The appointment's reminders, locked, in a fixed order.
+
+    A worker holds a reminder's lock from its check to "sent", so a change
+    waits here for a send in progress and decides on what the client was
+    really told, and its writes never put back a copy read before the send.
+    """
+    return list(Reminder.objects.select_for_update().filter(appointment=appointment).order_by("pk"))
+
+
+def _offered(reminder: Reminder) -> bool:
+    """Whether a provider may have seen this round's idempotency key."""
+    return reminder.status in (Status.SENT, Status.FAILED) or reminder.attempts > 0
+
+
+def _rearm(reminder: Reminder, due_at, *, new_details: bool) -> None:
+    """Make a reminder pending again, in a new send round once it went out.
+
+    With new details (a move) any round a provider may have seen is closed:
+    a provider that deduplicates on the key would drop the new message.
+    """
+    if reminder.status == Status.SENT or (new_details and _offered(reminder)):
         reminder.send_round += 1
     reminder.due_at = due_at
     reminder.status = Status.PENDING
@@ -91,28 +110,28 @@ def _rearm(reminder: Reminder, due_at) -> None:
 def reminders_reschedule(*, appointment: Appointment, now=None) -> None:
     """Move the before-appointment reminders to the appointment's new time.
 
-    A confirmation already sent goes out again (after the grace delay) with the
-    new time and a new iCalendar SEQUENCE.
+    A confirmation already sent (or tried) goes out again after the grace
+    delay, with the new time and a new iCalendar SEQUENCE; one not tried yet
+    goes out at its time with the new details.
     """
     now = now or timezone.now()
+    reminders = _locked_reminders(appointment)
     _bump_sequence(appointment)
     grace = timedelta(minutes=settings.RELIEF_CONFIRMATION_GRACE_MINUTES)
-    for confirmation in appointment.reminders.filter(
-        kind=Reminder.Kind.CONFIRMATION, status__in=[Status.SENT, Status.FAILED]
-    ):
-        _rearm(confirmation, now + grace)
     due = dict(_before_kinds(appointment))
-    for reminder in appointment.reminders.filter(kind__in=list(due)):
-        new_due = due[reminder.kind]
-        if new_due <= now:
-            if reminder.status == Reminder.Status.PENDING:
-                reminder.status = Reminder.Status.CANCELLED
+    for reminder in reminders:
+        if reminder.kind == Reminder.Kind.CONFIRMATION:
+            if _offered(reminder):
+                _rearm(reminder, now + grace, new_details=True)
+        elif reminder.kind in due:
+            if due[reminder.kind] > now:
+                # A reminder already sent for the old time is due again for the new one.
+                _rearm(reminder, due[reminder.kind], new_details=True)
+            elif reminder.status == Status.PENDING:
+                reminder.status = Status.CANCELLED
                 reminder.skip_reason = "Rescheduled too close to the appointment."
                 reminder.save(update_fields=["status", "skip_reason"])
-            continue
-        # A reminder already sent for the old time is due again for the new one.
-        _rearm(reminder, new_due)
-    existing = set(appointment.reminders.values_list("channel", "kind"))
+    existing = {(reminder.channel, reminder.kind) for reminder in reminders}
     missing = [
         Reminder(appointment=appointment, channel=channel, kind=kind, due_at=due_at)
         for channel in _channels(appointment.client)
@@ -129,10 +148,15 @@ def reminders_cancel(*, appointment: Appointment, notify: bool = True, now=None)
     the booking: a booking cancelled within the grace delay sends nothing.
     """
     now = now or timezone.now()
+    reminders = _locked_reminders(appointment)
     _bump_sequence(appointment)
-    told = set(appointment.reminders.filter(status=Status.SENT).values_list("channel", flat=True))
-    appointment.reminders.filter(status=Status.PENDING).exclude(
-        kind=Reminder.Kind.CANCELLATION
+    told = {reminder.channel for reminder in reminders if reminder.status == Status.SENT}
+    Reminder.objects.filter(
+        pk__in=[
+            reminder.pk
+            for reminder in reminders
+            if reminder.status == Status.PENDING and reminder.kind != Reminder.Kind.CANCELLATION
+        ]
     ).update(status=Status.CANCELLED, skip_reason="Appointment cancelled.", claimed_at=None)
     if notify:
         Reminder.objects.bulk_create(
@@ -169,6 +193,7 @@ def reminder_resend(*, reminder: Reminder, by, now=None) -> Reminder:
             raise ValidationError("The appointment is no longer upcoming.")
         if appointment.starts_at <= now:
             raise ValidationError("The appointment time has passed.")
-        _rearm(locked, now)
+        # The same message again: a provider that kept a failed attempt drops the copy.
+        _rearm(locked, now, new_details=False)
     logger.info("Reminder %s queued again by %s", locked.pk, by)
     return locked

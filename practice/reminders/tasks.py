@@ -16,28 +16,22 @@ from practice.reminders import delivery, dispatch
 
 logger = logging.getLogger(__name__)
 
-# Retry waits: 30 s, 1, 2, 4 min, then 5 min. Capped well under the lease
-# (so the sweep does not re-queue a reminder waiting for its retry) and under
-# the broker's visibility timeout (so Redis does not redeliver it meanwhile).
-RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 300
 # At most this many batches per dispatch, so one run stays under a minute.
 MAX_BATCHES = 20
 # A send task takes no new reminder after this long (its soft limit is 50 s).
 TASK_TIME_BUDGET_SECONDS = 20
 
 
-def retry_countdown(retries: int) -> int:
-    return min(RETRY_BASE_SECONDS * 2**retries, RETRY_MAX_SECONDS)
-
-
-def _record_failure(reminder_id: str, exc: Exception, *, retries: int) -> bool:
-    """Keep the error on the reminder; True when that was its last attempt."""
-    final = retries >= settings.RELIEF_REMINDER_MAX_RETRIES
-    error = f"{type(exc).__name__}: {exc}"
-    logger.warning("Reminder %s failed (attempt %s): %s", reminder_id, retries + 1, error)
-    delivery.reminder_record_failure(reminder_id=reminder_id, error=error, final=final)
-    return final
+def _deliver_or_record_failure(reminder_id: str, email_connection=None) -> str:
+    try:
+        return delivery.reminder_deliver(reminder_id=reminder_id, email_connection=email_connection)
+    except Exception as exc:
+        if email_connection is not None:
+            # The next email starts a new session: this one may be broken.
+            email_connection.close()
+        error = f"{type(exc).__name__}: {exc}"
+        logger.warning("Reminder %s failed: %s", reminder_id, error)
+        return delivery.reminder_record_failure(reminder_id=reminder_id, error=error)
 
 
 @shared_task(soft_time_limit=50, time_limit=55)
@@ -52,25 +46,13 @@ def reminders_dispatch():
     return claimed
 
 
-def _deliver_or_retry_alone(reminder_id: str, email_connection) -> str:
-    try:
-        return delivery.reminder_deliver(reminder_id=reminder_id, email_connection=email_connection)
-    except Exception as exc:
-        # The next email starts a new session: this one may be broken.
-        email_connection.close()
-        if _record_failure(reminder_id, exc, retries=0):
-            return "failed"
-        reminder_send.apply_async([reminder_id], retries=1, countdown=retry_countdown(0))
-        return "retrying"
-
-
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=50, time_limit=60)
 def reminders_send(reminder_ids: list[str]):
     """Send a few claimed reminders, each locked and sent in its own transaction.
 
     One that raises does not stop the others: its failure is recorded and it
-    is retried on its own (reminder_send) after the first backoff wait. A
-    message delivered twice is harmless: a sent reminder is not sent again.
+    falls due again after the backoff wait (delivery.reminder_record_failure).
+    A message delivered twice is harmless: a sent reminder is not sent again.
     """
     started = monotonic()
     outcomes: Counter[str] = Counter()
@@ -84,25 +66,13 @@ def reminders_send(reminder_ids: list[str]):
                 reminders_send.delay(reminder_ids[index:])
                 outcomes["queued again"] += len(reminder_ids) - index
                 break
-            outcomes[_deliver_or_retry_alone(reminder_id, email_connection)] += 1
+            outcomes[_deliver_or_record_failure(reminder_id, email_connection)] += 1
     finally:
         email_connection.close()
     return dict(outcomes)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=None,  # bounded by RELIEF_REMINDER_MAX_RETRIES below
-    soft_time_limit=30,
-    time_limit=40,
-)
-def reminder_send(self, reminder_id: str):
-    """Send one reminder; its retries after a failure run as this task too."""
-    try:
-        return delivery.reminder_deliver(reminder_id=reminder_id)
-    except Exception as exc:
-        if _record_failure(reminder_id, exc, retries=self.request.retries):
-            return "failed"
-        raise self.retry(exc=exc, countdown=retry_countdown(self.request.retries)) from exc
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=30, time_limit=40)
+def reminder_send(reminder_id: str):
+    """Send one reminder (also what retries queued by earlier versions run)."""
+    return _deliver_or_record_failure(reminder_id)

@@ -235,8 +235,11 @@ def test_failures_retry_then_end_as_failed_with_the_error(appointment, settings)
     settings.RELIEF_SMS_SENDING_HOURS = (0, 24)
     settings.RELIEF_REMINDER_MAX_RETRIES = 2
     reminder = make(appointment, channel="sms")
-    result = tasks.reminder_send.apply(args=[str(reminder.pk)])
-    assert result.get() == "failed"
+    outcomes = []
+    for _ in range(3):
+        outcomes.append(tasks.reminder_send.apply(args=[str(reminder.pk)]).get())
+        Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())  # the wait passes
+    assert outcomes == ["retrying", "retrying", "failed"]
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.FAILED
     assert reminder.attempts == 3  # the first try and two retries
@@ -274,22 +277,12 @@ class TestSendTask:
     """reminders_send: the task the dispatcher queues, a few reminders at a time."""
 
     @pytest.fixture
-    def retries(self, monkeypatch):
-        queued = []
-        monkeypatch.setattr(
-            tasks.reminder_send,
-            "apply_async",
-            lambda args, **options: queued.append((args, options)),
-        )
-        return queued
-
-    @pytest.fixture
     def failing_sms(self, settings):
         settings.RELIEF_SMS_BACKEND = f"{__name__}.FailingBackend"
         settings.RELIEF_SMS_SENDING_HOURS = (0, 24)
 
     def test_one_failing_reminder_does_not_stop_the_others(
-        self, appointment, therapist, failing_sms, retries
+        self, appointment, therapist, failing_sms
     ):
         first = make(appointment)
         bad = make(appointment, channel="sms")
@@ -302,31 +295,28 @@ class TestSendTask:
         bad.refresh_from_db()
         assert bad.attempts == 1
         assert bad.last_error == "ConnectionError: provider unreachable"
-        # Retried on its own, as its second attempt, after the first backoff wait.
-        assert retries == [([str(bad.pk)], {"retries": 1, "countdown": 30})]
+        # Due again on its own after the first backoff wait, unclaimed: the
+        # retry waits in the database, not on the broker.
+        assert bad.claimed_at is None
+        assert timedelta(seconds=25) < bad.due_at - timezone.now() <= timedelta(seconds=30)
 
-    def test_the_retries_of_a_failed_reminder_end_as_failed_with_the_error(
-        self, appointment, settings, failing_sms, retries
+    def test_a_failed_reminder_is_claimed_again_once_its_wait_is_over(
+        self, appointment, failing_sms
     ):
-        settings.RELIEF_REMINDER_MAX_RETRIES = 2
         reminder = make(appointment, channel="sms")
-        tasks.reminders_send.apply(args=[[str(reminder.pk)]])
-        [(args, options)] = retries
-        assert tasks.reminder_send.apply(args=args, retries=options["retries"]).get() == "failed"
-        reminder.refresh_from_db()
-        assert reminder.status == Reminder.Status.FAILED
-        assert reminder.attempts == 3  # the first try in the send task and two retries
-        assert reminder.last_error == "ConnectionError: provider unreachable"
+        assert tasks.reminders_send.apply(args=[[str(reminder.pk)]]).get() == {"retrying": 1}
+        claim = dispatch.reminders_claim_due
+        assert claim(enqueue=lambda chunk: None) == []
+        later = timezone.now() + timedelta(seconds=31)
+        assert claim(now=later, enqueue=lambda chunk: None) == [reminder.pk]
 
-    def test_without_retries_the_first_failure_is_final(
-        self, appointment, settings, failing_sms, retries
-    ):
+    def test_without_retries_the_first_failure_is_final(self, appointment, settings, failing_sms):
         settings.RELIEF_REMINDER_MAX_RETRIES = 0
         reminder = make(appointment, channel="sms")
         assert tasks.reminders_send.apply(args=[[str(reminder.pk)]]).get() == {"failed": 1}
         reminder.refresh_from_db()
         assert reminder.status == Reminder.Status.FAILED
-        assert retries == []
+        assert reminder.attempts == 1
 
     def test_a_duplicate_task_sends_nothing_again(self, appointment):
         ids = [str(make(appointment).pk)]
@@ -355,7 +345,7 @@ class TestSendTask:
         assert len(mail.outbox) == 2
 
     @pytest.fixture
-    def sessions(self, settings, retries):
+    def sessions(self, settings):
         settings.EMAIL_BACKEND = f"{__name__}.SessionBackend"
         SessionBackend.log = []
         SessionBackend.fail_for = set()
@@ -397,21 +387,23 @@ class TestSendTask:
         assert queries(12) == 12 * 4
 
 
-def test_a_failure_before_the_last_attempt_keeps_it_pending_and_renews_the_lease(appointment):
-    reminder = make(appointment, claimed_at=timezone.now() - timedelta(minutes=30))
-    delivery.reminder_record_failure(reminder_id=reminder.pk, error="SMTP 451", final=False)
+def test_a_failure_before_the_last_attempt_keeps_it_pending_until_its_wait_is_over(appointment):
+    now = timezone.now()
+    reminder = make(appointment, attempts=2, claimed_at=now - timedelta(minutes=1))
+    outcome = delivery.reminder_record_failure(reminder_id=reminder.pk, error="SMTP 451", now=now)
+    assert outcome == "retrying"
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.PENDING
     assert reminder.last_error == "SMTP 451"
-    assert timezone.now() - reminder.claimed_at < timedelta(minutes=1)
+    assert reminder.attempts == 3
+    assert reminder.claimed_at is None
+    assert reminder.due_at == now + timedelta(minutes=2)  # the wait after a third failure
 
 
-def test_retry_waits_grow_and_stay_under_the_lease(settings):
-    waits = [tasks.retry_countdown(n) for n in range(8)]
+def test_retry_waits_grow_to_five_minutes():
+    waits = [delivery.retry_wait(n).total_seconds() for n in range(1, 9)]
     assert waits[:4] == [30, 60, 120, 240]
     assert max(waits) == 300
-    assert max(waits) < settings.RELIEF_REMINDER_CLAIM_LEASE_SECONDS
-    assert max(waits) < settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
 
 
 class TestClaim:

@@ -168,3 +168,25 @@ def test_reschedule_too_close_cancels_the_early_reminder(book, front_desk):
     assert before_48h.status == Reminder.Status.CANCELLED
     before_2h = moved.reminders.get(channel="email", kind=Reminder.Kind.BEFORE_2H)
     assert before_2h.status == Reminder.Status.PENDING
+
+
+def test_reschedule_gives_a_new_key_to_every_reminder_a_provider_may_have_seen(book, front_desk):
+    now = datetime(2027, 5, 3, 12, tzinfo=UTC)
+    appointment = book(now + timedelta(days=4), now=now)
+    reminders = appointment.reminders.filter(channel="email")
+    reminders.filter(kind=Reminder.Kind.CONFIRMATION).update(status=Reminder.Status.FAILED)
+    # Tried once and waiting for its retry: the provider may have accepted it.
+    reminders.filter(kind=Reminder.Kind.BEFORE_48H).update(attempts=1, last_error="timeout")
+    services.appointment_reschedule(
+        appointment=appointment,
+        starts_at=appointment.starts_at + timedelta(days=1),
+        by=front_desk,
+        now=now,
+    )
+    rounds = dict(reminders.values_list("kind", "send_round"))
+    assert rounds == {
+        Reminder.Kind.CONFIRMATION: 1,
+        Reminder.Kind.BEFORE_48H: 1,
+        Reminder.Kind.BEFORE_2H: 0,  # never tried: its key was never used
+    }
+    assert set(reminders.values_list("status", flat=True)) == {Reminder.Status.PENDING}

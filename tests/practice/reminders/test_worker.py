@@ -8,7 +8,9 @@ directory, which is how the test counts what went out.
 
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,6 +35,7 @@ from practice.celery import app as celery_app
 from practice.models import Reminder
 from practice.reminders import dispatch
 from practice.reminders.tasks import reminder_send, reminders_dispatch
+from tests.conftest import _unavailable
 from tests.factories import ClientFactory, ServiceFactory
 
 pytestmark = [
@@ -363,14 +366,6 @@ def test_reschedule_sends_reminders_for_the_new_time_only(workers, outbox, book,
     assert "SEQUENCE:1" in calendar
 
 
-def queued_messages(broker) -> list[dict]:
-    """Task messages on the broker: waiting in the queue or held by a worker (ETA)."""
-    raw = broker.lrange("celery", 0, -1) + [
-        json.dumps(json.loads(held)[0]).encode() for held in broker.hvals("unacked")
-    ]
-    return [json.loads(message) for message in raw]
-
-
 def test_a_failing_reminder_is_retried_alone_while_its_task_sends_the_rest(
     workers, outbox, book, broker
 ):
@@ -391,12 +386,243 @@ def test_a_failing_reminder_is_retried_alone_while_its_task_sends_the_rest(
     for reminder in Reminder.objects.filter(pk__in=emails):
         assert reminder.status == Reminder.Status.PENDING
         assert reminder.last_error.startswith("ConnectionRefusedError")
-    # Each failed email waits for its own retry, the second attempt, 30 s later.
-    wait_until(lambda: len(queued_messages(broker)) == 2, "retries on the broker")
-    retries = [m["headers"] for m in queued_messages(broker)]
-    assert {h["task"] for h in retries} == {"practice.reminders.tasks.reminder_send"}
-    assert sorted(h["argsrepr"] for h in retries) == sorted(f"['{pk}']" for pk in emails)
-    assert {h["retries"] for h in retries} == {1}
-    for headers in retries:
-        wait = datetime.fromisoformat(headers["eta"]) - timezone.now()
-        assert timedelta(seconds=20) < wait <= timedelta(seconds=30)
+    # Each failed email waits for its own retry, the second attempt, 30 s
+    # later, in the database: nothing is left on the broker meanwhile.
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    for reminder in Reminder.objects.filter(pk__in=emails):
+        assert reminder.claimed_at is None
+        assert timedelta(seconds=15) < reminder.due_at - timezone.now() <= timedelta(seconds=30)
+
+
+# Changes racing a send: a worker holds the reminder's row lock for
+# SEND_DELAY seconds inside delivery (as a slow relay would) while the test
+# moves or cancels the appointment.
+SEND_DELAY = 3
+
+
+def says(email: EmailMessage, starts_at) -> bool:
+    local = starts_at.astimezone(ZoneInfo("America/New_York"))
+    text = email.get_body(("plain",)).get_content()
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}" in text
+
+
+@pytest.fixture
+def sending(workers):
+    """Start a slow worker, claim `reminder` and return once the worker holds its lock."""
+
+    def sending(reminder):
+        workers.start(RELIEF_REMINDER_TEST_SEND_DELAY=SEND_DELAY)
+        assert dispatch.reminders_claim_due() == [reminder.pk]
+        wait_until(lambda: _row_locked(reminder.pk), "worker sending the reminder")
+
+    return sending
+
+
+def test_moving_while_the_confirmation_is_sent_sends_the_new_time(outbox, book, broker, sending):
+    appointment = book()
+    old_start = appointment.starts_at
+    confirmation = appointment.reminders.get(kind=Reminder.Kind.CONFIRMATION)
+    sending(confirmation)
+    new_start = old_start + timedelta(days=1)
+    services.appointment_reschedule(appointment=appointment, starts_at=new_start, by=None)
+    # The move waited for the send: the confirmation is due again for the new time.
+    assert dispatch.reminders_claim_due() == [confirmation.pk]
+    wait_until(lambda: len(outbox.emails()) == 2, "confirmation of the new time")
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    first, second = outbox.emails()
+    assert says(first, old_start)
+    assert says(second, new_start)
+    assert "SEQUENCE:1" in calendar_of(second)
+    assert outbox.keys() == [str(confirmation.pk), f"{confirmation.pk}-1"]
+
+
+def test_cancelling_while_the_confirmation_is_sent_sends_a_cancellation_notice(
+    outbox, book, broker, sending
+):
+    appointment = book()
+    confirmation = appointment.reminders.get(kind=Reminder.Kind.CONFIRMATION)
+    sending(confirmation)
+    services.appointment_cancel(appointment=appointment, by=None, reason="Client ill")
+    notices = list(appointment.reminders.filter(kind=Reminder.Kind.CANCELLATION))
+    assert [notice.channel for notice in notices] == [Reminder.Channel.EMAIL]
+    assert dispatch.reminders_claim_due() == [notices[0].pk]
+    wait_until(lambda: len(outbox.emails()) == 2, "the cancellation notice")
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    booking, notice = outbox.emails()
+    assert says(booking, appointment.starts_at)
+    assert notice["Subject"].strip().startswith("Cancelled")
+    assert "METHOD:CANCEL" in calendar_of(notice)
+    assert outbox.keys() == [str(confirmation.pk), str(notices[0].pk)]
+
+
+@pytest.fixture
+def sending_48h(book, settings, sending):
+    """An appointment whose 48-hour reminder a worker is sending right now."""
+    settings.RELIEF_CONFIRMATION_GRACE_MINUTES = 60  # keep the confirmation out of the way
+    appointment = book()
+    reminder = appointment.reminders.get(kind=Reminder.Kind.BEFORE_48H)
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
+    sending(reminder)
+    return appointment, reminder
+
+
+def test_moving_while_the_48h_reminder_is_sent_reminds_again_under_a_new_key(
+    outbox, broker, sending_48h
+):
+    appointment, reminder = sending_48h
+    old_start = appointment.starts_at
+    new_start = old_start + timedelta(days=1)
+    services.appointment_reschedule(appointment=appointment, starts_at=new_start, by=None)
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.PENDING
+    assert reminder.due_at == new_start - timedelta(hours=48)
+    assert reminder.send_round == 1
+    # Time passes until the new due time.
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
+    assert dispatch.reminders_claim_due() == [reminder.pk]
+    wait_until(lambda: len(outbox.emails()) == 2, "reminder for the new time")
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    first, second = outbox.emails()
+    assert says(first, old_start)
+    assert says(second, new_start)
+    assert outbox.keys() == [str(reminder.pk), f"{reminder.pk}-1"]
+    assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_moving_closer_while_the_48h_reminder_is_sent_keeps_it_sent(outbox, broker, sending_48h):
+    appointment, reminder = sending_48h
+    new_start = appointment.starts_at - timedelta(days=1)  # its 48 h mark is past
+    services.appointment_reschedule(appointment=appointment, starts_at=new_start, by=None)
+    reminder.refresh_from_db()
+    assert reminder.status == Reminder.Status.SENT
+    assert reminder.sent_at is not None
+    assert reminder.skip_reason == ""
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    assert outbox.keys() == [str(reminder.pk)]
+
+
+def _blocked_by_this_session() -> bool:
+    with connection.cursor() as cursor:
+        # pg_stat_activity is read once per transaction unless told otherwise.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_confirmation_sent_just_after_a_move_names_the_new_time(workers, outbox, book, broker):
+    appointment = book()
+    confirmation = appointment.reminders.get(kind=Reminder.Kind.CONFIRMATION)
+    workers.start()
+    new_start = appointment.starts_at + timedelta(days=1)
+    with transaction.atomic():
+        services.appointment_reschedule(appointment=appointment, starts_at=new_start, by=None)
+        # The send task arrives while the move is still deciding: it must wait
+        # for the move and then read the appointment as moved.
+        reminder_send.delay(str(confirmation.pk))
+        wait_until(
+            lambda: _blocked_by_this_session() or outbox.emails(), "worker waiting for the move"
+        )
+    wait_until(lambda: len(outbox.emails()) == 1, "the confirmation")
+    wait_until(lambda: queue_drained(broker), "queue drained")
+    [email] = outbox.emails()
+    assert says(email, new_start)
+    assert "SEQUENCE:1" in calendar_of(email)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own, on a free port, to stop and start at will."""
+
+    def __init__(self, root: Path):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = root / "redis.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"]
+        command += ["--daemonize", "no"]
+        self.process = subprocess.Popen(
+            command, stdout=self.log.open("ab"), stderr=subprocess.STDOUT
+        )
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        wait_until(lambda: _answers(client), "redis-server up", timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _answers(client) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        _unavailable("needs redis-server on PATH to restart a broker")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_retry_survives_a_broker_restart_and_the_worker_sends_it_once(
+    transactional_db, own_redis, outbox, book, tmp_path
+):
+    pool = Workers(tmp_path, own_redis.url)
+    fail_once = tmp_path / "fail-once"
+    fail_once.touch()
+    appointment = book(sms=True)
+    appointment.reminders.filter(channel=Reminder.Channel.EMAIL).delete()
+    reminder = appointment.reminders.get(kind=Reminder.Kind.CONFIRMATION)
+
+    def dispatch_to_own_broker():
+        with celery_app.connection_for_write(own_redis.url) as conn:
+            return dispatch.reminders_claim_due(
+                enqueue=lambda chunk: celery_app.send_task(
+                    dispatch.SEND_TASK, args=[[str(pk) for pk in chunk]], connection=conn
+                )
+            )
+
+    try:
+        worker = pool.start(
+            RELIEF_SMS_BACKEND="tests.practice.reminders.flaky_sms.FailOnceBackend",
+            RELIEF_TEST_SMS_FAIL_ONCE=fail_once,
+        )
+        assert dispatch_to_own_broker() == [reminder.pk]
+        wait_until(
+            lambda: Reminder.objects.filter(pk=reminder.pk, attempts=1).exists(), "first failure"
+        )
+        # The broker restarts (losing everything it held) while the retry waits.
+        own_redis.stop()
+        own_redis.start()
+        log = tmp_path / "worker-0.log"
+        wait_until(
+            lambda: log.read_text().count("Connected to redis") >= 2 or worker.poll() is not None,
+            "worker reconnected",
+        )
+        assert worker.poll() is None, log.read_text()[-3000:]
+        # Time passes until the retry is due; the next dispatch claims it.
+        Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now())
+        assert dispatch_to_own_broker() == [reminder.pk]
+        wait_until(lambda: outbox.sms() != [], "sent after the restart")
+        reminder.refresh_from_db()
+        assert reminder.status == Reminder.Status.SENT
+        assert reminder.attempts == 2
+        assert [m["idempotency_key"] for m in outbox.sms()] == [str(reminder.pk)]
+        assert worker.poll() is None, log.read_text()[-3000:]
+    finally:
+        pool.stop_all()
