@@ -15,6 +15,11 @@ urlpatterns = [
     path("<uuid:client_id>/intake-link/", views.intake_link_send, name="intake_link_send"),
     path("<uuid:client_id>/intake/new/", views.intake_staff, name="intake_staff"),
     path("<uuid:client_id>/intakes/<uuid:intake_id>/", views.intake_detail, name="intake_detail"),
+    path(
+        "<uuid:client_id>/red-flags/<slug:code>/clear/",
+        views.red_flag_clear,
+        name="red_flag_clear",
+    ),
     path("check-in/appointment/<uuid:appointment_id>/", views.checkin_staff, name="checkin_staff"),
     # Client-facing pages opened from a link: no sign-in.
     path("intake/thanks/", views.intake_thanks, name="intake_thanks"),

@@ -3,10 +3,12 @@
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -14,7 +16,7 @@ from practice.security.access import Role, public, roles_required, staff_require
 
 from . import selectors, services
 from .consent import consent_text
-from .forms import CheckInForm, ClientForm, IntakeForm, StaffIntakeForm
+from .forms import CheckInForm, ClientForm, IntakeForm, RedFlagClearanceForm, StaffIntakeForm
 from .models import Client, Intake
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
 
@@ -142,7 +144,7 @@ def client_detail(request, client_id):
     context["past"] = selectors.past_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
-        context["red_flags"] = intake.red_flags if intake else []
+        context["cautions"] = selectors.treatment_cautions(client, intake=intake)
         context["trends"] = trends = selectors.score_trends(client)
         context["chart_data"] = selectors.score_chart_data(trends)
     accessed.send(Client, instance=client)
@@ -314,3 +316,39 @@ def checkin_staff(request, appointment_id):
             "staff": True,
         },
     )
+
+
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+# --- red flags -------------------------------------------------------------
+
+
+@roles_required(Role.OWNER, Role.THERAPIST)
+def red_flag_clear(request, client_id, code):
+    """Mark a red flag that needs medical clearance as cleared (POST)."""
+    client = selectors.get_client_for_user(request.user, client_id)
+    if not selectors.can_see_clinical(request.user, client):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    back = _safe_next(request, reverse("clients:detail", kwargs={"client_id": client.pk}))
+    form = RedFlagClearanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
+        return redirect(back)
+    try:
+        services.red_flag_clear(
+            client=client, code=code, by=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Red flag marked cleared.")
+    return redirect(back)
