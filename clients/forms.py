@@ -366,3 +366,13 @@ class RedFlagClearanceForm(forms.Form):
         max_length=2000,
         error_messages={"required": "Say what you saw: who cleared it, and on what."},
     )
+
+
+class KioskUnlockForm(forms.Form):
+    password = forms.CharField(
+        label="Staff password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "form-control form-control-lg"}
+        ),
+    )

@@ -21,6 +21,10 @@ urlpatterns = [
         name="red_flag_clear",
     ),
     path("check-in/appointment/<uuid:appointment_id>/", views.checkin_staff, name="checkin_staff"),
+    # The clinic tablet in kiosk mode: client-facing, until staff unlock it.
+    path("kiosk/", views.kiosk_checkin, name="kiosk"),
+    path("kiosk/thanks/", views.kiosk_thanks, name="kiosk_thanks"),
+    path("kiosk/unlock/", views.kiosk_unlock, name="kiosk_unlock"),
     # Client-facing pages opened from a link: no sign-in.
     path("intake/thanks/", views.intake_thanks, name="intake_thanks"),
     path("intake/<str:intake_token>/", views.intake_public, name="intake_public"),

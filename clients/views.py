@@ -13,11 +13,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from practice.security.access import Role, public, roles_required, staff_required
+from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
 
 from . import selectors, services
 from .consent import consent_text
-from .forms import CheckInForm, ClientForm, IntakeForm, RedFlagClearanceForm, StaffIntakeForm
-from .models import Client, Intake
+from .forms import (
+    CheckInForm,
+    ClientForm,
+    IntakeForm,
+    KioskUnlockForm,
+    RedFlagClearanceForm,
+    StaffIntakeForm,
+)
+from .models import CheckIn, Client, Intake
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
 
 MANAGERS = (Role.OWNER, Role.FRONT_DESK)
@@ -291,33 +299,6 @@ def checkin_thanks(request):
     return render(request, "clients/checkin_thanks.html")
 
 
-@staff_required
-def checkin_staff(request, appointment_id):
-    """The check-in on the clinic tablet for one appointment."""
-    appointment = selectors.get_appointment_for_check_in(request.user, appointment_id)
-    form = CheckInForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        result = services.checkin_submit_staff(
-            appointment=appointment, answers=form.cleaned_data, by=request.user
-        )
-        if result.created:
-            messages.success(request, "Check-in saved. Thank you!")
-        else:
-            messages.info(request, "This appointment already has a check-in.")
-        return redirect(reverse("clients:detail", kwargs={"client_id": appointment.client_id}))
-    return render(
-        request,
-        "clients/checkin_form.html",
-        {
-            "form": form,
-            "first_name": appointment.client.first_name_to_use,
-            "starts_at": appointment.starts_at,
-            "appointment": appointment,
-            "staff": True,
-        },
-    )
-
-
 def _safe_next(request, default):
     target = request.POST.get("next") or request.GET.get("next")
     if target and url_has_allowed_host_and_scheme(
@@ -325,6 +306,94 @@ def _safe_next(request, default):
     ):
         return target
     return default
+
+
+@staff_required
+def checkin_staff(request, appointment_id):
+    """Hand the clinic tablet to the client: start kiosk mode for this check-in.
+
+    The tablet stays on client-facing pages until staff unlock it with their
+    password, so the page after "Check in" is never the staff chart.
+    """
+    appointment = selectors.get_appointment_for_check_in(request.user, appointment_id)
+    back = _safe_next(
+        request,
+        reverse("practice:appointment_detail", kwargs={"appointment_id": appointment.pk}),
+    )
+    if request.method == "POST":
+        if CheckIn.objects.filter(appointment=appointment).exists():
+            messages.info(request, "This appointment already has a check-in.")
+            return redirect(back)
+        kiosk_enter(request, appointment_id=appointment.pk, return_to=back)
+        return redirect("clients:kiosk")
+    return render(
+        request,
+        "clients/kiosk_start.html",
+        {"appointment": appointment, "client": appointment.client, "back": back},
+    )
+
+
+def _kiosk_appointment(request):
+    state = kiosk_state(request)
+    if state is None:
+        return None
+    return selectors.get_appointment_for_check_in(request.user, state["appointment_id"])
+
+
+@kiosk_page
+@staff_required
+@never_cache
+def kiosk_checkin(request):
+    """The check-in form on the locked tablet: first name only, nothing of the chart."""
+    appointment = _kiosk_appointment(request)
+    if appointment is None:
+        return redirect("practice:home")
+    if CheckIn.objects.filter(appointment=appointment).exists():
+        return redirect("clients:kiosk_thanks")
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.checkin_submit_staff(
+            appointment=appointment, answers=form.cleaned_data, by=request.user
+        )
+        return redirect("clients:kiosk_thanks")
+    return render(
+        request,
+        "clients/checkin_form.html",
+        {
+            "form": form,
+            "first_name": appointment.client.first_name_to_use,
+            "starts_at": appointment.starts_at,
+            "staff": False,
+        },
+    )
+
+
+@kiosk_page
+@staff_required
+@require_GET
+def kiosk_thanks(request):
+    if kiosk_state(request) is None:
+        return redirect("practice:home")
+    return render(request, "clients/kiosk_thanks.html")
+
+
+@kiosk_page
+@staff_required
+@never_cache
+def kiosk_unlock(request):
+    """Staff take the tablet back: their password ends kiosk mode."""
+    if kiosk_state(request) is None:
+        return redirect("practice:home")
+    form = KioskUnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        back = kiosk_leave(request, password=form.cleaned_data["password"])
+        if back is not None:
+            messages.success(request, "Kiosk mode ended. Welcome back.")
+            return redirect(back)
+        form.add_error("password", "That is not the password of the staff member signed in.")
+    return render(
+        request, "clients/kiosk_unlock.html", {"form": form, "staff_name": request.user.first_name}
+    )
 
 
 # --- red flags -------------------------------------------------------------

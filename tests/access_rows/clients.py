@@ -17,6 +17,11 @@ ACCESS = {
     "clients:checkin_staff": DANA_OWNER_FRONT_DESK,
     # POST-only: a GET from someone who may clear answers 405; front desk 404.
     "clients:red_flag_clear": DANA_AND_OWNER,
+    # The locked tablet: any signed-in staff session (outside kiosk mode they
+    # send staff on to Today).
+    "clients:kiosk": STAFF,
+    "clients:kiosk_thanks": STAFF,
+    "clients:kiosk_unlock": STAFF,
     # Opened by clients from a link: no sign-in.
     "clients:intake_public": EVERYONE,
     "clients:intake_thanks": EVERYONE,
