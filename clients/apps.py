@@ -8,12 +8,21 @@ class ClientsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import CheckIn, CheckInLink, Client, Intake, IntakeLink, Score
+        from .models import (
+            CheckIn,
+            CheckInLink,
+            Client,
+            Intake,
+            IntakeLink,
+            RedFlagClearance,
+            Score,
+        )
 
         auditlog.register(Client)
         auditlog.register(Intake)
         auditlog.register(Score)
         auditlog.register(CheckIn)
+        auditlog.register(RedFlagClearance)
         # Token hashes stay out of the audit trail.
         auditlog.register(IntakeLink, exclude_fields=["token_hash"])
         auditlog.register(CheckInLink, exclude_fields=["token_hash"])

@@ -365,3 +365,21 @@ class CheckInForm(PlainForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class RedFlagClearanceForm(forms.Form):
+    note = forms.CharField(
+        label="What was seen",
+        max_length=2000,
+        error_messages={"required": "Say what you saw: who cleared it, and on what."},
+    )
+
+
+class KioskUnlockForm(forms.Form):
+    password = forms.CharField(
+        label="Staff password",
+        strip=False,
+        widget=forms.PasswordInput(
+            attrs={"autocomplete": "current-password", "class": "form-control form-control-lg"}
+        ),
+    )

@@ -310,3 +310,29 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"Check-in for appointment {self.appointment_id}"
+
+
+class RedFlagClearance(models.Model):
+    """A red flag that needed medical clearance, cleared: who, when, what was seen.
+
+    Counts only against intakes submitted before it: a later intake that ticks
+    the same condition needs a new clearance.
+    """
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="red_flag_clearances")
+    flag_code = models.CharField(max_length=40)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    cleared_at = models.DateTimeField()
+    note = models.TextField("what was seen")
+
+    class Meta:
+        ordering = ["-cleared_at"]
+        indexes = [
+            # The cautions box: a client's clearances, newest first.
+            models.Index(fields=["client", "-cleared_at"], name="clearance_client_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.flag_code} cleared for {self.client_id} on {self.cleared_at:%Y-%m-%d}"

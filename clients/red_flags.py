@@ -87,3 +87,94 @@ def compute_red_flags(answers: Mapping) -> list[str]:
         for code, _, _ in HEALTH_CONDITIONS
         if code in ticked and code in RED_FLAG_REASONS
     ]
+
+
+# Flags a therapist may treat through only once a clinician has seen the
+# client; the clearance (who, when, what was seen) is a RedFlagClearance row.
+NEEDS_CLEARANCE = frozenset(
+    {
+        "blood_clots",
+        "recent_surgery",
+        "recent_injury",
+        "cancer_treatment",
+        "high_blood_pressure",
+        "numbness_weakness",
+        "bladder_bowel",
+    }
+)
+
+# Session notes say "moderate" where the intake says "medium"; one scale for both.
+PRESSURE_RANK = {"light": 0, "medium": 1, "moderate": 1, "firm": 2, "deep": 3}
+PRESSURE_WORDS = {0: "light", 1: "moderate", 2: "firm", 3: "deep"}
+LEG_REGIONS = frozenset(
+    {
+        "hip_front_left",
+        "hip_front_right",
+        "thigh_front_left",
+        "thigh_front_right",
+        "knee_left",
+        "knee_right",
+        "shin_left",
+        "shin_right",
+        "foot_left",
+        "foot_right",
+        "hamstring_left",
+        "hamstring_right",
+        "calf_left",
+        "calf_right",
+    }
+)
+# code -> (the firmest pressure the flag allows, the regions it covers; None: anywhere).
+PRESSURE_LIMITS = {
+    "blood_thinners": ("moderate", None),
+    "osteoporosis": ("moderate", None),
+    "blood_clots": ("moderate", LEG_REGIONS),
+}
+
+
+def flag_codes(health_conditions) -> list[str]:
+    """The red-flag codes among ticked conditions, in checklist order."""
+    ticked = set(health_conditions or ())
+    return [code for code, _, _ in HEALTH_CONDITIONS if code in ticked and code in RED_FLAG_REASONS]
+
+
+def contradictions(
+    *,
+    flags,
+    pressure="",
+    regions=(),
+    preference="",
+    areas_to_avoid=(),
+    overall=False,
+    labels: Mapping | None = None,
+) -> list[str]:
+    """Why a pressure (and, for a technique, its regions) goes against the red
+    flags and the intake's preferences; empty when nothing does.
+
+    `flags` are the codes still in force (a cleared flag is left out by the
+    caller). `overall`: the note's overall pressure, which names no region, so
+    a flag limited to some regions does not apply to it. `labels` names the
+    body regions (this module imports no other).
+    """
+    problems = []
+    rank = PRESSURE_RANK.get(pressure)
+    touched = set(regions or ())
+    if rank is not None:
+        for code in flags:
+            limit, covered = PRESSURE_LIMITS.get(code, (None, None))
+            if limit is None or rank <= PRESSURE_RANK[limit]:
+                continue
+            if covered is not None and (overall or not touched & covered):
+                continue
+            problems.append(f"{pressure.capitalize()} pressure: {RED_FLAG_REASONS[code]}")
+        wanted = PRESSURE_RANK.get(preference)
+        if wanted is not None and rank > wanted:
+            problems.append(
+                f"{pressure.capitalize()} pressure is firmer than the client asked for "
+                f"({PRESSURE_WORDS[wanted]})."
+            )
+    avoided = touched & set(areas_to_avoid or ())
+    if avoided:
+        names = [(labels or {}).get(code, code) for code in sorted(avoided)]
+        problems.append("The client asked to avoid: " + ", ".join(names) + ".")
+    return problems

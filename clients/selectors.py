@@ -1,6 +1,7 @@
 """Reads of client records, scoped to what a user may see."""
 
 import operator
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import reduce
 from typing import NamedTuple
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from practice.security.access import Role, roles_of
 
-from . import scoring
-from .models import Client, Intake, Score
+from . import red_flags, scoring
+from .body_regions import BODY_REGIONS, region_label
+from .models import Client, Intake, RedFlagClearance, Score
 
 TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
 # Measures where a higher number is better; for the rest a fall is improvement.
@@ -175,6 +177,77 @@ def red_flag_reasons(client) -> list[str]:
         return []
     intake = client.intakes.order_by("-submitted_at").only("red_flags").first()
     return list(intake.red_flags) if intake else []
+
+
+@dataclass
+class Cautions:
+    """What a therapist reads before treating: the latest intake's red flags
+    (each with its clearance, when one is needed and given), areas to avoid
+    and pressure preference. Clinical: only for can_see_clinical() users."""
+
+    flags: list = field(default_factory=list)
+    areas_to_avoid: list = field(default_factory=list)
+    area_labels: list = field(default_factory=list)
+    pressure_preference: str = ""
+    pressure_preference_label: str = ""
+
+    @property
+    def in_force(self) -> list[str]:
+        """Codes still to respect: every flag but those cleared."""
+        return [f["code"] for f in self.flags if f["code"] and f["clearance"] is None]
+
+    @property
+    def any(self) -> bool:
+        return bool(self.flags or self.areas_to_avoid or self.pressure_preference_label)
+
+    def contradictions(self, *, pressure="", regions=(), overall=False) -> list[str]:
+        return red_flags.contradictions(
+            flags=self.in_force,
+            pressure=pressure,
+            regions=regions,
+            preference=self.pressure_preference,
+            areas_to_avoid=self.areas_to_avoid,
+            overall=overall,
+            labels=BODY_REGIONS,
+        )
+
+
+def treatment_cautions(client, *, intake=None) -> Cautions:
+    """The client's cautions from their latest intake (`intake` when the caller
+    has it loaded): one query, two with red flags that need clearance."""
+    intake = intake or latest_intake(client)
+    if intake is None:
+        return Cautions()
+    cautions = Cautions(
+        areas_to_avoid=list(intake.areas_to_avoid or ()),
+        pressure_preference=intake.pressure_preference,
+        pressure_preference_label=(
+            intake.get_pressure_preference_display() if intake.pressure_preference else ""
+        ),
+    )
+    codes = red_flags.flag_codes(intake.health_conditions)
+    reasons = {red_flags.RED_FLAG_REASONS[code]: code for code in codes}
+    clearances = {}
+    if any(code in red_flags.NEEDS_CLEARANCE for code in codes):
+        for clearance in RedFlagClearance.objects.filter(
+            client=client, flag_code__in=codes, cleared_at__gte=intake.submitted_at
+        ).select_related("cleared_by"):
+            clearances.setdefault(clearance.flag_code, clearance)
+    # The reasons stored when the intake came in are what the client was told
+    # about; a reason whose wording changed since is still shown, without a code.
+    stored = list(intake.red_flags or ())
+    for reason in stored + [r for r in reasons if r not in stored]:
+        code = reasons.get(reason, "")
+        cautions.flags.append(
+            {
+                "code": code,
+                "reason": reason,
+                "needs_clearance": code in red_flags.NEEDS_CLEARANCE,
+                "clearance": clearances.get(code),
+            }
+        )
+    cautions.area_labels = [region_label(code) for code in cautions.areas_to_avoid]
+    return cautions
 
 
 def score_trends(client, *, now=None):

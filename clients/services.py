@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -20,9 +20,9 @@ from django.utils import timezone
 from practice.security.audit import AuditBatch, audit_batch
 from practice.validation import full_clean_loaded
 
-from . import red_flags, scoring
+from . import red_flags, scoring, selectors
 from .consent import CONSENT_TEXTS, CONSENT_VERSION
-from .models import CheckIn, CheckInLink, Client, Intake, IntakeLink, Score
+from .models import CheckIn, CheckInLink, Client, Intake, IntakeLink, RedFlagClearance, Score
 from .tokens import hash_token, new_token
 
 # The editable client record, in the order forms show it.
@@ -455,3 +455,27 @@ def checkin_submit_staff(*, appointment, answers: dict, by, now=None) -> CheckIn
         by=by,
         now=now or timezone.now(),
     )
+
+
+@transaction.atomic
+def red_flag_clear(*, client, code: str, by, note: str, now=None) -> RedFlagClearance:
+    """Record that a red flag needing medical clearance was cleared, and on what.
+
+    Only the owner and the client's therapists clear (the people who may read
+    the flag); only a flag of the latest intake that needs clearance can be.
+    """
+    if not selectors.can_see_clinical(by, client):
+        raise PermissionDenied("Only the owner and the client's therapists clear red flags.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say what you saw: who cleared it, and on what."})
+    intake = selectors.latest_intake(client)
+    codes = red_flags.flag_codes(intake.health_conditions) if intake else []
+    if code not in codes or code not in red_flags.NEEDS_CLEARANCE:
+        raise ValidationError("This red flag does not need clearance on the latest intake.")
+    clearance = RedFlagClearance(
+        client=client, flag_code=code, cleared_by=by, cleared_at=now or timezone.now(), note=note
+    )
+    clearance.full_clean()
+    clearance.save()
+    return clearance

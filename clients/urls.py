@@ -15,7 +15,16 @@ urlpatterns = [
     path("<uuid:client_id>/intake-link/", views.intake_link_send, name="intake_link_send"),
     path("<uuid:client_id>/intake/new/", views.intake_staff, name="intake_staff"),
     path("<uuid:client_id>/intakes/<uuid:intake_id>/", views.intake_detail, name="intake_detail"),
+    path(
+        "<uuid:client_id>/red-flags/<slug:code>/clear/",
+        views.red_flag_clear,
+        name="red_flag_clear",
+    ),
     path("check-in/appointment/<uuid:appointment_id>/", views.checkin_staff, name="checkin_staff"),
+    # The clinic tablet in kiosk mode: client-facing, until staff unlock it.
+    path("kiosk/", views.kiosk_checkin, name="kiosk"),
+    path("kiosk/thanks/", views.kiosk_thanks, name="kiosk_thanks"),
+    path("kiosk/unlock/", views.kiosk_unlock, name="kiosk_unlock"),
     # Client-facing pages opened from a link: no sign-in.
     path("intake/thanks/", views.intake_thanks, name="intake_thanks"),
     path("intake/<str:intake_token>/", views.intake_public, name="intake_public"),

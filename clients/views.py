@@ -3,19 +3,29 @@
 from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from practice.security.access import Role, public, roles_required, staff_required
+from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
 
 from . import selectors, services
 from .consent import consent_text
-from .forms import CheckInForm, ClientForm, IntakeForm, StaffIntakeForm
-from .models import Client, Intake
+from .forms import (
+    CheckInForm,
+    ClientForm,
+    IntakeForm,
+    KioskUnlockForm,
+    RedFlagClearanceForm,
+    StaffIntakeForm,
+)
+from .models import CheckIn, Client, Intake
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
 
 MANAGERS = (Role.OWNER, Role.FRONT_DESK)
@@ -142,7 +152,7 @@ def client_detail(request, client_id):
     context["past"] = selectors.past_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
-        context["red_flags"] = intake.red_flags if intake else []
+        context["cautions"] = selectors.treatment_cautions(client, intake=intake)
         context["trends"] = trends = selectors.score_trends(client)
         context["chart_data"] = selectors.score_chart_data(trends)
     accessed.send(Client, instance=client)
@@ -289,20 +299,63 @@ def checkin_thanks(request):
     return render(request, "clients/checkin_thanks.html")
 
 
+def _safe_next(request, default):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
 @staff_required
 def checkin_staff(request, appointment_id):
-    """The check-in on the clinic tablet for one appointment."""
+    """Hand the clinic tablet to the client: start kiosk mode for this check-in.
+
+    The tablet stays on client-facing pages until staff unlock it with their
+    password, so the page after "Check in" is never the staff chart.
+    """
     appointment = selectors.get_appointment_for_check_in(request.user, appointment_id)
+    back = _safe_next(
+        request,
+        reverse("practice:appointment_detail", kwargs={"appointment_id": appointment.pk}),
+    )
+    if request.method == "POST":
+        if CheckIn.objects.filter(appointment=appointment).exists():
+            messages.info(request, "This appointment already has a check-in.")
+            return redirect(back)
+        kiosk_enter(request, appointment_id=appointment.pk, return_to=back)
+        return redirect("clients:kiosk")
+    return render(
+        request,
+        "clients/kiosk_start.html",
+        {"appointment": appointment, "client": appointment.client, "back": back},
+    )
+
+
+def _kiosk_appointment(request):
+    state = kiosk_state(request)
+    if state is None:
+        return None
+    return selectors.get_appointment_for_check_in(request.user, state["appointment_id"])
+
+
+@kiosk_page
+@staff_required
+@never_cache
+def kiosk_checkin(request):
+    """The check-in form on the locked tablet: first name only, nothing of the chart."""
+    appointment = _kiosk_appointment(request)
+    if appointment is None:
+        return redirect("practice:home")
+    if CheckIn.objects.filter(appointment=appointment).exists():
+        return redirect("clients:kiosk_thanks")
     form = CheckInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        result = services.checkin_submit_staff(
+        services.checkin_submit_staff(
             appointment=appointment, answers=form.cleaned_data, by=request.user
         )
-        if result.created:
-            messages.success(request, "Check-in saved. Thank you!")
-        else:
-            messages.info(request, "This appointment already has a check-in.")
-        return redirect(reverse("clients:detail", kwargs={"client_id": appointment.client_id}))
+        return redirect("clients:kiosk_thanks")
     return render(
         request,
         "clients/checkin_form.html",
@@ -310,7 +363,61 @@ def checkin_staff(request, appointment_id):
             "form": form,
             "first_name": appointment.client.first_name_to_use,
             "starts_at": appointment.starts_at,
-            "appointment": appointment,
-            "staff": True,
+            "staff": False,
         },
     )
+
+
+@kiosk_page
+@staff_required
+@require_GET
+def kiosk_thanks(request):
+    if kiosk_state(request) is None:
+        return redirect("practice:home")
+    return render(request, "clients/kiosk_thanks.html")
+
+
+@kiosk_page
+@staff_required
+@never_cache
+def kiosk_unlock(request):
+    """Staff take the tablet back: their password ends kiosk mode."""
+    if kiosk_state(request) is None:
+        return redirect("practice:home")
+    form = KioskUnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        back = kiosk_leave(request, password=form.cleaned_data["password"])
+        if back is not None:
+            messages.success(request, "Kiosk mode ended. Welcome back.")
+            return redirect(back)
+        form.add_error("password", "That is not the password of the staff member signed in.")
+    return render(
+        request, "clients/kiosk_unlock.html", {"form": form, "staff_name": request.user.first_name}
+    )
+
+
+# --- red flags -------------------------------------------------------------
+
+
+@roles_required(Role.OWNER, Role.THERAPIST)
+def red_flag_clear(request, client_id, code):
+    """Mark a red flag that needs medical clearance as cleared (POST)."""
+    client = selectors.get_client_for_user(request.user, client_id)
+    if not selectors.can_see_clinical(request.user, client):
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    back = _safe_next(request, reverse("clients:detail", kwargs={"client_id": client.pk}))
+    form = RedFlagClearanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["note"]))
+        return redirect(back)
+    try:
+        services.red_flag_clear(
+            client=client, code=code, by=request.user, note=form.cleaned_data["note"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Red flag marked cleared.")
+    return redirect(back)

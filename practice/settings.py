@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "practice.security.middleware.AbsoluteSessionLimitMiddleware",
     "practice.security.middleware.SessionIdleRenewalMiddleware",
     "practice.security.middleware.AccessRuleMiddleware",
+    "practice.security.middleware.KioskMiddleware",
     "practice.security.middleware.TwoFactorGateMiddleware",
     "practice.timezones.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

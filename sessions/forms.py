@@ -9,6 +9,13 @@ from practice.validation import PlausibleDatesMixin
 from .models import Goal, SessionNote, Technique, TechniqueApplication, TreatmentPlan
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable."
+REVIEWED_LABEL = "I have reviewed the red flags"
+
+
+def reviewed_field(label=REVIEWED_LABEL):
+    # Not a model field: the services refuse a pressure or region that goes
+    # against the client's red flags unless this is ticked.
+    return forms.BooleanField(label=label, required=False)
 
 
 class BootstrapMixin(PlausibleDatesMixin):
@@ -42,6 +49,7 @@ class NoteForm(BootstrapMixin, forms.ModelForm):
         label="Pain after (0-10)", min_value=0, max_value=10, required=False, help_text=PAIN_HELP
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
+    red_flags_reviewed = reviewed_field()
 
     class Meta:
         model = SessionNote
@@ -83,6 +91,7 @@ class TechniqueApplicationForm(BootstrapMixin, forms.ModelForm):
     body_regions = forms.MultipleChoiceField(
         label="Body regions", choices=BODY_REGION_CHOICES, widget=BodyMapWidget, required=False
     )
+    red_flags_reviewed = reviewed_field(f"{REVIEWED_LABEL} for this technique")
 
     class Meta:
         model = TechniqueApplication

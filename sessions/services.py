@@ -13,6 +13,7 @@ from django.utils.text import slugify
 
 from clients.body_regions import BODY_REGIONS
 from clients.models import Score
+from clients.selectors import treatment_cautions
 from practice.security.access import Role, roles_of
 from practice.security.audit import audit_batch
 from practice.validation import full_clean_loaded
@@ -42,6 +43,31 @@ KEEP = object()
 
 class NoteConflict(Exception):
     """The draft changed since the editor loaded it (another tab or person)."""
+
+
+REVIEW_HINT = "Tick “I have reviewed the red flags” to record it anyway."
+
+
+class CautionsNotReviewed(ValidationError):
+    """A pressure that goes against the client's red flags was held back.
+
+    The draft's other changes were saved: `note` is the note as stored now, so
+    an autosave keeps everything else and the editor keeps its version.
+    """
+
+    def __init__(self, problems, *, note):
+        super().__init__(
+            {"pressure": "Pressure not saved. " + " ".join(problems) + " " + REVIEW_HINT}
+        )
+        self.note = note
+
+
+def _cautions_problems(client, *, pressure="", regions=(), overall=False):
+    if not pressure and not regions:
+        return []
+    return treatment_cautions(client).contradictions(
+        pressure=pressure, regions=regions, overall=overall
+    )
 
 
 def _require_author(user, record):
@@ -168,7 +194,14 @@ def _save_pain(note, user, values, log) -> bool:
 
 
 def note_save_draft(
-    *, note, user, version, fields: dict, pain_before=KEEP, pain_after=KEEP
+    *,
+    note,
+    user,
+    version,
+    fields: dict,
+    pain_before=KEEP,
+    pain_after=KEEP,
+    cautions_reviewed=False,
 ) -> SessionNote:
     """Save a draft's text and pain scores if nobody saved it since `version`.
 
@@ -176,7 +209,30 @@ def note_save_draft(
     gets a clear message instead of silently overwriting the first. Only what
     changed is written (and audited); the version moves on only then, so a
     save that changes nothing writes nothing.
+
+    A new pressure that goes against the client's red flags or preferences is
+    held back unless `cautions_reviewed`: everything else is saved, then
+    CautionsNotReviewed says why.
     """
+    held = []
+    current = _note_save_draft(
+        note=note,
+        user=user,
+        version=version,
+        fields=fields,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        cautions_reviewed=cautions_reviewed,
+        held=held,
+    )
+    if held:
+        raise CautionsNotReviewed(held, note=current)
+    return current
+
+
+def _note_save_draft(
+    *, note, user, version, fields, pain_before, pain_after, cautions_reviewed, held
+) -> SessionNote:
     _require_author(user, note)
     unknown = set(fields) - set(NOTE_TEXT_FIELDS)
     if unknown:
@@ -207,6 +263,12 @@ def note_save_draft(
                 "Your latest changes were not saved."
             )
         changed = [name for name, value in fields.items() if getattr(current, name) != value]
+        if "pressure" in changed and not cautions_reviewed:
+            held.extend(
+                _cautions_problems(current.client, pressure=fields["pressure"], overall=True)
+            )
+            if held:
+                changed.remove("pressure")
         pain_written = _save_pain(current, user, pain, log) if pain else False
         if not changed and not pain_written:
             return current
@@ -226,13 +288,28 @@ def note_save_draft(
 
 
 def technique_add(
-    *, note, user, technique, minutes, body_regions=(), side="", pressure="", notes=""
+    *,
+    note,
+    user,
+    technique,
+    minutes,
+    body_regions=(),
+    side="",
+    pressure="",
+    notes="",
+    cautions_reviewed=False,
 ) -> TechniqueApplication:
     _require_author(user, note)
     _require_draft(note)
     if technique is None:
         raise ValidationError({"technique": "Choose the technique you applied."})
     _validate_regions(body_regions)
+    if not cautions_reviewed:
+        problems = _cautions_problems(note.client, pressure=pressure, regions=body_regions)
+        if problems:
+            raise ValidationError(
+                {"red_flags_reviewed": "Not added. " + " ".join(problems) + " " + REVIEW_HINT}
+            )
     application = TechniqueApplication(
         note=note,
         technique=technique,
@@ -253,14 +330,48 @@ def technique_remove(*, application, user) -> None:
     application.delete()
 
 
-def note_sign(*, note, user) -> SessionNote:
-    """Sign and lock a draft: assessment required; stores the content hash."""
+def _signing_problems(note) -> list[str]:
+    """What in the draft (overall pressure, techniques) goes against the cautions."""
+    if not note.pressure and not note.techniques.exists():
+        return []
+    cautions = treatment_cautions(note.client)
+    problems = cautions.contradictions(pressure=note.pressure, overall=True)
+    for application in note.techniques.select_related("technique"):
+        problems += [
+            f"{application.technique.name}: {problem}"
+            for problem in cautions.contradictions(
+                pressure=application.pressure, regions=application.body_regions
+            )
+        ]
+    return problems
+
+
+def note_sign(*, note, user, cautions_reviewed=False) -> SessionNote:
+    """Sign and lock a draft: assessment required; stores the content hash.
+
+    A draft whose pressure or techniques go against the client's red flags is
+    signed only with `cautions_reviewed`.
+    """
     _require_author(user, note)
     with transaction.atomic():
-        current = SessionNote.objects.select_for_update().get(pk=note.pk)
+        current = (
+            SessionNote.objects.select_for_update(of=("self",))
+            .select_related("client")
+            .get(pk=note.pk)
+        )
         _require_draft(current, locked=True)
         if not current.assessment.strip():
             raise ValidationError({"assessment": "Write an assessment before signing."})
+        if not cautions_reviewed:
+            problems = _signing_problems(current)
+            if problems:
+                raise ValidationError(
+                    {
+                        "red_flags_reviewed": "Not signed. "
+                        + " ".join(problems)
+                        + " Tick “I have reviewed the red flags” to sign."
+                    }
+                )
         current.status = SessionNote.Status.SIGNED
         current.signed_at = timezone.now().replace(microsecond=0)
         current.signed_by = user

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.selectors import get_client_for_user
+from clients.selectors import get_client_for_user, treatment_cautions
 from practice.security.access import Role, owner_required, roles_of, roles_required
 from practice.validation import parse_id
 
@@ -168,6 +168,7 @@ def _render_editor(request, note, form, status=200):
             "note": note,
             "form": form,
             "technique_form": TechniqueApplicationForm(),
+            "cautions": treatment_cautions(note.client),
             **selectors.note_detail(note),
         },
         status=status,
@@ -187,6 +188,11 @@ def note_edit(request, note_id):
                 _save_draft(request, note, form)
             except services.NoteConflict as conflict:
                 form.add_error(None, str(conflict))
+            except services.CautionsNotReviewed as held:
+                _apply_errors(form, held)
+                # The rest of the draft was saved: keep the form's version in step.
+                form.data = form.data.copy()
+                form.data["version"] = held.note.version
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
@@ -206,6 +212,7 @@ def _save_draft(request, note, form):
         fields=form.text_fields(),
         pain_before=form.cleaned_data["pain_before"],
         pain_after=form.cleaned_data["pain_after"],
+        cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
     )
 
 
@@ -225,6 +232,11 @@ def note_autosave(request, note):
             note = _save_draft(request, note, form)
         except services.NoteConflict as conflict:
             context["conflict"] = str(conflict)
+        except services.CautionsNotReviewed as held:
+            # Everything but the pressure was saved.
+            context.update(
+                note=held.note, saved_at=timezone.localtime(), held=" ".join(held.messages)
+            )
         except ValidationError as error:
             context["error"] = "Not saved: " + _error_text(error)
         else:
@@ -238,6 +250,7 @@ def _technique_section(request, note, form=None):
         "sessions/_techniques.html",
         {
             "note": note,
+            "cautions": treatment_cautions(note.client),
             "technique_form": form or TechniqueApplicationForm(),
             "techniques": selectors.note_detail(note)["techniques"],
             "editable": True,
@@ -261,6 +274,7 @@ def note_technique_add(request, note):
                 minutes=data["minutes"],
                 pressure=data["pressure"],
                 notes=data["notes"],
+                cautions_reviewed=data["red_flags_reviewed"],
             )
         except ValidationError as error:
             _apply_errors(form, error)
@@ -311,7 +325,11 @@ def note_sign(request, note):
     if form.is_valid():
         try:
             note = _save_draft(request, note, form)
-            services.note_sign(note=note, user=request.user)
+            services.note_sign(
+                note=note,
+                user=request.user,
+                cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
+            )
         except services.NoteConflict as conflict:
             form.add_error(None, str(conflict))
         except ValidationError as error:

@@ -6,11 +6,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from practice.security.access import PUBLIC, rule_of
+from practice.security.kiosk import is_kiosk_page, kiosk_state
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +131,27 @@ class SessionIdleRenewalMiddleware:
             if now - renewed >= SESSION_RENEW_SECONDS:
                 request.session[SESSION_RENEWED_KEY] = now
         return response
+
+
+class KioskMiddleware:
+    """While the tablet is in kiosk mode, every other page sends it back to the kiosk."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if kiosk_state(request) is None or is_kiosk_page(view_func):
+            return None
+        target = reverse("clients:kiosk")
+        if request.headers.get("HX-Request"):
+            # An htmx swap would paint the kiosk into a staff page's region.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
 
 
 class TwoFactorGateMiddleware:

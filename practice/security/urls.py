@@ -10,6 +10,7 @@ from django.urls import path, reverse_lazy
 from practice.security import views
 from practice.security.access import public, staff_required
 from practice.security.forms import LoginForm
+from practice.security.kiosk import kiosk_page
 
 account_patterns = [
     path(
@@ -21,7 +22,9 @@ account_patterns = [
         ),
         name="login",
     ),
-    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    # Signing out also ends kiosk mode, for staff who do not know the password
+    # of whoever handed the tablet over.
+    path("logout/", kiosk_page(public(auth_views.LogoutView.as_view())), name="logout"),
     path(
         "password/change/",
         staff_required(

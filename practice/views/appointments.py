@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from clients.selectors import clients_visible_to
+from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
 from practice import selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
@@ -48,9 +48,14 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
             .order_by("starts_at")
             .only("id", "starts_at", "status")
         )
+    clinical = can_see_clinical(user, appointment.client)
     context = {
         "appointment": appointment,
         "client": appointment.client,
+        # Red-flag reasons for the owner and the client's therapists; the rest
+        # see only whether there are any.
+        "clinical": clinical,
+        "cautions": treatment_cautions(appointment.client) if clinical else None,
         "can_manage": can_manage,
         "sees_contact": clients_visible_to(user).filter(pk=appointment.client_id).exists(),
         "note_url": note_url(appointment) if is_own else None,

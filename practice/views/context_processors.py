@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from practice.security.access import roles_of
+from practice.security.kiosk import kiosk_state
 
 
 def _nav_entries():
@@ -39,6 +40,8 @@ def navigation(request):
         # its badge queries.
         "nav_items": SimpleLazyObject(lambda: _menu(request, roles)),
         "user_roles": sorted(roles),
+        # The tablet is with a client: no staff menu, even on an error page.
+        "kiosk_mode": kiosk_state(request) is not None,
         "practice_name": settings.RELIEF_PRACTICE_NAME,
         "practice_phone": settings.RELIEF_PRACTICE_PHONE,
     }

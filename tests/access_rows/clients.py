@@ -15,6 +15,13 @@ ACCESS = {
     # Intake answers: owner and the client's therapists only.
     "clients:intake_detail": DANA_AND_OWNER,
     "clients:checkin_staff": DANA_OWNER_FRONT_DESK,
+    # POST-only: a GET from someone who may clear answers 405; front desk 404.
+    "clients:red_flag_clear": DANA_AND_OWNER,
+    # The locked tablet: any signed-in staff session (outside kiosk mode they
+    # send staff on to Today).
+    "clients:kiosk": STAFF,
+    "clients:kiosk_thanks": STAFF,
+    "clients:kiosk_unlock": STAFF,
     # Opened by clients from a link: no sign-in.
     "clients:intake_public": EVERYONE,
     "clients:intake_thanks": EVERYONE,
@@ -35,4 +42,5 @@ def sample_kwargs(world):
         "appointment_id": world.appointment.pk,
         "intake_token": intake_token,
         "checkin_token": checkin_url.rstrip("/").rsplit("/", 1)[-1],
+        "code": "blood_clots",
     }

@@ -43,3 +43,32 @@ def test_reasons_follow_checklist_order_and_ignore_unknown_codes():
 def test_checklist_codes_are_unique():
     codes = [code for code, _, _ in HEALTH_CONDITIONS]
     assert len(codes) == len(set(codes))
+
+
+def test_firm_pressure_goes_against_blood_thinners_light_does_not():
+    from clients.red_flags import contradictions
+
+    assert contradictions(flags=["blood_thinners"], pressure="firm", overall=True) == [
+        "Firm pressure: Takes blood thinners: bruising risk, lighter pressure."
+    ]
+    assert contradictions(flags=["blood_thinners"], pressure="light", overall=True) == []
+
+
+def test_a_region_limited_flag_applies_only_to_techniques_on_those_regions():
+    from clients.red_flags import contradictions
+
+    assert contradictions(flags=["blood_clots"], pressure="deep", overall=True) == []
+    assert contradictions(flags=["blood_clots"], pressure="deep", regions=["low_back"]) == []
+    assert contradictions(flags=["blood_clots"], pressure="deep", regions=["calf_left"])
+
+
+def test_pressure_firmer_than_asked_and_areas_to_avoid():
+    from clients.red_flags import contradictions
+
+    assert contradictions(flags=[], pressure="firm", preference="medium") == [
+        "Firm pressure is firmer than the client asked for (moderate)."
+    ]
+    assert contradictions(flags=[], pressure="firm", preference="unsure") == []
+    assert contradictions(
+        flags=[], regions=["abdomen"], areas_to_avoid=["abdomen"], labels={"abdomen": "Abdomen"}
+    ) == ["The client asked to avoid: Abdomen."]
