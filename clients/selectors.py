@@ -260,7 +260,7 @@ def upcoming_appointments(client, *, now, limit=3):
     return list(
         client.appointments.active()
         .filter(starts_at__gte=now - timedelta(hours=12))
-        .select_related("therapist", "service", "check_in")
+        .select_related("therapist", "service", "location", "check_in")
         .order_by("starts_at")[:limit]
     )
 
@@ -272,7 +272,7 @@ def past_appointments(client, *, now, limit=10):
     """
     return list(
         client.appointments.filter(starts_at__lt=now)
-        .select_related("therapist", "service")
+        .select_related("therapist", "service", "location")
         .order_by("-starts_at")[:limit]
     )
 

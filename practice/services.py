@@ -49,11 +49,12 @@ class AppointmentClash(ValidationError):
         if conflict is None:
             message = f"That time was just taken: the {resource} is already booked."
         else:
-            local = timezone.localtime(conflict.starts_at)
+            # On the clock of the clashing appointment's own location.
+            tz = availability.zone(conflict.location.time_zone)
             who = conflict.therapist if resource == "therapist" else conflict.room
             message = (
-                f"{who} is already booked {local:%a %d %b %H:%M}–"
-                f"{timezone.localtime(conflict.occupied_until):%H:%M} "
+                f"{who} is already booked {conflict.starts_at.astimezone(tz):%a %d %b %H:%M}–"
+                f"{conflict.occupied_until.astimezone(tz):%H:%M} "
                 f"({conflict.service}, including cleanup time)."
             )
         super().__init__(message, code="clash")
@@ -64,11 +65,15 @@ def _conflict(*, therapist, room, starts_at, occupied_until, exclude_pk=None):
     candidates = Appointment.objects.active().overlapping(starts_at, occupied_until)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    clash = _earliest(candidates.filter(therapist=therapist).select_related("therapist", "service"))
+    clash = _earliest(
+        candidates.filter(therapist=therapist).select_related("therapist", "service", "location")
+    )
     if clash is not None:
         return clash, "therapist"
     if room is not None:
-        clash = _earliest(candidates.filter(room=room).select_related("room", "service"))
+        clash = _earliest(
+            candidates.filter(room=room).select_related("room", "service", "location")
+        )
         if clash is not None:
             return clash, "room"
     return None, None

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "practice.views.context_processors.navigation",
+                "practice.views.context_processors.time_zones",
             ],
         },
     },

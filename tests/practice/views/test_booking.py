@@ -50,7 +50,9 @@ def test_front_desk_books_a_slot_and_lands_on_that_day(client_as, desk):
     assert appointment.client == desk["client"]
     assert appointment.starts_at == desk["start"]
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?date={desk['day']:%Y-%m-%d}")
+    assert response["Location"].endswith(
+        f"?date={desk['day']:%Y-%m-%d}&location={desk['location'].pk}"
+    )
 
 
 def test_front_desk_books_a_new_client_typed_inline(client_as, desk):
