@@ -130,12 +130,17 @@ def zone_label(local: datetime, *, name_zone: bool) -> str:
     return f" {local.tzname()}" if name_zone or is_repeated(local) else ""
 
 
+def _local_window(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    # A shift edge inside a skipped hour starts at the first real minute after
+    # it; one inside a repeated hour is its first occurrence.
+    return (
+        datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
+        datetime.combine(day, end, tzinfo=tz).astimezone(UTC),
+    )
+
+
 def _shift_bounds(shift: Shift, day: date) -> tuple[datetime, datetime]:
-    tz = zone(shift.time_zone)
-    # A shift edge inside a skipped hour starts at the first real minute after it.
-    start = datetime.combine(day, shift.start, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day, shift.end, tzinfo=tz).astimezone(UTC)
-    return start, end
+    return _local_window(day, shift.start, shift.end, zone(shift.time_zone))
 
 
 def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
@@ -151,16 +156,23 @@ def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
 
 @lru_cache(maxsize=4096)
 def _shift_starts(day: date, start: time, end: time, step_minutes: int, tz_name: str):
-    """A shift's grid of starts on `day`, in UTC and ascending. Wall times the
-    clock skips are left out; cached because every search asks for the same days."""
+    """A shift's grid of starts on `day`, in UTC and ascending; cached because
+    every search asks for the same days.
+
+    Wall times the clock skips are left out. Wall times it shows twice (the
+    hour the clocks go back) are offered at both instants: the second 01:15 is
+    as real and as free as the first. Slot values carry the UTC instant, the
+    booking service takes it as is, and labels and .ics files name the zone
+    (EDT / EST) or write UTC for these times, so each books and shows as itself.
+    """
     tz = zone(tz_name)
-    window_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+    window_start, window_end = _local_window(day, start, end, tz)
     starts = []
     for wall in _wall_times(start, end, timedelta(minutes=step_minutes)):
-        at = wall_clock_instants(day, wall, tz)[:1]
-        if at and at[0] >= window_start:
-            starts.append(at[0])
-    return tuple(starts)
+        starts += [
+            at for at in wall_clock_instants(day, wall, tz) if window_start <= at < window_end
+        ]
+    return tuple(sorted(starts))
 
 
 def _busy_index(items):
