@@ -6,7 +6,7 @@ and raises ValidationError (never IntegrityError) for anything a user can fix.
 
 import uuid
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -116,6 +116,15 @@ def _offers(therapist, service, schedule) -> bool:
     return therapist.services.filter(pk=service.pk).exists()
 
 
+def _in_utc(starts_at: datetime) -> datetime:
+    """An aware start in UTC (a naive one is left for the rules to refuse).
+
+    Adding a duration to a local datetime is wall-clock arithmetic: an hour
+    from 01:30 on the fall-back night would end at 02:30, two hours later.
+    """
+    return starts_at if timezone.is_naive(starts_at) else starts_at.astimezone(UTC)
+
+
 def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
     errors = {}
     if timezone.is_naive(starts_at):
@@ -221,6 +230,7 @@ def appointment_book(
 ) -> Appointment:
     """Book `service` with `therapist` for `client` at `starts_at` (aware datetime)."""
     now = now or timezone.now()
+    starts_at = _in_utc(starts_at)
     location = location or (room.location if room else Location.objects.order_by("pk").first())
     if location is None:
         raise ValidationError("Set up a location before booking.")
@@ -271,6 +281,7 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move an active, not yet started appointment; its reminders move with it."""
     now = now or timezone.now()
+    starts_at = _in_utc(starts_at)
     if appointment.status not in (Status.BOOKED, Status.CONFIRMED):
         raise ValidationError(
             f"A {appointment.get_status_display().lower()} appointment cannot be moved."
@@ -374,7 +385,11 @@ def appointment_series_plan(*, therapist, service, first_starts_at, every_weeks,
     tz = availability.zone(location.time_zone)
     local = first_starts_at.astimezone(tz)
     starts = [
-        datetime.combine(local.date() + timedelta(weeks=every_weeks * n), local.time(), tzinfo=tz)
+        _in_utc(
+            datetime.combine(
+                local.date() + timedelta(weeks=every_weeks * n), local.time(), tzinfo=tz
+            )
+        )
         for n in range(count)
     ]
     schedule = selectors.schedule_for_booking(
