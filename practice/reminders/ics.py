@@ -5,7 +5,8 @@ METHOD:CANCEL, removes) the event it already holds; SEQUENCE orders the
 versions. Times are written in the location's time zone with its VTIMEZONE,
 except those in the hour the clocks go back, which are written in UTC.
 No clinical content: the client sees the therapist and the address, the
-therapist sees the client's first name and last initial.
+therapist sees the client's first name and last initial (and the service only
+where the owner opts in with RELIEF_FEED_SHOWS_SERVICE).
 """
 
 from collections.abc import Iterable
@@ -109,6 +110,14 @@ def client_short_name(client) -> str:
     return f"{client.first_name_to_use}{initial}"
 
 
+def feed_title(appointment: Appointment) -> str:
+    """ "Tom B.", or "Tom B. – 30 min trigger point therapy" where the owner opted in
+    (RELIEF_FEED_SHOWS_SERVICE): a feed is stored by a third-party calendar, and
+    a service can name a condition."""
+    name = client_short_name(appointment.client)
+    return f"{name} – {appointment.service.name}" if settings.RELIEF_FEED_SHOWS_SERVICE else name
+
+
 def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=None) -> bytes:
     """A subscription feed of a therapist's appointments."""
     stamp = now or timezone.now()
@@ -116,7 +125,7 @@ def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=No
     events = (
         _event(
             appointment,
-            summary=f"{client_short_name(appointment.client)} – {appointment.service.name}",
+            summary=feed_title(appointment),
             cancelled=appointment.status == Appointment.Status.CANCELLED,
             stamp=stamp,
         )

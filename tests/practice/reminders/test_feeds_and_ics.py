@@ -124,6 +124,29 @@ class TestFeed:
         assert "Gonzalez" not in body and "Otto" not in body
         assert "maria" not in body.lower().replace("maria g.", "")
 
+    def test_feed_titles_name_the_service_only_where_the_owner_opts_in(
+        self, client, therapist, appointment, settings
+    ):
+        moved = timezone.now() + timedelta(days=2)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=moved,
+            ends_at=moved + timedelta(hours=1),
+            occupied_until=moved + timedelta(hours=1),
+        )
+        token = feeds.calendar_feed_regenerate(therapist=therapist)
+        feed_url = reverse("reminders:feed", kwargs={"feed_token": token})
+
+        def title():
+            body = client.get(feed_url).content
+            _, event = parse(body)
+            return body, str(event["SUMMARY"])
+
+        body, summary = title()
+        assert summary == "Maria G."
+        assert b"Prenatal" not in body
+        settings.RELIEF_FEED_SHOWS_SERVICE = True
+        assert title()[1] == "Maria G. – Prenatal massage"
+
     def test_cancelled_appointments_stay_in_the_feed_marked_cancelled(
         self, client, therapist, appointment
     ):
