@@ -297,7 +297,9 @@ def get_appointment_for_check_in(user, pk):
     """An appointment whose client `user` may see; otherwise 404."""
     from practice.models import Appointment
 
-    appointment = Appointment.objects.select_related("client", "therapist").filter(pk=pk).first()
+    appointment = (
+        Appointment.objects.select_related("client", "therapist", "location").filter(pk=pk).first()
+    )
     if (
         appointment is None
         or not clients_visible_to(user).filter(pk=appointment.client_id).exists()
