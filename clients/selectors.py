@@ -333,7 +333,7 @@ def upcoming_appointments(client, *, now, limit=3):
     return list(
         client.appointments.active()
         .filter(starts_at__gte=now - timedelta(hours=12))
-        .select_related("therapist", "service", "check_in")
+        .select_related("therapist", "service", "location", "check_in")
         .order_by("starts_at")[:limit]
     )
 
@@ -345,7 +345,7 @@ def past_appointments(client, *, now, limit=10):
     """
     return list(
         client.appointments.filter(starts_at__lt=now)
-        .select_related("therapist", "service")
+        .select_related("therapist", "service", "location")
         .order_by("-starts_at")[:limit]
     )
 
@@ -370,7 +370,9 @@ def get_appointment_for_check_in(user, pk):
     """An appointment whose client `user` may see; otherwise 404."""
     from practice.models import Appointment
 
-    appointment = Appointment.objects.select_related("client", "therapist").filter(pk=pk).first()
+    appointment = (
+        Appointment.objects.select_related("client", "therapist", "location").filter(pk=pk).first()
+    )
     if (
         appointment is None
         or not clients_visible_to(user).filter(pk=appointment.client_id).exists()

@@ -399,7 +399,7 @@ def checkin_link_resolve(*, raw_token: str, now=None) -> CheckInLink:
         CheckInLink,
         raw_token,
         now=now or timezone.now(),
-        related=("appointment", "appointment__client"),
+        related=("appointment", "appointment__client", "appointment__location"),
     )
 
 

@@ -288,6 +288,7 @@ def checkin_public(request, checkin_token):
             "form": form,
             "first_name": link.appointment.client.first_name_to_use,
             "starts_at": link.appointment.starts_at,
+            "time_zone": link.appointment.location.time_zone,
             "staff": False,
         },
     )
@@ -363,6 +364,7 @@ def kiosk_checkin(request):
             "form": form,
             "first_name": appointment.client.first_name_to_use,
             "starts_at": appointment.starts_at,
+            "time_zone": appointment.location.time_zone,
             "staff": False,
         },
     )

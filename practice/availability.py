@@ -81,8 +81,13 @@ class Slot:
 
     @property
     def wall_time(self) -> str:
-        """ "09:00" on the location's clock, whatever time zone is active."""
-        return f"{self.local:%H:%M}"
+        """ "09:00" on the location's clock, whatever time zone is active; "01:30 EST"
+        in the hour the clock shows twice, so its two occurrences can be told apart."""
+        return self.clock()
+
+    def clock(self, *, name_zone: bool = False) -> str:
+        local = self.local
+        return f"{local:%H:%M}{zone_label(local, name_zone=name_zone)}"
 
     @property
     def value(self) -> str:
@@ -98,21 +103,44 @@ def overlaps(start_a, end_a, start_b, end_b) -> bool:
 # Cached: a 14-day search for 25 therapists asks for the same few hundred
 # wall-clock times of the same days over and over.
 @lru_cache(maxsize=8192)
-def local_datetime(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
-    """`day` at wall-clock `wall` in `tz` as UTC; None if the clock skips that time."""
-    aware = datetime.combine(day, wall, tzinfo=tz)
-    in_utc = aware.astimezone(UTC)
-    if in_utc.astimezone(tz).replace(tzinfo=None) != aware.replace(tzinfo=None):
-        return None  # e.g. 02:30 on a spring-forward night does not exist
-    return in_utc
+def wall_clock_instants(day: date, wall: time, tz: ZoneInfo) -> tuple[datetime, ...]:
+    """The UTC instants at which the clock of `tz` reads `wall` on `day`, earliest
+    first: none when the clock skips it (02:30 on a spring-forward night), two
+    when it shows it twice (01:30 on a fall-back night), else one."""
+    found = []
+    for fold in (0, 1):
+        aware = datetime.combine(day, wall, tzinfo=tz).replace(fold=fold)
+        in_utc = aware.astimezone(UTC)
+        shown = in_utc.astimezone(tz).replace(tzinfo=None)
+        if shown == aware.replace(tzinfo=None) and in_utc not in found:
+            found.append(in_utc)
+    return tuple(sorted(found))
+
+
+def is_repeated(local: datetime) -> bool:
+    """The clock of `local`'s zone shows this wall time twice that day."""
+    wall = local.replace(tzinfo=None)
+    return len(wall_clock_instants(wall.date(), wall.time(), local.tzinfo)) == 2
+
+
+def zone_label(local: datetime, *, name_zone: bool) -> str:
+    """ " BST" after a wall time where a reader needs the zone: the practice has
+    locations in several zones (`name_zone`), or the clock shows this time
+    twice that night (the abbreviation tells the two apart)."""
+    return f" {local.tzname()}" if name_zone or is_repeated(local) else ""
+
+
+def _local_window(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    # A shift edge inside a skipped hour starts at the first real minute after
+    # it; one inside a repeated hour is its first occurrence.
+    return (
+        datetime.combine(day, start, tzinfo=tz).astimezone(UTC),
+        datetime.combine(day, end, tzinfo=tz).astimezone(UTC),
+    )
 
 
 def _shift_bounds(shift: Shift, day: date) -> tuple[datetime, datetime]:
-    tz = zone(shift.time_zone)
-    # A shift edge inside a skipped hour starts at the first real minute after it.
-    start = datetime.combine(day, shift.start, tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day, shift.end, tzinfo=tz).astimezone(UTC)
-    return start, end
+    return _local_window(day, shift.start, shift.end, zone(shift.time_zone))
 
 
 def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
@@ -128,16 +156,23 @@ def _wall_times(start: time, end: time, step: timedelta) -> Iterator[time]:
 
 @lru_cache(maxsize=4096)
 def _shift_starts(day: date, start: time, end: time, step_minutes: int, tz_name: str):
-    """A shift's grid of starts on `day`, in UTC and ascending. Wall times the
-    clock skips are left out; cached because every search asks for the same days."""
+    """A shift's grid of starts on `day`, in UTC and ascending; cached because
+    every search asks for the same days.
+
+    Wall times the clock skips are left out. Wall times it shows twice (the
+    hour the clocks go back) are offered at both instants: the second 01:15 is
+    as real and as free as the first. Slot values carry the UTC instant, the
+    booking service takes it as is, and labels and .ics files name the zone
+    (EDT / EST) or write UTC for these times, so each books and shows as itself.
+    """
     tz = zone(tz_name)
-    window_start = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+    window_start, window_end = _local_window(day, start, end, tz)
     starts = []
     for wall in _wall_times(start, end, timedelta(minutes=step_minutes)):
-        at = local_datetime(day, wall, tz)
-        if at is not None and at >= window_start:
-            starts.append(at)
-    return tuple(starts)
+        starts += [
+            at for at in wall_clock_instants(day, wall, tz) if window_start <= at < window_end
+        ]
+    return tuple(sorted(starts))
 
 
 def _busy_index(items):

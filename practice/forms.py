@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from practice.availability import wall_clock_instants, zone
 from practice.models import Location, Room, Service, Therapist, TimeOff, WorkingHours
 from practice.validation import PlausibleDatesMixin, booking_window, validate_plausible_date
 
@@ -137,11 +138,72 @@ class CancelForm(forms.Form):
     )
 
 
+class WallClockField(forms.DateTimeField):
+    """A date and time on the clock of `time_zone`, whatever zone is active.
+
+    Cleans to a UTC instant. A time the clock skips (the night the clocks go
+    forward) is an error. A time it shows twice (the night they go back) is
+    its first occurrence, as RFC 5545 reads a local time and as Python's fold=0
+    does; `repeated` then holds both instants so the form can say so.
+    """
+
+    def __init__(self, *, time_zone=UTC, **kwargs):
+        self.time_zone = time_zone
+        self.repeated = ()
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(self.time_zone).replace(tzinfo=None)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value
+        # Django would read a naive time in the active zone and refuse both
+        # kinds of daylight-saving edge alike; the wall time is read here instead.
+        with timezone.override(UTC):
+            wall = super().to_python(value).replace(tzinfo=None)
+        # Before any arithmetic: near year 9999 the move to UTC overflows.
+        validate_plausible_date(wall)
+        instants = wall_clock_instants(wall.date(), wall.time(), self.time_zone)
+        if not instants:
+            raise ValidationError(
+                f"{wall:%H:%M} does not exist on {wall:%a %d %b %Y} in {self.time_zone}: "
+                "the clocks go forward then. Pick another time.",
+                code="skipped_time",
+            )
+        self.repeated = instants if len(instants) > 1 else ()
+        return instants[0]
+
+
 class RescheduleForm(PlausibleDatesMixin, forms.Form):
-    starts_at = forms.DateTimeField(label="New start", widget=DateTimeInput())
+    starts_at = WallClockField(label="New start", widget=DateTimeInput())
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.filter(active=True), label="Therapist"
     )
+
+    def __init__(self, *args, location, name_zone=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["starts_at"]
+        field.time_zone = zone(location.time_zone)
+        if name_zone:
+            field.help_text = f"Local time at {location.name} ({location.time_zone})."
+
+    @property
+    def repeated_time_note(self) -> str:
+        """What to tell the user when the typed time happens twice that night."""
+        field = self.fields["starts_at"]
+        if not field.repeated:
+            return ""
+        first, second = (at.astimezone(field.time_zone) for at in field.repeated)
+        return (
+            f"{first:%H:%M} happens twice on {first:%a %d %b} as the clocks go back; "
+            f"this is the first, {first:%H:%M} {first.tzname()} (the second would be "
+            f"{second:%H:%M} {second.tzname()}, an hour later)."
+        )
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]

@@ -50,6 +50,8 @@ class AppointmentEntry:
     service_name: str
     therapist_name: str
     room_name: str
+    location_name: str
+    time_zone: str  # the location's: the clock its times are shown on
 
 
 _ENTRY_FIELDS = (
@@ -67,6 +69,8 @@ _ENTRY_FIELDS = (
     "service__name",
     "therapist__display_name",
     "room__name",
+    "location__name",
+    "location__time_zone",
 )
 
 
@@ -93,6 +97,8 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             service_name=service,
             therapist_name=therapist,
             room_name=room or "",
+            location_name=location_name,
+            time_zone=time_zone,
         )
         for (
             pk,
@@ -109,13 +115,24 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             service,
             therapist,
             room,
+            location_name,
+            time_zone,
         ) in rows
     ]
 
 
-def appointments_for_day(*, day, tz: ZoneInfo, therapist=None) -> list[AppointmentEntry]:
-    start, end = local_day_bounds(day, tz)
-    appointments = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).order_by(
+def appointments_today(*, locations, now, therapist=None) -> list[AppointmentEntry]:
+    """Each location's appointments of its own local today, in start order.
+
+    With locations in several zones "today" is not one UTC range: at 20:00 in
+    New York it is already tomorrow in London.
+    """
+    today = Q(pk__in=[])
+    for location in locations:
+        tz = availability.zone(location.time_zone)
+        start, end = local_day_bounds(now.astimezone(tz).date(), tz)
+        today |= Q(location=location, starts_at__gte=start, starts_at__lt=end)
+    appointments = Appointment.objects.filter(today).order_by(
         "starts_at", "therapist__display_name"
     )
     if therapist is not None:

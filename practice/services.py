@@ -8,7 +8,7 @@ import random
 import time
 import uuid
 from contextlib import nullcontext
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -51,11 +51,12 @@ class AppointmentClash(ValidationError):
         if conflict is None:
             message = f"That time was just taken: the {resource} is already booked."
         else:
-            local = timezone.localtime(conflict.starts_at)
+            # On the clock of the clashing appointment's own location.
+            tz = availability.zone(conflict.location.time_zone)
             who = conflict.therapist if resource == "therapist" else conflict.room
             message = (
-                f"{who} is already booked {local:%a %d %b %H:%M}–"
-                f"{timezone.localtime(conflict.occupied_until):%H:%M} "
+                f"{who} is already booked {conflict.starts_at.astimezone(tz):%a %d %b %H:%M}–"
+                f"{conflict.occupied_until.astimezone(tz):%H:%M} "
                 f"({conflict.service}, including cleanup time)."
             )
         super().__init__(message, code="clash")
@@ -66,11 +67,15 @@ def _conflict(*, therapist, room, starts_at, occupied_until, exclude_pk=None):
     candidates = Appointment.objects.active().overlapping(starts_at, occupied_until)
     if exclude_pk is not None:
         candidates = candidates.exclude(pk=exclude_pk)
-    clash = _earliest(candidates.filter(therapist=therapist).select_related("therapist", "service"))
+    clash = _earliest(
+        candidates.filter(therapist=therapist).select_related("therapist", "service", "location")
+    )
     if clash is not None:
         return clash, "therapist"
     if room is not None:
-        clash = _earliest(candidates.filter(room=room).select_related("room", "service"))
+        clash = _earliest(
+            candidates.filter(room=room).select_related("room", "service", "location")
+        )
         if clash is not None:
             return clash, "room"
     return None, None
@@ -111,6 +116,15 @@ def _offers(therapist, service, schedule) -> bool:
     if schedule is not None and any(s.therapist_id == therapist.pk for s in schedule.shifts):
         return True
     return therapist.services.filter(pk=service.pk).exists()
+
+
+def _in_utc(starts_at: datetime) -> datetime:
+    """An aware start in UTC (a naive one is left for the rules to refuse).
+
+    Adding a duration to a local datetime is wall-clock arithmetic: an hour
+    from 01:30 on the fall-back night would end at 02:30, two hours later.
+    """
+    return starts_at if timezone.is_naive(starts_at) else starts_at.astimezone(UTC)
 
 
 def _check_booking_rules(*, therapist, service, room, location, starts_at, now):
@@ -247,6 +261,7 @@ def appointment_book(
 ) -> Appointment:
     """Book `service` with `therapist` for `client` at `starts_at` (aware datetime)."""
     now = now or timezone.now()
+    starts_at = _in_utc(starts_at)
     location = location or (room.location if room else Location.objects.order_by("pk").first())
     if location is None:
         raise ValidationError("Set up a location before booking.")
@@ -302,6 +317,7 @@ def appointment_reschedule(
 ) -> Appointment:
     """Move an active, not yet started appointment; its reminders move with it."""
     now = now or timezone.now()
+    starts_at = _in_utc(starts_at)
     if appointment.status not in (Status.BOOKED, Status.CONFIRMED):
         raise ValidationError(
             f"A {appointment.get_status_display().lower()} appointment cannot be moved."
@@ -405,7 +421,11 @@ def appointment_series_plan(*, therapist, service, first_starts_at, every_weeks,
     tz = availability.zone(location.time_zone)
     local = first_starts_at.astimezone(tz)
     starts = [
-        datetime.combine(local.date() + timedelta(weeks=every_weeks * n), local.time(), tzinfo=tz)
+        _in_utc(
+            datetime.combine(
+                local.date() + timedelta(weeks=every_weeks * n), local.time(), tzinfo=tz
+            )
+        )
         for n in range(count)
     ]
     schedule = selectors.schedule_for_booking(

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "practice.views.context_processors.navigation",
+                "practice.views.context_processors.time_zones",
             ],
         },
     },
@@ -289,6 +290,9 @@ RELIEF_PRACTICE_NAME = env("RELIEF_PRACTICE_NAME", default="Relief Massage Thera
 RELIEF_PRACTICE_PHONE = env("RELIEF_PRACTICE_PHONE", default="(555) 010-0100")
 # Whether a therapist may book, move or cancel other therapists' appointments.
 RELIEF_THERAPISTS_MANAGE_ALL = env.bool("RELIEF_THERAPISTS_MANAGE_ALL", default=False)
+# Whether therapists' calendar feed events name the service. Off: a feed lives
+# in a third-party calendar, and a service name can reveal a condition.
+RELIEF_FEED_SHOWS_SERVICE = env.bool("RELIEF_FEED_SHOWS_SERVICE", default=False)
 # Availability: offered slots start at least this long from now, at most this
 # many days ahead, on a grid of this many minutes in the location's local time.
 RELIEF_MIN_NOTICE_MINUTES = env.int("RELIEF_MIN_NOTICE_MINUTES", default=30)

@@ -1,26 +1,49 @@
+"""Which clock a time is read on.
+
+Storage is UTC. An appointment's times are shown and typed on the clock of
+its own location (`{% local_time %}` in templates, `RescheduleForm`), never
+in whatever zone happens to be active. The zone the middleware activates is
+the main location's, for the few times that belong to no location (audit
+entries, when a feed was made).
+"""
+
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-CACHE_KEY = "relief:practice-time-zone"
+CACHE_KEY = "relief:location-time-zones"
+
+
+def _location_zones() -> list[str]:
+    """Every location's zone name, the main location's first (cached for a minute).
+
+    One small query serves both the practice zone and "are several zones in
+    use", so naming zones costs nothing beyond what the middleware already read.
+    """
+    names = cache.get(CACHE_KEY)
+    if names is None:
+        from practice.models import Location
+
+        names = list(Location.objects.order_by("pk").values_list("time_zone", flat=True))
+        cache.set(CACHE_KEY, names, 60)
+    return names
 
 
 def practice_time_zone() -> ZoneInfo:
-    """The time zone of the practice's main location (cached for a minute)."""
-    name = cache.get(CACHE_KEY)
-    if name is None:
-        from practice.models import Location
+    """The time zone of the practice's main location."""
+    names = _location_zones()
+    return ZoneInfo(names[0] if names else settings.TIME_ZONE)
 
-        location = Location.objects.order_by("pk").only("time_zone").first()
-        name = location.time_zone if location else settings.TIME_ZONE
-        cache.set(CACHE_KEY, name, 60)
-    return ZoneInfo(name)
+
+def several_zones_in_use() -> bool:
+    """The practice has locations in more than one time zone, so times name theirs."""
+    return len(set(_location_zones())) > 1
 
 
 class PracticeTimezoneMiddleware:
-    """Render times in the practice's local time zone (storage stays UTC)."""
+    """Render times that belong to no location in the main location's zone."""
 
     def __init__(self, get_response):
         self.get_response = get_response

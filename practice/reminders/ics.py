@@ -2,9 +2,11 @@
 
 One stable UID per appointment, so a calendar app updates (or, with
 METHOD:CANCEL, removes) the event it already holds; SEQUENCE orders the
-versions. Times are written in the location's time zone with its VTIMEZONE.
+versions. Times are written in the location's time zone with its VTIMEZONE,
+except those in the hour the clocks go back, which are written in UTC.
 No clinical content: the client sees the therapist and the address, the
-therapist sees the client's first name and last initial.
+therapist sees the client's first name and last initial (and the service only
+where the owner opts in with RELIEF_FEED_SHOWS_SERVICE).
 """
 
 from collections.abc import Iterable
@@ -16,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, Timezone
 
+from practice.availability import is_repeated
 from practice.models import Appointment
 
 PRODID = "-//Relief//Practice management//EN"
@@ -68,14 +71,24 @@ def _to_ical(head: bytes, appointments, events: Iterable[Event]) -> bytes:
     return b"".join([head, *_time_zones(appointments), *(e.to_ical() for e in events), END])
 
 
+def _ical_time(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` as local time with the zone's TZID, or in UTC if the clock shows
+    that local time twice. A TZID time names no occurrence: RFC 5545 takes the
+    first, some readers the other, so an event starting in the second 01:30
+    would move an hour and an hour-long one from the first 01:30 would end
+    when it starts. UTC is one instant for every reader."""
+    local = moment.astimezone(tz)
+    return moment.astimezone(UTC) if is_repeated(local) else local
+
+
 def _event(appointment: Appointment, *, summary: str, cancelled: bool, stamp: datetime) -> Event:
     tz = ZoneInfo(appointment.location.time_zone)
     event = Event()
     event.add("uid", appointment_uid(appointment))
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", stamp.astimezone(UTC))
-    event.add("dtstart", appointment.starts_at.astimezone(tz))
-    event.add("dtend", appointment.ends_at.astimezone(tz))
+    event.add("dtstart", _ical_time(appointment.starts_at, tz))
+    event.add("dtend", _ical_time(appointment.ends_at, tz))
     event.add("summary", summary)
     location = ", ".join(p for p in (appointment.location.name, appointment.location.address) if p)
     event.add("location", location.replace("\n", ", "))
@@ -97,6 +110,14 @@ def client_short_name(client) -> str:
     return f"{client.first_name_to_use}{initial}"
 
 
+def feed_title(appointment: Appointment) -> str:
+    """ "Tom B.", or "Tom B. – 30 min trigger point therapy" where the owner opted in
+    (RELIEF_FEED_SHOWS_SERVICE): a feed is stored by a third-party calendar, and
+    a service can name a condition."""
+    name = client_short_name(appointment.client)
+    return f"{name} – {appointment.service.name}" if settings.RELIEF_FEED_SHOWS_SERVICE else name
+
+
 def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=None) -> bytes:
     """A subscription feed of a therapist's appointments."""
     stamp = now or timezone.now()
@@ -104,7 +125,7 @@ def therapist_feed_ics(appointments: Iterable[Appointment], *, name: str, now=No
     events = (
         _event(
             appointment,
-            summary=f"{client_short_name(appointment.client)} – {appointment.service.name}",
+            summary=feed_title(appointment),
             cancelled=appointment.status == Appointment.Status.CANCELLED,
             stamp=stamp,
         )

@@ -15,6 +15,7 @@ from practice import selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
 from practice.security.access import staff_required
+from practice.timezones import several_zones_in_use
 from practice.views.booking import add_service_errors
 
 RESCHEDULE_FIELDS = {"starts_at": "starts_at", "therapist": "therapist", "room": "starts_at"}
@@ -29,13 +30,10 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
     can_manage = selectors.can_manage_appointment(user, appointment)
     own = selectors.own_therapist(user)
     is_own = own is not None and own.pk == appointment.therapist_id
-    tz = timezone.get_current_timezone()
     if reschedule_form is None:
-        reschedule_form = RescheduleForm(
-            initial={
-                "starts_at": timezone.localtime(appointment.starts_at, tz),
-                "therapist": appointment.therapist_id,
-            }
+        reschedule_form = _reschedule_form(
+            appointment,
+            initial={"starts_at": appointment.starts_at, "therapist": appointment.therapist_id},
         )
     if not selectors.can_book(user):
         # Moving to another therapist is a booking for someone else.
@@ -45,8 +43,9 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         series = list(
             Appointment.objects.filter(series_id=appointment.series_id)
             .exclude(pk=appointment.pk)
+            .select_related("location")
             .order_by("starts_at")
-            .only("id", "starts_at", "status")
+            .only("id", "starts_at", "status", "location__time_zone")
         )
     clinical = can_see_clinical(user, appointment.client)
     context = {
@@ -66,6 +65,13 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "now": timezone.now(),
     }
     return render(request, "practice/appointment_detail.html", context, status=status)
+
+
+def _reschedule_form(appointment, *args, **kwargs):
+    """The form reads and shows times on the clock of the appointment's location."""
+    return RescheduleForm(
+        *args, location=appointment.location, name_zone=several_zones_in_use(), **kwargs
+    )
 
 
 @staff_required
@@ -134,7 +140,7 @@ def appointment_cancel(request, appointment):
 @staff_required
 @appointment_action
 def appointment_reschedule(request, appointment):
-    form = RescheduleForm(request.POST)
+    form = _reschedule_form(appointment, request.POST)
     if not selectors.can_book(request.user):
         form.fields["therapist"].disabled = True
         form.initial["therapist"] = appointment.therapist_id
@@ -149,6 +155,7 @@ def appointment_reschedule(request, appointment):
         except ValidationError as exc:
             add_service_errors(form, exc, RESCHEDULE_FIELDS)
         else:
-            messages.success(request, "Appointment moved; reminders follow the new time.")
+            moved = "Appointment moved; reminders follow the new time."
+            messages.success(request, f"{moved} {form.repeated_time_note}".strip())
             return _back(appointment)
     return _page(request, appointment, reschedule_form=form)

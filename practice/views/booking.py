@@ -18,6 +18,7 @@ from practice import selectors, services
 from practice.forms import BookingForm
 from practice.models import Service, Therapist
 from practice.security.access import staff_required
+from practice.timezones import several_zones_in_use
 from practice.validation import booking_window, parse_day, parse_id
 
 # Search two weeks ahead; show the first few days that have free times.
@@ -88,6 +89,7 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
         therapist=therapist,
         enough_days=SHOWN_DAYS,
     )
+    name_zone = several_zones_in_use()
     # Plain dicts with their element ids: the picker renders dozens of buttons,
     # dict keys are the template engine's cheapest lookup, and a counter
     # rendered in a template goes through number localization.
@@ -98,7 +100,7 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
                 {
                     "id": f"slot-{d}-{n}",
                     "value": slot.value,
-                    "time": slot.wall_time,
+                    "time": slot.clock(name_zone=name_zone),
                     "name": names.get(slot.therapist_id),
                 }
                 for n, slot in enumerate(day_slots, 1)
@@ -211,6 +213,7 @@ def book(request):
             "location": location,
             "selected_client": _selected_client(request, form),
             "plan": plan,
+            "plan_time_zone": form.cleaned_data["location"].time_zone if plan else None,
             "free_count": sum(1 for _, problem in plan or () if problem is None),
             **slots,
         },
@@ -234,7 +237,8 @@ def _booked(request, booked, skipped, plan):
             dates = ", ".join(f"{timezone.localtime(w, tz):%d %b}" for w, _ in skipped_all)
             text += f" Not booked: {dates}."
         messages.success(request, text)
-    return redirect(f"{reverse('practice:calendar_day')}?date={local:%Y-%m-%d}")
+    calendar = reverse("practice:calendar_day")
+    return redirect(f"{calendar}?date={local:%Y-%m-%d}&location={first.location_id}")
 
 
 @staff_required

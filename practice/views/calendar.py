@@ -50,8 +50,6 @@ def calendar_day(request):
     if location is None:
         return _no_location(request)
     tz = ZoneInfo(location.time_zone)
-    # Show this location's clock (the middleware resets it after the response).
-    timezone.activate(tz)
     day = parse_day(request.GET.get("date"), tz)
     by_room = request.GET.get("view") == "rooms"
     grid, cancelled = selectors.calendar_day(day=day, location=location, by_room=by_room)
@@ -81,8 +79,6 @@ def calendar_week(request):
     if location is None:
         return _no_location(request)
     tz = ZoneInfo(location.time_zone)
-    # Show this location's clock (the middleware resets it after the response).
-    timezone.activate(tz)
     day = parse_day(request.GET.get("date"), tz)
     first_day = day - timedelta(days=day.weekday())
     therapists = list(Therapist.objects.filter(active=True).order_by("display_name", "pk"))

@@ -7,6 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from practice.security.access import roles_of
 from practice.security.kiosk import kiosk_state
+from practice.timezones import several_zones_in_use
 
 
 def _nav_entries():
@@ -61,3 +62,9 @@ def _menu(request, roles):
                 }
             )
     return items
+
+
+def time_zones(request):
+    """`name_zones`: times carry their zone when locations are in several zones.
+    Lazy, and read once per render however many times a page prints."""
+    return {"name_zones": SimpleLazyObject(lambda: several_zones_in_use())}

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from practice import health, selectors
+from practice.models import Location
 from practice.security.access import Role, public, roles_of, staff_required
 
 
@@ -15,24 +16,25 @@ from practice.security.access import Role, public, roles_of, staff_required
 @require_GET
 def home(request):
     """Each role's landing page: today's appointments, scoped to the role."""
-    location = selectors.default_location()
+    locations = list(Location.objects.order_by("pk").only("name", "time_zone"))
+    location = locations[0] if locations else None
     tz = ZoneInfo(location.time_zone) if location else ZoneInfo(settings.TIME_ZONE)
-    today = timezone.localtime(timezone.now(), tz).date()
+    now = timezone.now()
     roles = roles_of(request.user)
     therapist = getattr(request.user, "therapist", None)
     own_only = roles == {Role.THERAPIST}
     appointments = []
     if not own_only or therapist is not None:
-        appointments = selectors.appointments_for_day(
-            day=today, tz=tz, therapist=therapist if own_only else None
+        appointments = selectors.appointments_today(
+            locations=locations, now=now, therapist=therapist if own_only else None
         )
     return render(
         request,
         "practice/home.html",
         {
-            "today": today,
-            "tz": tz,
+            "today": timezone.localtime(now, tz).date(),
             "location": location,
+            "several_locations": len(locations) > 1,
             "appointments": appointments,
             "own_only": own_only,
         },

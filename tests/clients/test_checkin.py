@@ -103,3 +103,22 @@ def test_client_page_offers_check_in_for_the_next_appointment(client_as, appoint
     html = http.get(detail).content.decode()
     assert checkin not in html
     assert "Checked in" in html
+
+
+def test_the_check_in_link_gives_the_session_time_on_its_locations_clock(
+    client, therapist, location
+):
+    """The main location is in New York; a London client reads London time."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import LocationFactory
+
+    london = LocationFactory(name="Relief Soho", time_zone="Europe/London")
+    tz = ZoneInfo(london.time_zone)
+    day = timezone.localdate(timezone.now(), tz) + timedelta(days=1)
+    starts_at = datetime.combine(day, time(18), tzinfo=tz)
+    appointment = AppointmentFactory(therapist=therapist, location=london, starts_at=starts_at)
+    url = services.checkin_link_create(appointment=appointment)
+    body = client.get(url).content.decode()
+    assert f"{starts_at:%A} {starts_at.day} {starts_at:%B}, 18:00 {starts_at.tzname()}" in body

@@ -358,3 +358,25 @@ def test_front_desk_who_is_also_a_therapist_sees_clinical_details_of_own_clients
     assert not selectors.can_see_clinical(
         user, selectors.get_client_for_user(user, someone_elses.pk)
     )
+
+
+def test_the_chart_lists_a_london_appointment_at_london_time(client_as, location, therapist):
+    """The main location is in New York; the chart reads each appointment on
+    the clock of its own location, naming the zone."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.factories import LocationFactory
+
+    london = LocationFactory(name="Relief Soho", time_zone="Europe/London")
+    tz = ZoneInfo(london.time_zone)
+    client = ClientFactory(primary_therapist=therapist)
+    day = datetime.now(tz).date() + timedelta(days=2)
+    upcoming = datetime.combine(day, time(10), tzinfo=tz)
+    past = datetime.combine(day - timedelta(days=30), time(16, 30), tzinfo=tz)
+    for starts_at in (upcoming, past):
+        AppointmentFactory(client=client, therapist=therapist, location=london, starts_at=starts_at)
+    html = client_as("front_desk").get(reverse("clients:detail", args=[client.pk])).content
+    html = html.decode()
+    assert f"{upcoming:%a} {day.day} {upcoming:%b}, 10:00 {upcoming.tzname()}" in html
+    assert f", 16:30 {past.tzname()}" in html

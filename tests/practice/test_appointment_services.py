@@ -165,3 +165,40 @@ def test_no_show_only_after_the_start(setup, front_desk):
         appointment=appointment, by=front_desk, now=appointment.starts_at + timedelta(minutes=20)
     )
     assert marked.status == Appointment.Status.NO_SHOW
+
+
+def test_a_weekly_series_through_the_fall_back_night_keeps_each_session_an_hour(
+    location, therapist, front_desk, settings
+):
+    """Both dates at 01:30 local; on the night the clocks go back, an hour from
+    the first 01:30 ends at the second 01:30, not at 02:30 (two hours later)."""
+    from tests.practice.scheduling_world import next_clock_change, works_every_day
+
+    settings.RELIEF_BOOKING_HORIZON_DAYS = 400  # the next fall-back night may be months away
+    service = ServiceFactory(needs_room=False, duration=timedelta(hours=1))
+    therapist.services.add(service)
+    works_every_day(therapist, location, start=time(0), end=time(4))
+    night = next_clock_change(location, back=True)
+    first = datetime.combine(
+        night - timedelta(weeks=1), time(1, 30), tzinfo=ZoneInfo(location.time_zone)
+    )
+    plan = services.appointment_series_plan(
+        therapist=therapist,
+        service=service,
+        first_starts_at=first,
+        every_weeks=1,
+        count=2,
+        location=location,
+    )
+    assert [problem for _, problem in plan] == [None, None]
+    booked, skipped = services.appointment_book_series(
+        starts=[starts_at for starts_at, _ in plan],
+        booked_by=front_desk,
+        client=ClientFactory(),
+        therapist=therapist,
+        service=service,
+        location=location,
+    )
+    assert (len(booked), skipped) == (2, [])
+    stored = Appointment.objects.order_by("starts_at")
+    assert [a.ends_at - a.starts_at for a in stored] == [timedelta(hours=1)] * 2

@@ -1,6 +1,7 @@
 """Free-slot search as pure interval arithmetic (no database)."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from practice.availability import (
@@ -206,3 +207,22 @@ def test_interval_index_finds_overlaps_behind_a_long_interval():
     assert _clear(_interval_index([(at(10), at(11)), (at(12), at(13))]), at(11), at(12))
     assert not _clear(_interval_index([(at(10), at(11))]), at(10), at(11))
     assert _clear(_interval_index([]), at(10), at(11))
+
+
+def test_fall_back_night_offers_both_occurrences_of_the_repeated_hour():
+    """01:00-01:59 happens twice on 1 Nov 2026 in New York; the second pass is as
+    free as the first, so its starts are offered too, each at its own instant
+    and labelled with the zone so the two can be told apart."""
+    sunday = date(2026, 11, 1)
+    sched = schedule([shift(DANA, 6, (0, 0), (3, 0))])
+    night = free_slots(sched, rules(minutes=15, step=15), [sunday])
+    # Three hours of wall clock, four of real time: 16 starts, not 12.
+    assert len(night) == 16
+    instants = [s.starts_at for s in night]
+    assert instants == sorted(set(instants))
+    assert all(b - a == timedelta(minutes=15) for a, b in pairwise(instants))
+    repeated = [s.wall_time for s in night if s.local.hour == 1]
+    assert repeated == [f"01:{m:02d} EDT" for m in (0, 15, 30, 45)] + [
+        f"01:{m:02d} EST" for m in (0, 15, 30, 45)
+    ]
+    assert [s.wall_time for s in night if s.local.hour != 1][::4] == ["00:00", "02:00"]

@@ -1,6 +1,6 @@
 """iCalendar attachments and therapists' calendar feeds."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -124,6 +124,29 @@ class TestFeed:
         assert "Gonzalez" not in body and "Otto" not in body
         assert "maria" not in body.lower().replace("maria g.", "")
 
+    def test_feed_titles_name_the_service_only_where_the_owner_opts_in(
+        self, client, therapist, appointment, settings
+    ):
+        moved = timezone.now() + timedelta(days=2)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=moved,
+            ends_at=moved + timedelta(hours=1),
+            occupied_until=moved + timedelta(hours=1),
+        )
+        token = feeds.calendar_feed_regenerate(therapist=therapist)
+        feed_url = reverse("reminders:feed", kwargs={"feed_token": token})
+
+        def title():
+            body = client.get(feed_url).content
+            _, event = parse(body)
+            return body, str(event["SUMMARY"])
+
+        body, summary = title()
+        assert summary == "Maria G."
+        assert b"Prenatal" not in body
+        settings.RELIEF_FEED_SHOWS_SERVICE = True
+        assert title()[1] == "Maria G. – Prenatal massage"
+
     def test_cancelled_appointments_stay_in_the_feed_marked_cancelled(
         self, client, therapist, appointment
     ):
@@ -192,3 +215,45 @@ class TestFeedPage:
 
     def test_front_desk_has_no_feed_page(self, client_as):
         assert client_as("front_desk").get(reverse("reminders:calendar_feed")).status_code == 404
+
+
+def fall_back_day(zone: ZoneInfo, year: int):
+    """The autumn day of `year` on which `zone`'s clocks go back."""
+    day = datetime(year, 8, 1).date()
+    while datetime(day.year, day.month, day.day, 12, tzinfo=zone).utcoffset() == (
+        datetime(day.year, day.month, day.day, tzinfo=zone).utcoffset()
+    ):
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize("zone_name", ["America/New_York", "Europe/London"])
+@pytest.mark.parametrize("year", [2026, 2027])
+@pytest.mark.parametrize(
+    ("minute", "fold"),
+    # An hour from the first 01:30 ends at the second 01:30 (the same local
+    # time); a start in the second 01:15 reads as the first if written as local.
+    [(30, 0), (15, 1)],
+    ids=["from-the-first-occurrence", "from-the-second-occurrence"],
+)
+def test_an_appointment_in_the_repeated_hour_keeps_its_instants_in_the_ics(
+    therapist, zone_name, year, minute, fold
+):
+    zone = ZoneInfo(zone_name)
+    day = fall_back_day(zone, year)
+    local = datetime(day.year, day.month, day.day, 1, minute, tzinfo=zone, fold=fold)
+    # In UTC: arithmetic on a local datetime is wall-clock arithmetic, blind to fold.
+    starts_at = local.astimezone(UTC)
+    appointment = AppointmentFactory(
+        therapist=therapist,
+        location=LocationFactory(time_zone=zone_name),
+        service__duration=timedelta(hours=1),
+        starts_at=starts_at,
+    )
+    for data in (
+        ics.appointment_ics(appointment),
+        ics.therapist_feed_ics([appointment], name="Dana"),
+    ):
+        _, event = parse(data)
+        assert event.decoded("DTSTART").astimezone(UTC) == appointment.starts_at.astimezone(UTC)
+        assert event.decoded("DTEND").astimezone(UTC) == appointment.ends_at.astimezone(UTC)

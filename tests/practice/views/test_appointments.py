@@ -1,14 +1,20 @@
 """The appointment page and its actions, per role."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from practice.models import Appointment
-from tests.factories import AppointmentFactory, ClientFactory, ServiceFactory
-from tests.practice.scheduling_world import local_at, local_day, works_every_day
+from tests.factories import AppointmentFactory, ClientFactory, LocationFactory, ServiceFactory
+from tests.practice.scheduling_world import (
+    local_at,
+    local_day,
+    next_clock_change,
+    works_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +171,95 @@ def test_today_list_links_to_appointment_pages(client_as, location, therapist):
     )
     body = client_as("therapist").get(reverse("practice:home")).content.decode()
     assert url("appointment_detail", today) in body
+
+
+# Two locations in different zones: the main one (`location`) in New York, and
+# London. Every time of a London appointment is read on London's clock.
+
+
+@pytest.fixture
+def london(location):
+    return LocationFactory(name="Relief Soho", time_zone="Europe/London")
+
+
+@pytest.fixture
+def london_appointment(london, therapist):
+    service = ServiceFactory(needs_room=False)
+    therapist.services.add(service)
+    works_every_day(therapist, london, start=time(0), end=time(23, 59, 59))
+    return AppointmentFactory(
+        therapist=therapist,
+        service=service,
+        location=london,
+        starts_at=local_at(london, local_day(london, 3), 10),
+    )
+
+
+def _reschedule(http, appointment, typed):
+    return http.post(
+        url("appointment_reschedule", appointment),
+        {"starts_at": typed, "therapist": appointment.therapist_id},
+        follow=True,
+    )
+
+
+def test_front_desk_sees_london_time_on_a_london_appointment(client_as, london_appointment):
+    start = london_appointment.starts_at
+    zone = start.tzname()
+    body = client_as("front_desk").get(url("appointment_detail", london_appointment)).content
+    body = body.decode()
+    assert f"10:00–11:00 {zone}" in body
+    new_york = start.astimezone(ZoneInfo("America/New_York"))
+    assert f"{new_york:%H:%M}–" not in body
+
+
+def test_reschedule_form_offers_the_start_on_the_locations_clock(client_as, london_appointment):
+    body = client_as("front_desk").get(url("appointment_detail", london_appointment)).content
+    assert f'value="{london_appointment.starts_at:%Y-%m-%d}T10:00"'.encode() in body
+    assert b"Local time at Relief Soho (Europe/London)" in body
+
+
+def test_typed_time_is_read_on_the_appointments_location_clock(client_as, london_appointment):
+    day = local_day(london_appointment.location, 4)
+    response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T11:00")
+    assert response.status_code == 200
+    london_appointment.refresh_from_db()
+    assert london_appointment.starts_at == local_at(london_appointment.location, day, 11)
+
+
+def test_a_time_the_clocks_skip_is_a_form_error(client_as, london_appointment):
+    day = next_clock_change(london_appointment.location, back=False)
+    response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T01:30")
+    body = response.content.decode()
+    assert "01:30 does not exist" in body and "the clocks go forward" in body
+    before = london_appointment.starts_at
+    london_appointment.refresh_from_db()
+    assert london_appointment.starts_at == before
+
+
+def test_a_time_the_clocks_show_twice_is_its_first_occurrence_and_the_page_says_so(
+    client_as, london_appointment, settings
+):
+    settings.RELIEF_BOOKING_HORIZON_DAYS = 400  # the next fall-back night may be months away
+    day = next_clock_change(london_appointment.location, back=True)
+    response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T01:30")
+    london_appointment.refresh_from_db()
+    # 01:30 BST, the first time the clock reads 01:30 that night, is 00:30 UTC.
+    assert london_appointment.starts_at == datetime.combine(day, time(0, 30), tzinfo=UTC)
+    body = response.content.decode()
+    assert "01:30 happens twice" in body
+    assert "the first, 01:30 BST" in body and "01:30 GMT, an hour later" in body
+
+
+def test_a_clash_is_described_on_the_clashing_appointments_clock(client_as, london_appointment):
+    london = london_appointment.location
+    day = local_day(london, 4)
+    AppointmentFactory(
+        therapist=london_appointment.therapist,
+        service=london_appointment.service,
+        location=london,
+        starts_at=local_at(london, day, 14),
+    )
+    response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T14:30")
+    assert "is already booked" in response.content.decode()
+    assert f"{day:%a %d %b} 14:00–15:15" in response.content.decode()

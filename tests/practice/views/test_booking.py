@@ -1,6 +1,7 @@
 """The front-desk booking page: happy paths, clashes, tampering, recurring series."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -8,7 +9,13 @@ from django.urls import reverse
 from clients.models import Client
 from practice.models import Appointment
 from tests.factories import AppointmentFactory, ClientFactory, ServiceFactory, TherapistFactory
-from tests.practice.scheduling_world import local_at, local_day, slot_value, works_every_day
+from tests.practice.scheduling_world import (
+    local_at,
+    local_day,
+    next_clock_change,
+    slot_value,
+    works_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 BOOK = reverse("practice:book")
@@ -50,7 +57,9 @@ def test_front_desk_books_a_slot_and_lands_on_that_day(client_as, desk):
     assert appointment.client == desk["client"]
     assert appointment.starts_at == desk["start"]
     assert response.status_code == 302
-    assert response["Location"].endswith(f"?date={desk['day']:%Y-%m-%d}")
+    assert response["Location"].endswith(
+        f"?date={desk['day']:%Y-%m-%d}&location={desk['location'].pk}"
+    )
 
 
 def test_front_desk_books_a_new_client_typed_inline(client_as, desk):
@@ -232,3 +241,38 @@ def test_chosen_therapist_booking_does_not_move_to_a_colleague(client_as, desk, 
     assert response.status_code == 200
     assert "is already booked" in response.content.decode()
     assert not Appointment.objects.filter(client=desk["client"]).exists()
+
+
+def test_the_second_pass_of_the_fall_back_hour_is_offered_booked_and_shown_as_itself(
+    client_as, location, therapist, settings
+):
+    settings.RELIEF_BOOKING_HORIZON_DAYS = 400  # the next fall-back night may be months away
+    service = ServiceFactory(duration=timedelta(minutes=30), needs_room=False)
+    therapist.services.add(service)
+    works_every_day(therapist, location, start=time(0), end=time(4))
+    day = next_clock_change(location, back=True)
+    tz = ZoneInfo(location.time_zone)
+    first = datetime.combine(day, time(1, 15), tzinfo=tz).astimezone(UTC)
+    second = datetime.combine(day, time(1, 15), tzinfo=tz).replace(fold=1).astimezone(UTC)
+    http = client_as("front_desk")
+    picker = http.get(
+        reverse("practice:book_slots"),
+        {"service": service.pk, "therapist": therapist.pk, "date": day.isoformat()},
+    ).content.decode()
+    for instant in (first, second):
+        assert slot_value(therapist, location, instant) in picker
+        assert f">01:15 {instant.astimezone(tz).tzname()}<" in picker
+    desk = {
+        "client": ClientFactory(),
+        "service": service,
+        "therapist": therapist,
+        "location": location,
+        "day": day,
+        "start": second,
+    }
+    _post(http, desk)
+    appointment = Appointment.objects.get()
+    assert appointment.starts_at == second
+    page = http.get(reverse("practice:appointment_detail", args=[appointment.pk])).content
+    later = second.astimezone(tz)
+    assert f"01:15–01:45 {later.tzname()}".encode() in page

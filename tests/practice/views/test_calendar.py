@@ -169,5 +169,6 @@ def test_second_location_has_its_own_calendar_and_clock(client_as, therapist):
         .content.decode()
     )
     assert "Jonas Weber" in body
-    assert "<strong>10:00</strong>" in body
+    # Two zones in use: the time names its zone.
+    assert f"<strong>10:00 {local_at(berlin, day, 10).tzname()}</strong>" in body
     assert 'value="' + str(berlin.pk) + '" selected' in body

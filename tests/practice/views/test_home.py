@@ -1,4 +1,5 @@
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from practice.timezones import practice_time_zone
 from tests.factories import (
     AppointmentFactory,
     ClientFactory,
+    LocationFactory,
     RoomFactory,
     ServiceFactory,
     TherapistFactory,
@@ -93,3 +95,16 @@ def test_each_entry_says_who_what_where_and_links_to_the_appointment(
         "Confirmed",
     ):
         assert shown in body
+
+
+def test_today_lists_each_location_on_its_own_clock_and_day(client_as, therapist, location):
+    """New York is the main location; a London appointment of London's today is
+    listed at London time, naming the zone and the location."""
+    london = LocationFactory(name="Relief Soho", time_zone="Europe/London")
+    tz = ZoneInfo(london.time_zone)
+    london_today = timezone.localtime(timezone.now(), tz).date()
+    starts_at = datetime.combine(london_today, time(12), tzinfo=tz)
+    AppointmentFactory(therapist=therapist, location=london, starts_at=starts_at)
+    body = client_as("front_desk").get(reverse("practice:home")).content.decode()
+    assert f"12:00–13:00 {starts_at.tzname()}" in body
+    assert "Relief Soho" in body
