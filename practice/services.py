@@ -331,22 +331,26 @@ def appointment_reschedule(
         starts_at=starts_at,
         now=now,
     )
-    with transaction.atomic():
-        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if locked.status not in (Status.BOOKED, Status.CONFIRMED):
-            raise ValidationError("This appointment was changed by someone else; reload it.")
-        locked.therapist = therapist
-        locked.room = room
-        locked.starts_at = starts_at
-        locked.ends_at = starts_at + locked.service.duration
-        locked.occupied_until = locked.ends_at + locked.service.buffer_after
-        # A moved appointment needs confirming again.
-        locked.status = Status.BOOKED
-        locked.updated_by = by
-        _place(locked, exclude_pk=locked.pk)
-        _save_or_clash(locked, exclude_pk=locked.pk)
-        outbox.reminders_reschedule(appointment=locked, now=now)
-    return locked
+
+    def write():
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if locked.status not in (Status.BOOKED, Status.CONFIRMED):
+                raise ValidationError("This appointment was changed by someone else; reload it.")
+            locked.therapist = therapist
+            locked.room = room
+            locked.starts_at = starts_at
+            locked.ends_at = starts_at + locked.service.duration
+            locked.occupied_until = locked.ends_at + locked.service.buffer_after
+            # A moved appointment needs confirming again.
+            locked.status = Status.BOOKED
+            locked.updated_by = by
+            _place(locked, exclude_pk=locked.pk)
+            _save_or_clash(locked, exclude_pk=locked.pk)
+            outbox.reminders_reschedule(appointment=locked, now=now)
+        return locked
+
+    return run_retrying_conflicts(write)
 
 
 def _transition(appointment: Appointment, new_status, by, **fields) -> Appointment:
