@@ -5,6 +5,7 @@ services; production sets DJANGO_DEBUG=0 and the variables in the README.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "practice",
     "clients",
     "sessions.apps.TreatmentSessionsConfig",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +324,14 @@ RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)
 RELIEF_INTAKE_LINK_DAYS = env.int("RELIEF_INTAKE_LINK_DAYS", default=7)
 RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)
 # Client-facing links in messages are absolute: the public address of this site.
+# Billing: one currency per practice; Babel formats amounts for the locale.
+RELIEF_CURRENCY = env("RELIEF_CURRENCY", default="USD")
+RELIEF_LOCALE = env("RELIEF_LOCALE", default="en_US")
+RELIEF_TAX_NUMBER = env("RELIEF_TAX_NUMBER", default="")
+RELIEF_DEFAULT_TAX_RATE = Decimal(env("RELIEF_DEFAULT_TAX_RATE", default="0"))
+# Front desk refunds above this need the owner.
+RELIEF_FRONT_DESK_REFUND_LIMIT = Decimal(env("RELIEF_FRONT_DESK_REFUND_LIMIT", default="100"))
+
 RELIEF_BASE_URL = env("RELIEF_BASE_URL", default="http://localhost:8000")
 # SMS goes through a backend class like Django's email backends (see
 # practice/reminders/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's

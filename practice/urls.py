@@ -13,6 +13,7 @@ urlpatterns = [
     path("owner/", include((owner_patterns, "owner"))),
     path("clients/", include("clients.urls")),
     path("notes/", include("sessions.urls")),
+    path("billing/", include("billing.urls")),
     path("accounts/", include(account_patterns)),
     path("healthz", home.healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from billing.selectors import may_bill
 from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
 from practice import selectors, services
 from practice.forms import CancelForm, RescheduleForm
@@ -63,6 +64,7 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "would_be_late": appointment.is_active and services.is_late_cancel(appointment),
         "series": series,
         "now": timezone.now(),
+        "may_bill": may_bill(user),
     }
     return render(request, "practice/appointment_detail.html", context, status=status)
 

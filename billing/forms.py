@@ -1,0 +1,65 @@
+from decimal import Decimal
+
+from django import forms
+
+from practice.validation import PlausibleDatesMixin
+
+from .models import InvoiceLine, Payment
+
+AMOUNT = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class LineForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=[
+            (InvoiceLine.Kind.PRODUCT, "Product"),
+            (InvoiceLine.Kind.TIP, "Tip (goes to the therapist)"),
+            (InvoiceLine.Kind.FEE, "Fee"),
+            (InvoiceLine.Kind.CREDIT, "Credit (takes money off)"),
+        ],
+    )
+    description = forms.CharField(max_length=200)
+    quantity = forms.DecimalField(
+        max_digits=7, decimal_places=2, min_value=Decimal("0.01"), initial=1
+    )
+    unit_price = forms.DecimalField(label="Price each", **AMOUNT)
+
+
+class PaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        choices=[
+            (value, label)
+            for value, label in Payment.Method.choices
+            # Those two arrive with packages and gift cards, through their own ledgers.
+            if value not in (Payment.Method.GIFT_CARD, Payment.Method.PACKAGE_CREDIT)
+        ]
+    )
+    amount = forms.DecimalField(**AMOUNT)
+    reference = forms.CharField(
+        max_length=80,
+        required=False,
+        help_text="Terminal slip or transfer reference. Never a card number.",
+    )
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"]
+        digits = sum(ch.isdigit() for ch in reference)
+        if digits >= 12:
+            raise forms.ValidationError(
+                "That looks like a card number. Enter the terminal's slip reference instead."
+            )
+        return reference
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(**AMOUNT)
+    reason = forms.CharField(max_length=200)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(max_length=200, label="Why is this invoice void?")
+
+
+class DaySheetForm(PlausibleDatesMixin, forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,225 @@
+"""Invoices, their lines, payments and refunds.
+
+An issued invoice never changes: its lines and totals are fixed at issue
+(save() refuses, and on PostgreSQL a trigger refuses the UPDATE itself). A
+mistake is a void with a reason and a new invoice. The balance due is
+derived from the total, the payments and the refunds, never stored.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from clients.models import Client
+from practice.models import Appointment, Service, Therapist
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+
+
+class InvoiceSequence(models.Model):
+    """The last invoice number given, one row per practice.
+
+    Issuing locks this row, takes the next number and saves the invoice in one
+    transaction: a rollback gives the number back, so numbers never skip.
+    """
+
+    name = models.CharField(max_length=20, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ISSUED = "issued", "Issued"
+        VOID = "void", "Void"
+
+    # Fixed at issue; the database trigger refuses changing them afterwards.
+    ISSUED_FIELDS = (
+        "client_id",
+        "appointment_id",
+        "number",
+        "issued_at",
+        "subtotal",
+        "tax",
+        "total",
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="invoices")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    number = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(number__isnull=False, issued_at__isnull=False),
+                name="invoice_issued_has_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="void") | ~Q(void_reason=""), name="invoice_void_has_reason"
+            ),
+            # One open draft per appointment: checkout twice opens the same one.
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(status="draft"),
+                name="invoice_one_draft_per_appointment",
+            ),
+        ]
+        indexes = [
+            # The day sheet and the client's open balance: issued invoices by client.
+            models.Index(fields=["client", "status"], name="invoice_client_status"),
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.number}" if self.number else "Draft invoice"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = (
+                Invoice.objects.filter(pk=self.pk).values(*self.ISSUED_FIELDS, "status").first()
+            )
+            if stored and stored["status"] != self.Status.DRAFT:
+                changed = [f for f in self.ISSUED_FIELDS if getattr(self, f) != stored[f]]
+                if changed or self.status == self.Status.DRAFT:
+                    raise ValidationError("An issued invoice cannot change; void it instead.")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        SERVICE = "service", "Service"
+        PRODUCT = "product", "Product"
+        TIP = "tip", "Tip"
+        FEE = "fee", "Fee"
+        CREDIT = "credit", "Credit"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.CharField(max_length=200)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, null=True, blank=True)
+    # Whose session or whose tip: the day sheet's takings by therapist.
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, null=True, blank=True)
+    quantity = models.DecimalField(max_digits=7, decimal_places=2, default=1)
+    unit_price = models.DecimalField(**MONEY)
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=3, default=0)
+    net = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY, default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="invoice_line_quantity"),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0, tax_rate__lte=100), name="invoice_line_tax_rate"
+            ),
+            # Only a credit line takes money off; everything else adds.
+            models.CheckConstraint(
+                condition=Q(kind="credit", unit_price__lte=0)
+                | Q(unit_price__gte=0) & ~Q(kind="credit"),
+                name="invoice_line_sign",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+    def save(self, *args, **kwargs):
+        self._refuse_unless_draft()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_unless_draft()
+        return super().delete(*args, **kwargs)
+
+    def _refuse_unless_draft(self):
+        status = Invoice.objects.filter(pk=self.invoice_id).values_list("status", flat=True).first()
+        if status is not None and status != Invoice.Status.DRAFT:
+            raise ValidationError("An issued invoice's lines cannot change.")
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD_TERMINAL = "card_terminal", "Card (terminal)"
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CHEQUE = "cheque", "Cheque"
+        GIFT_CARD = "gift_card", "Gift card"
+        PACKAGE_CREDIT = "package_credit", "Package credit"
+        INSURANCE = "insurance", "Insurance"
+        OTHER = "other", "Other"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    amount = models.DecimalField(**MONEY)
+    # A terminal slip or transfer reference; never a card number.
+    reference = models.CharField(max_length=80, blank=True)
+    received_at = models.DateTimeField()
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["received_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive")
+        ]
+        indexes = [
+            # The day sheet: payments received in a period.
+            models.Index(fields=["received_at"], name="payment_received_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.amount}"
+
+
+class Refund(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=200)
+    refunded_at = models.DateTimeField()
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["refunded_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="refund_has_reason"),
+        ]
+        indexes = [models.Index(fields=["refunded_at"], name="refund_refunded_at")]
+
+    def __str__(self):
+        return f"Refund {self.amount}"

@@ -1,0 +1,6 @@
+from practice.security.access import Role
+from practice.views.navigation import NavItem
+
+NAV_ITEMS = [
+    NavItem("Day sheet", "billing:day_sheet", frozenset({Role.OWNER, Role.FRONT_DESK})),
+]

@@ -1,0 +1,155 @@
+"""Billing reads: who sees which invoice, balances, and the day sheet."""
+
+from datetime import datetime, time, timedelta
+
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from practice.security.access import Role, roles_of
+
+from . import money
+from .models import Invoice, InvoiceLine, Payment, Refund
+
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+BILLING_ROLES = {Role.OWNER, Role.FRONT_DESK}
+
+
+def may_bill(user) -> bool:
+    return bool(roles_of(user) & BILLING_ROLES)
+
+
+def invoices_visible_to(user):
+    """Owner and front desk see every invoice; other roles none (their figures are reports)."""
+    if may_bill(user):
+        return Invoice.objects.all()
+    return Invoice.objects.none()
+
+
+def get_invoice_for_user(user, pk) -> Invoice:
+    invoice = (
+        invoices_visible_to(user)
+        .select_related("client", "appointment__therapist", "appointment__service")
+        .filter(pk=pk)
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def with_balance(invoices):
+    """Annotate `paid` (payments less refunds) and `balance` on each invoice, in one query."""
+    paid = Payment.objects.filter(invoice=OuterRef("pk")).values("invoice")
+    refunded = Refund.objects.filter(payment__invoice=OuterRef("pk")).values("payment__invoice")
+    return invoices.annotate(
+        paid_total=Coalesce(
+            Subquery(paid.annotate(t=Sum("amount")).values("t")[:1]),
+            Value(money.ZERO),
+            output_field=MONEY_FIELD,
+        ),
+        refunded_total=Coalesce(
+            Subquery(refunded.annotate(t=Sum("amount")).values("t")[:1]),
+            Value(money.ZERO),
+            output_field=MONEY_FIELD,
+        ),
+    ).annotate(balance=F("total") - F("paid_total") + F("refunded_total"))
+
+
+def invoice_detail(invoice: Invoice) -> dict:
+    """Lines, payments with their refunds, and the derived figures."""
+    lines = list(invoice.lines.select_related("therapist"))
+    payments = list(invoice.payments.prefetch_related("refunds").select_related("received_by"))
+    paid = sum((p.amount for p in payments), money.ZERO)
+    refunded = sum((r.amount for p in payments for r in p.refunds.all()), money.ZERO)
+    for payment in payments:
+        payment.refunded = sum((r.amount for r in payment.refunds.all()), money.ZERO)
+        payment.refundable = payment.amount - payment.refunded
+    if invoice.is_draft:
+        totals = money.invoice_totals((line.net, line.tax) for line in lines)
+    else:
+        totals = {"subtotal": invoice.subtotal, "tax": invoice.tax, "total": invoice.total}
+    return {
+        "lines": lines,
+        "payments": payments,
+        "totals": totals,
+        "paid": paid - refunded,
+        "refunded": refunded,
+        "balance": (
+            money.balance_due(total=totals["total"], paid=paid, refunded=refunded)
+            if invoice.status == Invoice.Status.ISSUED
+            else money.ZERO
+        ),
+    }
+
+
+def client_balance(client) -> money.Decimal:
+    """What the client owes over all issued invoices."""
+    row = with_balance(
+        Invoice.objects.filter(client=client, status=Invoice.Status.ISSUED)
+    ).aggregate(owed=Sum("balance"))
+    return row["owed"] or money.ZERO
+
+
+def open_invoices():
+    """Issued invoices with something still due, oldest first."""
+    return (
+        with_balance(Invoice.objects.filter(status=Invoice.Status.ISSUED))
+        .filter(balance__gt=0)
+        .select_related("client")
+        .order_by("issued_at")
+    )
+
+
+def _day_bounds(day, tz):
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+def day_sheet(*, day, tz) -> dict:
+    """Takings of one local day: by method, by therapist, tips, refunds, open invoices."""
+    start, end = _day_bounds(day, tz)
+    payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+    by_method = {
+        row["method"]: row["total"]
+        for row in payments.values("method").order_by().annotate(total=Sum("amount"))
+    }
+    # A payment counts for the therapist whose session the invoice is for.
+    by_therapist = list(
+        payments.values(name=F("invoice__appointment__therapist__display_name"))
+        .order_by("name")
+        .annotate(total=Sum("amount"))
+    )
+    tips = list(
+        InvoiceLine.objects.filter(
+            kind=InvoiceLine.Kind.TIP,
+            invoice__status=Invoice.Status.ISSUED,
+            invoice__issued_at__gte=start,
+            invoice__issued_at__lt=end,
+        )
+        .values(name=F("therapist__display_name"))
+        .order_by("name")
+        .annotate(total=Sum("net"))
+    )
+    refunds = list(
+        Refund.objects.filter(refunded_at__gte=start, refunded_at__lt=end)
+        .select_related("payment__invoice__client", "refunded_by")
+        .order_by("refunded_at")
+    )
+    taken = sum(by_method.values(), money.ZERO)
+    refunded = sum((r.amount for r in refunds), money.ZERO)
+    return {
+        "methods": [
+            (label, by_method.get(value, money.ZERO)) for value, label in Payment.Method.choices
+        ],
+        "by_therapist": by_therapist,
+        "tips": tips,
+        "refunds": refunds,
+        "taken": taken,
+        "refunded": refunded,
+        "net": taken - refunded,
+        "open_invoices": list(open_invoices()[:200]),
+        "issued_count": Invoice.objects.filter(
+            ~Q(status=Invoice.Status.DRAFT), issued_at__gte=start, issued_at__lt=end
+        ).count(),
+    }

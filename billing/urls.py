@@ -1,0 +1,28 @@
+"""Billing pages: namespace "billing", mounted at /billing/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("checkout/<uuid:appointment_id>/", views.checkout, name="checkout"),
+    path("invoices/<uuid:invoice_id>/", views.invoice, name="invoice"),
+    path("invoices/<uuid:invoice_id>/lines/", views.line_add, name="line_add"),
+    path(
+        "invoices/<uuid:invoice_id>/lines/<int:line_id>/remove/",
+        views.line_remove,
+        name="line_remove",
+    ),
+    path("invoices/<uuid:invoice_id>/issue/", views.issue, name="issue"),
+    path("invoices/<uuid:invoice_id>/void/", views.void, name="void"),
+    path("invoices/<uuid:invoice_id>/payments/", views.payment_add, name="payment_add"),
+    path(
+        "invoices/<uuid:invoice_id>/payments/<uuid:payment_id>/refund/",
+        views.refund_add,
+        name="refund_add",
+    ),
+    path("invoices/<uuid:invoice_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("day-sheet/", views.day_sheet, name="day_sheet"),
+]

@@ -1,0 +1,220 @@
+"""Checkout, invoices, payments, refunds, receipts and the day sheet (owner and front desk)."""
+
+import csv
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from practice import selectors as practice_selectors
+from practice.security.access import Role, roles_required
+
+from . import receipts, selectors, services
+from .forms import DaySheetForm, LineForm, PaymentForm, RefundForm, VoidForm
+from .models import Invoice, Payment
+
+billing_staff = roles_required(Role.OWNER, Role.FRONT_DESK)
+
+
+def _errors_into(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _render_invoice(request, invoice, *, status=200, **forms):
+    detail = selectors.invoice_detail(invoice)
+    context = {
+        "invoice": invoice,
+        **detail,
+        "line_form": forms.get("line_form") or LineForm(),
+        "payment_form": forms.get("payment_form")
+        or PaymentForm(initial={"amount": detail["balance"] or None}),
+        "refund_form": forms.get("refund_form") or RefundForm(),
+        "refund_payment": forms.get("refund_payment"),
+        "void_form": forms.get("void_form") or VoidForm(),
+        "currency": invoice.currency,
+    }
+    return render(request, "billing/invoice.html", context, status=status)
+
+
+@billing_staff
+@require_http_methods(["GET", "POST"])
+def checkout(request, appointment_id):
+    """Open the appointment's invoice; a POST starts the draft (a GET never writes)."""
+    appointment = practice_selectors.get_appointment_for_staff(appointment_id)
+    invoice = (
+        Invoice.objects.filter(appointment=appointment)
+        .exclude(status=Invoice.Status.VOID)
+        .order_by("-created_at")
+        .first()
+    )
+    if invoice is not None:
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    if request.method == "GET":
+        return render(request, "billing/checkout_start.html", {"appointment": appointment})
+    try:
+        invoice = services.invoice_open_for_appointment(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("practice:appointment_detail", appointment_id=appointment.pk)
+    return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
+@billing_staff
+@require_GET
+def invoice(request, invoice_id):
+    return _render_invoice(request, selectors.get_invoice_for_user(request.user, invoice_id))
+
+
+@billing_staff
+@require_POST
+def line_add(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = LineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_add_line(invoice=invoice, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, line_form=form, status=400)
+
+
+@billing_staff
+@require_POST
+def line_remove(request, invoice_id, line_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    line = get_object_or_404(invoice.lines, pk=line_id)
+    try:
+        services.invoice_remove_line(line=line, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
+@billing_staff
+@require_POST
+def issue(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    try:
+        issued = services.invoice_issue(invoice=invoice, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Invoice {issued.number} issued. Take the payment below.")
+    return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
+@billing_staff
+@require_POST
+def void(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invoice_void(
+                invoice=invoice, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(request, f"Invoice {invoice.number} is void.")
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, void_form=form, status=400)
+
+
+@billing_staff
+@require_POST
+def payment_add(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = PaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.payment_record(invoice=invoice, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(request, "Payment recorded.")
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, payment_form=form, status=400)
+
+
+@billing_staff
+@require_POST
+def refund_add(request, invoice_id, payment_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    payment = get_object_or_404(Payment, pk=payment_id, invoice=invoice)
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            services.refund_record(payment=payment, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+        except PermissionDenied as error:
+            form.add_error("amount", str(error))
+        else:
+            messages.success(request, "Refund recorded.")
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(
+        request, invoice, refund_form=form, refund_payment=payment.pk, status=400
+    )
+
+
+@billing_staff
+@require_GET
+def receipt(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    if invoice.is_draft:
+        raise Http404
+    pdf = receipts.receipt_pdf(invoice, base_url=request.build_absolute_uri("/"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{invoice.number}.pdf"'
+    return response
+
+
+@billing_staff
+@require_GET
+def day_sheet(request):
+    location = practice_selectors.default_location()
+    tz = ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+    today = timezone.localtime(timezone.now(), tz).date()
+    form = DaySheetForm(request.GET or None, initial={"date": today})
+    day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else today
+    sheet = selectors.day_sheet(day=day, tz=tz)
+    if request.GET.get("format") == "csv":
+        return _day_sheet_csv(day, sheet)
+    return render(
+        request,
+        "billing/day_sheet.html",
+        {"form": form, "day": day, "sheet": sheet, "currency": settings.RELIEF_CURRENCY},
+    )
+
+
+def _day_sheet_csv(day, sheet):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="day-sheet-{day:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "item", "amount"])
+    for label, amount in sheet["methods"]:
+        writer.writerow(["takings by method", label, amount])
+    for row in sheet["by_therapist"]:
+        writer.writerow(["takings by therapist", row["name"] or "No therapist", row["total"]])
+    for row in sheet["tips"]:
+        writer.writerow(["tips", row["name"] or "No therapist", row["total"]])
+    for refund in sheet["refunds"]:
+        writer.writerow(["refunds", f"Invoice {refund.payment.invoice.number}", -refund.amount])
+    writer.writerow(["total", "taken", sheet["taken"]])
+    writer.writerow(["total", "refunded", -sheet["refunded"]])
+    writer.writerow(["total", "net", sheet["net"]])
+    for invoice in sheet["open_invoices"]:
+        writer.writerow(["open invoices", f"Invoice {invoice.number}", invoice.balance])
+    return response

@@ -1,0 +1,30 @@
+"""Billing pages: owner and front desk; therapists and everyone else get 404."""
+
+from billing import services
+from billing.models import Invoice, Payment
+from tests.access_rows.personas import OWNER_AND_FRONT_DESK
+
+ACCESS = {
+    "billing:checkout": OWNER_AND_FRONT_DESK,
+    "billing:invoice": OWNER_AND_FRONT_DESK,
+    # POST-only endpoints answer 405 to a GET from someone who may use them.
+    "billing:line_add": OWNER_AND_FRONT_DESK,
+    "billing:line_remove": OWNER_AND_FRONT_DESK,
+    "billing:issue": OWNER_AND_FRONT_DESK,
+    "billing:void": OWNER_AND_FRONT_DESK,
+    "billing:payment_add": OWNER_AND_FRONT_DESK,
+    "billing:refund_add": OWNER_AND_FRONT_DESK,
+    "billing:receipt": OWNER_AND_FRONT_DESK,
+    "billing:day_sheet": OWNER_AND_FRONT_DESK,
+}
+
+
+def sample_kwargs(world):
+    invoice = services.invoice_open_for_appointment(appointment=world.appointment, by=None)
+    line = invoice.lines.first()
+    services.invoice_issue(invoice=invoice, by=None)
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    payment = Payment.objects.create(
+        invoice=invoice, method="cash", amount="1.00", received_at=invoice.issued_at
+    )
+    return {"invoice_id": invoice.pk, "line_id": line.pk, "payment_id": payment.pk}
