@@ -8,7 +8,28 @@ class BillingConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from .models import Invoice, InvoiceLine, Payment, Refund
+        from .models import (
+            GiftCard,
+            GiftCardEntry,
+            Invoice,
+            InvoiceLine,
+            PackageCredit,
+            PackageProduct,
+            PackagePurchase,
+            Payment,
+            Refund,
+        )
 
-        for model in (Invoice, InvoiceLine, Payment, Refund):
+        for model in (
+            Invoice,
+            InvoiceLine,
+            Payment,
+            Refund,
+            PackageProduct,
+            PackagePurchase,
+            PackageCredit,
+            GiftCardEntry,
+        ):
             auditlog.register(model)
+        # Who sold which card, never its code's hash.
+        auditlog.register(GiftCard, exclude_fields=["code_hash"])

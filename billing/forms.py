@@ -4,7 +4,7 @@ from django import forms
 
 from practice.validation import PlausibleDatesMixin
 
-from .models import InvoiceLine, Payment
+from .models import InvoiceLine, PackageProduct, Payment
 
 AMOUNT = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 
@@ -63,3 +63,33 @@ class VoidForm(forms.Form):
 
 class DaySheetForm(PlausibleDatesMixin, forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PackagePayForm(forms.Form):
+    purchase = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class GiftCardPayForm(forms.Form):
+    code = forms.CharField(
+        label="Gift card code", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    amount = forms.DecimalField(**AMOUNT)
+
+
+class PackageSellForm(forms.Form):
+    product = forms.ModelChoiceField(queryset=PackageProduct.objects.none(), label="Package")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = PackageProduct.objects.filter(active=True)
+
+
+class GiftCardSellForm(forms.Form):
+    value = forms.DecimalField(label="Card value", **AMOUNT)
+
+
+class PackageProductForm(forms.ModelForm):
+    class Meta:
+        model = PackageProduct
+        fields = ["name", "service", "sessions", "price", "valid_days"]
+        labels = {"valid_days": "Valid for (days)"}

@@ -223,3 +223,109 @@ class Refund(models.Model):
 
     def __str__(self):
         return f"Refund {self.amount}"
+
+
+class PackageProduct(models.Model):
+    """What the owner sells: N sessions of a service, valid for some days, at a price."""
+
+    name = models.CharField(max_length=120, unique=True)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="packages")
+    sessions = models.PositiveSmallIntegerField()
+    price = models.DecimalField(**MONEY)
+    valid_days = models.PositiveIntegerField(default=365)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sessions__gt=0), name="package_has_sessions"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="package_price"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PackagePurchase(models.Model):
+    """A client's package; its credits are the sum of its ledger, never stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
+    product = models.ForeignKey(PackageProduct, on_delete=models.PROTECT)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="packages_sold")
+    purchased_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-purchased_at"]
+
+    def __str__(self):
+        return f"{self.product} for {self.client}"
+
+
+class PackageCredit(models.Model):
+    """Append-only ledger: +N at sale, -1 per redeemed visit, +1 when that is refunded."""
+
+    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="ledger")
+    change = models.SmallIntegerField()
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.change:+d} credit"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Ledger entries are never changed; add a new one.")
+        super().save(*args, **kwargs)
+
+
+class GiftCard(models.Model):
+    """A gift card: its code is shown once and kept only as a hash and its last four."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code_hash = models.CharField(max_length=64, unique=True)
+    last_four = models.CharField(max_length=4)
+    initial_value = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="gift_cards_sold")
+    sold_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sold_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(initial_value__gt=0), name="gift_card_value")
+        ]
+
+    def __str__(self):
+        return f"Gift card ending {self.last_four}"
+
+
+class GiftCardEntry(models.Model):
+    """Append-only ledger: +value at sale, -amount per redemption, +amount per refund."""
+
+    card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="ledger")
+    change = models.DecimalField(**MONEY)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.change:+} on {self.card}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Ledger entries are never changed; add a new one.")
+        super().save(*args, **kwargs)

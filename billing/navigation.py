@@ -3,4 +3,5 @@ from practice.views.navigation import NavItem
 
 NAV_ITEMS = [
     NavItem("Day sheet", "billing:day_sheet", frozenset({Role.OWNER, Role.FRONT_DESK})),
+    NavItem("Packages", "billing:package_products", frozenset({Role.OWNER})),
 ]

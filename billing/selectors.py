@@ -5,11 +5,12 @@ from datetime import datetime, time, timedelta
 from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from practice.security.access import Role, roles_of
 
 from . import money
-from .models import Invoice, InvoiceLine, Payment, Refund
+from .models import Invoice, InvoiceLine, PackageProduct, Payment, Refund
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
 BILLING_ROLES = {Role.OWNER, Role.FRONT_DESK}
@@ -153,3 +154,36 @@ def day_sheet(*, day, tz) -> dict:
             ~Q(status=Invoice.Status.DRAFT), issued_at__gte=start, issued_at__lt=end
         ).count(),
     }
+
+
+def with_credits(purchases):
+    return purchases.annotate(
+        credits=Coalesce(Sum("ledger__change"), Value(0)),
+    )
+
+
+def client_packages(client):
+    """The client's packages with credits left and expiry, newest first."""
+    return list(with_credits(client.packages.select_related("product")).order_by("-purchased_at"))
+
+
+def redeemable_packages(invoice: Invoice, *, now=None):
+    """Packages of the invoice's client that could pay one of its sessions."""
+    now = now or timezone.now()
+    services = invoice.lines.filter(kind=InvoiceLine.Kind.SERVICE).values("service_id")
+    return list(
+        with_credits(
+            invoice.client.packages.filter(expires_at__gt=now, product__service__in=services)
+        )
+        .filter(credits__gt=0)
+        .select_related("product")
+    )
+
+
+def gift_card_balance(card) -> money.Decimal:
+    return card.ledger.aggregate(total=Sum("change"))["total"] or money.ZERO
+
+
+def package_products(*, active_only=True):
+    products = PackageProduct.objects.select_related("service")
+    return products.filter(active=True) if active_only else products

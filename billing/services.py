@@ -4,6 +4,8 @@ Every function validates, runs in one transaction, and raises
 ValidationError (or PermissionDenied) for anything a user can act on.
 """
 
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,13 +14,27 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from clients.tokens import hash_token
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
 from . import money
-from .models import Invoice, InvoiceLine, InvoiceSequence, Payment, Refund
+from .models import (
+    GiftCard,
+    GiftCardEntry,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    PackageCredit,
+    PackageProduct,
+    PackagePurchase,
+    Payment,
+    Refund,
+)
 
 SEQUENCE = "invoice"
+# Paid from a package's or a gift card's ledger, through their own services.
+LEDGER_METHODS = (Payment.Method.PACKAGE_CREDIT, Payment.Method.GIFT_CARD)
 # Appointments there is nothing to charge for (their fees come as fee lines).
 NOT_BILLABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 
@@ -177,29 +193,40 @@ def paid_amount(invoice: Invoice) -> Decimal:
     return paid - refunded
 
 
+def _locked_issued(invoice: Invoice) -> Invoice:
+    # The invoice's lock serializes two desks taking payment at once.
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if locked.status != Invoice.Status.ISSUED:
+        raise ValidationError("Payments are taken on an issued invoice.")
+    return locked
+
+
+def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Payment:
+    due = locked.total - paid_amount(locked)
+    if amount > due:
+        shown = money.format_money(due, locked.currency, settings.RELIEF_LOCALE)
+        raise ValidationError({"amount": f"Only {shown} is due."})
+    return Payment.objects.create(
+        invoice=locked,
+        method=method,
+        amount=amount,
+        reference=(reference or "").strip()[:80],
+        received_at=now or timezone.now(),
+        received_by=by,
+    )
+
+
 def payment_record(*, invoice: Invoice, method, amount, by, reference="", now=None) -> Payment:
     """Record money received against an issued invoice; never more than is due."""
     amount = money.to_money(amount)
     if amount <= 0:
         raise ValidationError({"amount": "Enter an amount above zero."})
-    if method not in Payment.Method.values:
+    if method not in Payment.Method.values or method in LEDGER_METHODS:
         raise ValidationError({"method": "Choose how the client paid."})
     with transaction.atomic():
-        # The invoice's lock serializes two desks taking payment at once.
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if locked.status != Invoice.Status.ISSUED:
-            raise ValidationError("Payments are taken on an issued invoice.")
-        due = locked.total - paid_amount(locked)
-        if amount > due:
-            shown = money.format_money(due, locked.currency, settings.RELIEF_LOCALE)
-            raise ValidationError({"amount": f"Only {shown} is due."})
-        return Payment.objects.create(
-            invoice=locked,
-            method=method,
-            amount=amount,
-            reference=(reference or "").strip()[:80],
-            received_at=now or timezone.now(),
-            received_by=by,
+        locked = _locked_issued(invoice)
+        return _add_payment(
+            locked, method=method, amount=amount, by=by, reference=reference, now=now
         )
 
 
@@ -226,10 +253,195 @@ def refund_record(*, payment: Payment, amount, reason: str, by, now=None) -> Ref
             raise ValidationError(
                 {"amount": f"At most {locked.amount - refunded} of this payment is left to refund."}
             )
-        return Refund.objects.create(
+        if locked.method == Payment.Method.PACKAGE_CREDIT and amount != locked.amount:
+            raise ValidationError({"amount": "A package credit is refunded whole, as a credit."})
+        refund = Refund.objects.create(
             payment=locked,
             amount=amount,
             reason=reason[:200],
             refunded_at=now or timezone.now(),
             refunded_by=by,
         )
+        # Money paid from a ledger goes back to that ledger.
+        if locked.method == Payment.Method.PACKAGE_CREDIT:
+            spent = PackageCredit.objects.get(payment=locked)
+            PackageCredit.objects.create(purchase_id=spent.purchase_id, change=1, created_by=by)
+        elif locked.method == Payment.Method.GIFT_CARD:
+            spent = GiftCardEntry.objects.get(payment=locked)
+            GiftCardEntry.objects.create(card_id=spent.card_id, change=amount, created_by=by)
+        return refund
+
+
+# Packages and gift cards ---------------------------------------------------
+#
+# Each balance is the sum of an append-only ledger. Spending locks the
+# purchase or card row first, so two desks redeeming the last credit at the
+# same moment queue, and the second finds nothing left.
+
+
+def _sale_invoice(*, client, description, price, by, now) -> Invoice:
+    invoice = Invoice.objects.create(
+        client=client, currency=settings.RELIEF_CURRENCY, created_by=by
+    )
+    net, tax = money.line_amounts(quantity=1, unit_price=price, tax_rate=0)
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        kind=InvoiceLine.Kind.PRODUCT,
+        description=description,
+        quantity=1,
+        unit_price=price,
+        net=net,
+        tax=tax,
+    )
+    return invoice_issue(invoice=invoice, by=by, now=now)
+
+
+def package_product_create(*, name, service, sessions, price, valid_days) -> PackageProduct:
+    product = PackageProduct(
+        name=name, service=service, sessions=sessions, price=price, valid_days=valid_days
+    )
+    with transaction.atomic():
+        product.full_clean()
+        product.save()
+    return product
+
+
+def package_product_set_active(*, product: PackageProduct, active: bool) -> PackageProduct:
+    product.active = active
+    with transaction.atomic():
+        product.save(update_fields=["active"])
+    return product
+
+
+def package_sell(*, client, product: PackageProduct, by, now=None) -> PackagePurchase:
+    """Sell a package: an issued invoice to pay, and its credits on the ledger."""
+    now = now or timezone.now()
+    if not product.active:
+        raise ValidationError({"product": f"{product} is no longer sold."})
+    with transaction.atomic():
+        invoice = _sale_invoice(
+            client=client,
+            description=f"Package: {product.name}",
+            price=product.price,
+            by=by,
+            now=now,
+        )
+        purchase = PackagePurchase.objects.create(
+            client=client,
+            product=product,
+            invoice=invoice,
+            purchased_at=now,
+            expires_at=now + timedelta(days=product.valid_days),
+        )
+        PackageCredit.objects.create(purchase=purchase, change=product.sessions, created_by=by)
+    return purchase
+
+
+def _credits(purchase) -> int:
+    return purchase.ledger.aggregate(total=Sum("change"))["total"] or 0
+
+
+def package_redeem(*, invoice: Invoice, purchase: PackagePurchase, by, now=None) -> Payment:
+    """Pay the invoice's session with one credit of the client's package."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked_purchase = (
+            PackagePurchase.objects.select_for_update()
+            .select_related("product")
+            .get(pk=purchase.pk)
+        )
+        locked = _locked_issued(invoice)
+        if locked_purchase.client_id != locked.client_id:
+            raise ValidationError("That package belongs to another client.")
+        if locked_purchase.expires_at <= now:
+            raise ValidationError(f"The package expired on {locked_purchase.expires_at:%d %b %Y}.")
+        if _credits(locked_purchase) < 1:
+            raise ValidationError("No credits are left on that package.")
+        line = locked.lines.filter(
+            kind=InvoiceLine.Kind.SERVICE, service=locked_purchase.product.service_id
+        ).first()
+        if line is None:
+            raise ValidationError(
+                f"The package covers {locked_purchase.product.service}, "
+                "which is not on this invoice."
+            )
+        due = locked.total - paid_amount(locked)
+        payment = _add_payment(
+            locked,
+            method=Payment.Method.PACKAGE_CREDIT,
+            amount=min(line.net + line.tax, due),
+            by=by,
+            reference=locked_purchase.product.name,
+            now=now,
+        )
+        PackageCredit.objects.create(
+            purchase=locked_purchase, change=-1, payment=payment, created_by=by
+        )
+    return payment
+
+
+GIFT_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over a phone
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def gift_card_hash(code: str) -> str:
+    return hash_token(_normalise_code(code))
+
+
+def gift_card_sell(*, client, value, by, valid_days=3 * 365, now=None) -> tuple[GiftCard, str]:
+    """Sell a gift card; returns the card and its code, which is never stored or shown again."""
+    now = now or timezone.now()
+    value = money.to_money(value)
+    if value <= 0:
+        raise ValidationError({"value": "Enter the card's value."})
+    raw = "".join(secrets.choice(GIFT_CODE_ALPHABET) for _ in range(16))
+    code = "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+    with transaction.atomic():
+        invoice = _sale_invoice(
+            client=client, description=f"Gift card ending {raw[-4:]}", price=value, by=by, now=now
+        )
+        card = GiftCard.objects.create(
+            code_hash=gift_card_hash(raw),
+            last_four=raw[-4:],
+            initial_value=value,
+            currency=invoice.currency,
+            invoice=invoice,
+            sold_at=now,
+            expires_at=now + timedelta(days=valid_days),
+        )
+        GiftCardEntry.objects.create(card=card, change=value, created_by=by)
+    return card, code
+
+
+def gift_card_redeem(*, invoice: Invoice, code: str, amount, by, now=None) -> Payment:
+    """Pay part or all of an invoice from a gift card's balance."""
+    now = now or timezone.now()
+    amount = money.to_money(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    with transaction.atomic():
+        card = GiftCard.objects.select_for_update().filter(code_hash=gift_card_hash(code)).first()
+        if card is None:
+            raise ValidationError({"code": "No gift card has that code. Check it and try again."})
+        if card.expires_at <= now:
+            raise ValidationError({"code": f"That card expired on {card.expires_at:%d %b %Y}."})
+        locked = _locked_issued(invoice)
+        if card.currency != locked.currency:
+            raise ValidationError({"code": "That card is in another currency."})
+        balance = card.ledger.aggregate(total=Sum("change"))["total"] or money.ZERO
+        if amount > balance:
+            shown = money.format_money(balance, card.currency, settings.RELIEF_LOCALE)
+            raise ValidationError({"amount": f"The card has {shown} left."})
+        payment = _add_payment(
+            locked,
+            method=Payment.Method.GIFT_CARD,
+            amount=amount,
+            by=by,
+            reference=f"Gift card ending {card.last_four}",
+            now=now,
+        )
+        GiftCardEntry.objects.create(card=card, change=-amount, payment=payment, created_by=by)
+    return payment

@@ -24,5 +24,11 @@ urlpatterns = [
         name="refund_add",
     ),
     path("invoices/<uuid:invoice_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("invoices/<uuid:invoice_id>/package/", views.package_pay, name="package_pay"),
+    path("invoices/<uuid:invoice_id>/gift-card/", views.gift_card_pay, name="gift_card_pay"),
+    path("clients/<uuid:client_id>/sell/", views.sell, name="sell"),
+    path("clients/<uuid:client_id>/sell/package/", views.sell_package, name="sell_package"),
+    path("clients/<uuid:client_id>/sell/gift-card/", views.sell_gift_card, name="sell_gift_card"),
+    path("packages/", views.package_products, name="package_products"),
     path("day-sheet/", views.day_sheet, name="day_sheet"),
 ]

@@ -11,12 +11,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.selectors import get_client_for_user
 from practice import selectors as practice_selectors
-from practice.security.access import Role, roles_required
+from practice.security.access import Role, owner_required, roles_required
+from practice.validation import parse_id
 
 from . import receipts, selectors, services
-from .forms import DaySheetForm, LineForm, PaymentForm, RefundForm, VoidForm
-from .models import Invoice, Payment
+from .forms import (
+    DaySheetForm,
+    GiftCardPayForm,
+    GiftCardSellForm,
+    LineForm,
+    PackagePayForm,
+    PackageProductForm,
+    PackageSellForm,
+    PaymentForm,
+    RefundForm,
+    VoidForm,
+)
+from .models import Invoice, PackageProduct, PackagePurchase, Payment
 
 billing_staff = roles_required(Role.OWNER, Role.FRONT_DESK)
 
@@ -40,6 +53,8 @@ def _render_invoice(request, invoice, *, status=200, **forms):
         "refund_form": forms.get("refund_form") or RefundForm(),
         "refund_payment": forms.get("refund_payment"),
         "void_form": forms.get("void_form") or VoidForm(),
+        "gift_card_form": forms.get("gift_card_form") or GiftCardPayForm(),
+        "packages": selectors.redeemable_packages(invoice) if not invoice.is_draft else [],
         "currency": invoice.currency,
     }
     return render(request, "billing/invoice.html", context, status=status)
@@ -218,3 +233,120 @@ def _day_sheet_csv(day, sheet):
     for invoice in sheet["open_invoices"]:
         writer.writerow(["open invoices", f"Invoice {invoice.number}", invoice.balance])
     return response
+
+
+@billing_staff
+@require_POST
+def package_pay(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = PackagePayForm(request.POST)
+    purchase = None
+    if form.is_valid():
+        purchase = PackagePurchase.objects.filter(
+            pk=form.cleaned_data["purchase"], client=invoice.client
+        ).first()
+    if purchase is None:
+        messages.error(request, "Choose one of the client's packages.")
+        return redirect("billing:invoice", invoice_id=invoice.pk)
+    try:
+        services.package_redeem(invoice=invoice, purchase=purchase, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"One credit of {purchase.product} used.")
+    return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
+@billing_staff
+@require_POST
+def gift_card_pay(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = GiftCardPayForm(request.POST)
+    if form.is_valid():
+        try:
+            services.gift_card_redeem(invoice=invoice, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(request, "Gift card payment recorded.")
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, gift_card_form=form, status=400)
+
+
+def _render_sell(request, client, *, status=200, **forms):
+    return render(
+        request,
+        "billing/sell.html",
+        {
+            "client": client,
+            "packages": selectors.client_packages(client),
+            "package_form": forms.get("package_form") or PackageSellForm(),
+            "gift_card_form": forms.get("gift_card_form") or GiftCardSellForm(),
+        },
+        status=status,
+    )
+
+
+@billing_staff
+@require_GET
+def sell(request, client_id):
+    return _render_sell(request, get_client_for_user(request.user, client_id))
+
+
+@billing_staff
+@require_POST
+def sell_package(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    form = PackageSellForm(request.POST)
+    if form.is_valid():
+        try:
+            purchase = services.package_sell(
+                client=client, product=form.cleaned_data["product"], by=request.user
+            )
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(request, f"{purchase.product} sold. Take the payment below.")
+            return redirect("billing:invoice", invoice_id=purchase.invoice_id)
+    return _render_sell(request, client, package_form=form, status=400)
+
+
+@billing_staff
+@require_POST
+def sell_gift_card(request, client_id):
+    """Sell a card and show its code, once: it is stored only as a hash."""
+    client = get_client_for_user(request.user, client_id)
+    form = GiftCardSellForm(request.POST)
+    if form.is_valid():
+        card, code = services.gift_card_sell(
+            client=client, value=form.cleaned_data["value"], by=request.user
+        )
+        # Rendered, not redirected: the code must not travel through the session.
+        return render(request, "billing/gift_card_sold.html", {"card": card, "code": code})
+    return _render_sell(request, client, gift_card_form=form, status=400)
+
+
+@owner_required
+@require_http_methods(["GET", "POST"])
+def package_products(request):
+    form = PackageProductForm(request.POST or None)
+    if request.method == "POST":
+        toggle = request.POST.get("toggle")
+        if toggle is not None:
+            product = get_object_or_404(PackageProduct, pk=parse_id(toggle))
+            services.package_product_set_active(product=product, active=not product.active)
+            return redirect("billing:package_products")
+        if form.is_valid():
+            try:
+                product = services.package_product_create(**form.cleaned_data)
+            except ValidationError as error:
+                _errors_into(form, error)
+            else:
+                messages.success(request, f"{product} can now be sold.")
+                return redirect("billing:package_products")
+    return render(
+        request,
+        "billing/package_products.html",
+        {"form": form, "products": selectors.package_products(active_only=False)},
+        status=400 if form.errors else 200,
+    )

@@ -23,6 +23,7 @@ PURE = {
     "clients.red_flags",
     "clients.scoring",
     "sessions.signing",
+    "billing.money",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.

@@ -2,7 +2,7 @@
 
 from billing import services
 from billing.models import Invoice, Payment
-from tests.access_rows.personas import OWNER_AND_FRONT_DESK
+from tests.access_rows.personas import OWNER, OWNER_AND_FRONT_DESK
 
 ACCESS = {
     "billing:checkout": OWNER_AND_FRONT_DESK,
@@ -16,6 +16,12 @@ ACCESS = {
     "billing:refund_add": OWNER_AND_FRONT_DESK,
     "billing:receipt": OWNER_AND_FRONT_DESK,
     "billing:day_sheet": OWNER_AND_FRONT_DESK,
+    "billing:package_pay": OWNER_AND_FRONT_DESK,
+    "billing:gift_card_pay": OWNER_AND_FRONT_DESK,
+    "billing:sell": OWNER_AND_FRONT_DESK,
+    "billing:sell_package": OWNER_AND_FRONT_DESK,
+    "billing:sell_gift_card": OWNER_AND_FRONT_DESK,
+    "billing:package_products": OWNER,
 }
 
 
@@ -27,4 +33,9 @@ def sample_kwargs(world):
     payment = Payment.objects.create(
         invoice=invoice, method="cash", amount="1.00", received_at=invoice.issued_at
     )
-    return {"invoice_id": invoice.pk, "line_id": line.pk, "payment_id": payment.pk}
+    return {
+        "invoice_id": invoice.pk,
+        "line_id": line.pk,
+        "payment_id": payment.pk,
+        "client_id": world.client.pk,
+    }
