@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "practice.timezones.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP, frame and cache headers, so the page it renders gets them too.
+    "practice.security.middleware.DebugNotFoundMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes last, as its docs require, so it sees the final response.
@@ -183,12 +185,22 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # under templates/ (e.g. the body map) are found.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-# Email: console in development; SMTP through EMAIL_URL in production.
+# Email: SMTP through EMAIL_URL in production. In development without one,
+# each message is a file under var/sent-email (one per message, openable in any
+# mail reader, listed on the owner's "Sent messages" page) rather than lines
+# lost in the worker's console log.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-email"))
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-email"))
+    EMAIL_BACKEND = env(
+        "EMAIL_BACKEND",
+        default=(
+            "django.core.mail.backends.filebased.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.console.EmailBackend"
+        ),
+    )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Relief <no-reply@relief.local>")
 
 # Content-Security-Policy: no inline script anywhere; nonces for the rare
@@ -322,6 +334,9 @@ RELIEF_BENCH_FLOOR = env.bool("RELIEF_BENCH_FLOOR", default=False)
 RELIEF_INTAKE_LINK_DAYS = env.int("RELIEF_INTAKE_LINK_DAYS", default=7)
 RELIEF_LINK_GUESS_LIMIT = env.int("RELIEF_LINK_GUESS_LIMIT", default=20)
 # Client-facing links in messages are absolute: the public address of this site.
+# `make run` passes http://$(HOST):$(PORT) to web, worker and beat alike (the
+# worker builds links without a request, and honcho gives each process its own
+# PORT, so it cannot be derived here); `check --deploy` warns on localhost.
 RELIEF_BASE_URL = env("RELIEF_BASE_URL", default="http://localhost:8000")
 # SMS goes through a backend class like Django's email backends (see
 # practice/reminders/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's
