@@ -29,7 +29,7 @@ def test_development_writes_emails_to_files_under_var():
     result = _manage(
         "shell",
         "-c",
-        "from django.conf import settings; print('=>', settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH)",
+        "from django.conf import settings as s; print('=>', s.EMAIL_BACKEND, s.EMAIL_FILE_PATH)",
         DJANGO_DEBUG="1",
     )
     assert result.returncode == 0, result.stderr
