@@ -19,12 +19,19 @@ def staff_list(request):
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = staff.staff_create(**form.cleaned_data)
+            user = staff.staff_create(**form.cleaned_data, base_url=request.build_absolute_uri("/"))
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{user.get_full_name()} can now sign in as {user.username}.")
+            messages.success(
+                request,
+                f"Invitation sent to {user.email}: {user.get_full_name()} sets a password "
+                f"from it and signs in as {user.username}.",
+            )
+            if hasattr(user, "therapist"):
+                # Services, licence and colour are set on the therapist's profile.
+                return redirect("practice:setup_therapists_edit", therapist_id=user.therapist.pk)
             return redirect("owner:staff")
     return render(
         request,
@@ -44,6 +51,19 @@ def staff_toggle(request, user_id):
     else:
         state = "active" if member.is_active else "deactivated"
         messages.success(request, f"{member.get_full_name() or member.username} is {state}.")
+    return redirect("owner:staff")
+
+
+@owner_required
+@require_POST
+def staff_invite(request, user_id):
+    """Send the set-your-password invitation again (e.g. the first one expired)."""
+    member = get_object_or_404(staff.staff_members(), pk=user_id)
+    if member.has_usable_password():
+        messages.info(request, f"{member.username} has already set a password.")
+    else:
+        staff.staff_invite(user=member, base_url=request.build_absolute_uri("/"))
+        messages.success(request, f"A new invitation is on its way to {member.email}.")
     return redirect("owner:staff")
 
 

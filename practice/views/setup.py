@@ -21,7 +21,6 @@ from practice.forms import (
     LocationForm,
     RoomForm,
     ServiceForm,
-    TherapistCreateForm,
     TherapistForm,
     TimeOffForm,
     WorkingHoursForm,
@@ -35,19 +34,6 @@ def _save_with(service, name):
         return service(**{name: form.save(commit=False)})
 
     return save
-
-
-def _therapist_create(form):
-    data = dict(form.cleaned_data)
-    return services.therapist_create(
-        username=data.pop("username"),
-        first_name=data.pop("first_name"),
-        last_name=data.pop("last_name"),
-        email=data.pop("email"),
-        password=data.pop("password"),
-        services=data.pop("services"),
-        **data,
-    )
 
 
 def _therapist_update(form):
@@ -67,6 +53,8 @@ class Section:
     columns: tuple  # (heading, attribute path)
     kwarg: str
     create_form: type | None = None
+    # (URL name, link text) when rows are added on another page instead.
+    add_elsewhere: tuple | None = None
     update: object = None
     delete: object = None  # a service removing one row, where removing makes sense
     related: tuple = field(default_factory=tuple)
@@ -129,7 +117,7 @@ SECTIONS = [
         "therapist",
         Therapist,
         TherapistForm,
-        _therapist_create,
+        None,
         (
             ("Name", "display_name"),
             ("Username", "user.username"),
@@ -137,10 +125,12 @@ SECTIONS = [
             ("Taking bookings", "active"),
         ),
         "therapist_id",
-        create_form=TherapistCreateForm,
         update=_therapist_update,
         related=("user",),
-        help="Adding a therapist creates their sign-in account in the Therapist role.",
+        # One place adds people: Staff creates the account, the Therapist
+        # profile and the invitation; here the owner sets services and licence.
+        add_elsewhere=("owner:staff", "Add a therapist under Staff"),
+        help="Add a therapist under Staff (role: Therapist); set their services here.",
     ),
     Section(
         "hours",
@@ -230,7 +220,9 @@ def _list_view(section):
     @require_http_methods(["GET", "POST"])
     def view(request):
         form_class = section.create_form or section.form
-        form = form_class(request.POST or None)
+        form = None if section.add_elsewhere else form_class(request.POST or None)
+        if request.method == "POST" and form is None:
+            return redirect(f"practice:{_url_name(section)}")
         if request.method == "POST" and _apply(section, form, section.save) is not None:
             messages.success(request, f"{section.singular.capitalize()} added.")
             return redirect(f"practice:{_url_name(section)}")

@@ -14,6 +14,7 @@ ACCESS = {
     "two_factor_verify": STAFF,
     "owner:staff": OWNER,
     "owner:staff_toggle": OWNER,
+    "owner:staff_invite": OWNER,
     "owner:audit_log": OWNER,
 }
 
