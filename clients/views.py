@@ -183,7 +183,7 @@ def intake_link_send(request, client_id):
 def intake_staff(request, client_id):
     """The intake filled in the clinic, e.g. on the clinic tablet."""
     client = selectors.get_client_for_user(request.user, client_id)
-    form = StaffIntakeForm(request.POST or None)
+    form = StaffIntakeForm(request.POST or None, client=client, show_on_file=True)
     if request.method == "POST" and form.is_valid():
         answers = dict(form.cleaned_data)
         _intake, created = services.intake_submit_staff(
@@ -240,7 +240,7 @@ def intake_public(request, intake_token):
         link = services.intake_link_resolve(raw_token=intake_token)
     except services.LinkUnusable as exc:
         return _unusable(request, exc.state)
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, client=link.client)
     if request.method == "POST" and form.is_valid():
         try:
             services.intake_submit_online(
