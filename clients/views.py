@@ -1,6 +1,5 @@
 """Client records, intake and check-in pages. Thin: parse, check, call, render."""
 
-from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -13,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from practice.security.access import Role, public, roles_required, staff_required
+from practice.security.audit import audit_read
 from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
 
 from . import selectors, services
@@ -25,7 +25,7 @@ from .forms import (
     RedFlagClearanceForm,
     StaffIntakeForm,
 )
-from .models import CheckIn, Client, Intake
+from .models import CheckIn
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
 
 MANAGERS = (Role.OWNER, Role.FRONT_DESK)
@@ -155,7 +155,7 @@ def client_detail(request, client_id):
         context["cautions"] = selectors.treatment_cautions(client, intake=intake)
         context["trends"] = trends = selectors.score_trends(client)
         context["chart_data"] = selectors.score_chart_data(trends)
-    accessed.send(Client, instance=client)
+    audit_read(client)
     return render(request, "clients/client_detail.html", context)
 
 
@@ -208,7 +208,7 @@ def intake_staff(request, client_id):
 def intake_detail(request, client_id, intake_id):
     client = selectors.get_client_for_user(request.user, client_id)
     intake = selectors.intake_for_user(request.user, client, intake_id)
-    accessed.send(Intake, instance=intake)
+    audit_read(intake)
     return render(
         request,
         "clients/intake_detail.html",

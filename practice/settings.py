@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # Inside CSP, frame and cache headers, so the page it renders gets them too.
     "practice.security.middleware.DebugNotFoundMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A correlation id per request for the audit entries, and one read per record.
+    "practice.security.middleware.AuditRequestMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes last, as its docs require, so it sees the final response.
     "axes.middleware.AxesMiddleware",
@@ -202,6 +204,9 @@ else:
         ),
     )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Relief <no-reply@relief.local>")
+
+# Audit entries of one request share a correlation id (practice.security.audit).
+AUDITLOG_CID_GETTER = "practice.security.audit.current_cid"
 
 # Content-Security-Policy: no inline script anywhere; nonces for the rare
 # script tag that must carry one.

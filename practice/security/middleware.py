@@ -205,3 +205,16 @@ class DebugNotFoundMiddleware:
         ):
             response = render(request, "404.html", status=404)
         return response
+
+
+class AuditRequestMiddleware:
+    """Each request is one page view for the audit trail (see audit.request_started)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from practice.security import audit
+
+        audit.request_started()
+        return self.get_response(request)

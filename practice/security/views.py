@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.forms import OTPTokenForm
@@ -76,7 +77,33 @@ def audit_log(request):
         q = form.cleaned_data["q"]
         entries = entries.filter(Q(object_repr__icontains=q) | Q(actor__username__icontains=q))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "practice/owner/audit_log.html", {"form": form, "page": page})
+    revealed = frozenset(request.session.get(REVEALED_SESSION_KEY, []))
+    return render(
+        request,
+        "practice/owner/audit_log.html",
+        {"form": form, "page": page, "rows": audit.audit_rows(page, revealed=revealed)},
+    )
+
+
+# Entries whose clinical values this session has revealed (each reveal is audited).
+REVEALED_SESSION_KEY = "relief_audit_revealed"
+
+
+@owner_required
+@require_POST
+def audit_reveal(request, entry_id):
+    entry = get_object_or_404(audit.audit_entries(), pk=entry_id)
+    audit.audit_reveal(entry=entry)
+    revealed = request.session.get(REVEALED_SESSION_KEY, [])
+    if entry.pk not in revealed:
+        # The newest few only: a session need not carry the whole trail.
+        request.session[REVEALED_SESSION_KEY] = [*revealed, entry.pk][-50:]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target.startswith(
+        "/"
+    ):
+        target = reverse("owner:audit_log")
+    return redirect(f"{target}#entry-{entry.pk}")
 
 
 # Two-factor sign-in ------------------------------------------------------
