@@ -139,8 +139,10 @@ def test_setup_appears_in_the_owners_menu_only(client_as):
 def test_owner_removes_a_working_hours_row(client_as, therapist, location):
     hours = WorkingHoursFactory(therapist=therapist, location=location)
     http = client_as("owner")
-    listing = http.get(reverse("practice:setup_hours")).content.decode()
+    # From the grid a shift's block opens its page, which has the Remove button.
+    edit_url = reverse("practice:setup_hours_edit", kwargs={"hours_id": hours.pk})
+    assert edit_url in http.get(reverse("practice:setup_hours")).content.decode()
     delete_url = reverse("practice:setup_hours_delete", kwargs={"hours_id": hours.pk})
-    assert delete_url in listing
+    assert delete_url in http.get(edit_url).content.decode()
     assert http.post(delete_url).status_code == 302
     assert not WorkingHours.objects.exists()
