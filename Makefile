@@ -20,7 +20,8 @@ run: $(VENV)/.installed
 	@echo ""
 	@echo "  Relief is starting on http://$(HOST):$(PORT)/  (Ctrl+C stops web, worker and beat)"
 	@echo ""
-	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) GUNICORN_CMD_ARGS="--reload" \
+	DJANGO_DEBUG=1 HOST=$(HOST) PORT=$(PORT) RELIEF_BASE_URL=http://$(HOST):$(PORT) \
+		GUNICORN_CMD_ARGS="--reload" \
 		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile.dev
 
 # Test suite. Set DATABASE_URL / CELERY_BROKER_URL to run against PostgreSQL / Redis.

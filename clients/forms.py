@@ -330,11 +330,52 @@ class IntakeForm(PlainForm):
             raise forms.ValidationError("The date your pain started can't be in the future.")
         return onset
 
+    CONTACT_FIELDS = (
+        "date_of_birth",
+        "phone",
+        "email",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    )
+
+    def __init__(self, *args, client=None, show_on_file=False, **kwargs):
+        """`client`: the record the desk already filled in, so it is not asked again.
+
+        With `show_on_file` (the form in the clinic, staff present) the stored
+        contact details are filled in for the client to check and correct.
+        Without it (the emailed link, which anyone it is forwarded to can open)
+        nothing stored is shown: a detail on file becomes optional and blank
+        keeps it, since the intake service only overwrites what is given.
+        """
+        super().__init__(*args, **kwargs)
+        if client is None:
+            return
+        for name in self.CONTACT_FIELDS:
+            value = getattr(client, name)
+            if value in (None, ""):
+                continue
+            field = self.fields[name]
+            if show_on_file:
+                self.initial.setdefault(name, _as_typed(value))
+                field.help_text = "From the client's record: correct it if it has changed."
+            else:
+                field.required = False
+                field.help_text = "We have this on file. Fill it in only if it has changed."
+
     def clean_date_of_birth(self):
         return _past_birth_date(self.cleaned_data.get("date_of_birth"))
 
     def clean_consent_signature(self):
         return " ".join(self.cleaned_data["consent_signature"].split())
+
+
+def _as_typed(value):
+    # A stored phone number shown as a person types it, not in E.164.
+    if hasattr(value, "as_national") and getattr(value, "country_code", None) == 1:
+        return value.as_national
+    if hasattr(value, "as_international"):
+        return value.as_international
+    return value
 
 
 class StaffIntakeForm(IntakeForm):

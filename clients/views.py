@@ -1,6 +1,5 @@
 """Client records, intake and check-in pages. Thin: parse, check, call, render."""
 
-from auditlog.signals import accessed
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from billing.selectors import client_balance, client_packages, may_bill
 from practice.security.access import Role, public, roles_required, staff_required
+from practice.security.audit import audit_read
 from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
 
 from . import selectors, services
@@ -26,7 +26,7 @@ from .forms import (
     RedFlagClearanceForm,
     StaffIntakeForm,
 )
-from .models import CheckIn, Client, Intake
+from .models import CheckIn
 from .ratelimit import client_ip, guess_failed, guesses_exceeded
 
 MANAGERS = (Role.OWNER, Role.FRONT_DESK)
@@ -159,7 +159,7 @@ def client_detail(request, client_id):
     if may_bill(request.user):
         context["balance"] = client_balance(client)
         context["packages"] = client_packages(client)
-    accessed.send(Client, instance=client)
+    audit_read(client)
     return render(request, "clients/client_detail.html", context)
 
 
@@ -187,7 +187,7 @@ def intake_link_send(request, client_id):
 def intake_staff(request, client_id):
     """The intake filled in the clinic, e.g. on the clinic tablet."""
     client = selectors.get_client_for_user(request.user, client_id)
-    form = StaffIntakeForm(request.POST or None)
+    form = StaffIntakeForm(request.POST or None, client=client, show_on_file=True)
     if request.method == "POST" and form.is_valid():
         answers = dict(form.cleaned_data)
         _intake, created = services.intake_submit_staff(
@@ -212,7 +212,7 @@ def intake_staff(request, client_id):
 def intake_detail(request, client_id, intake_id):
     client = selectors.get_client_for_user(request.user, client_id)
     intake = selectors.intake_for_user(request.user, client, intake_id)
-    accessed.send(Intake, instance=intake)
+    audit_read(intake)
     return render(
         request,
         "clients/intake_detail.html",
@@ -244,7 +244,7 @@ def intake_public(request, intake_token):
         link = services.intake_link_resolve(raw_token=intake_token)
     except services.LinkUnusable as exc:
         return _unusable(request, exc.state)
-    form = IntakeForm(request.POST or None)
+    form = IntakeForm(request.POST or None, client=link.client)
     if request.method == "POST" and form.is_valid():
         try:
             services.intake_submit_online(

@@ -263,28 +263,6 @@ class TherapistForm(forms.ModelForm):
         }
 
 
-class TherapistCreateForm(TherapistForm):
-    username = forms.CharField(max_length=150)
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    email = forms.EmailField()
-    password = forms.CharField(
-        label="Initial password",
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 12 characters; they can change it after signing in.",
-    )
-
-    field_order = ["username", "first_name", "last_name", "email", "password"]
-
-    def clean_username(self):
-        from django.contrib.auth.models import User
-
-        username = self.cleaned_data["username"]
-        if User.objects.filter(username__iexact=username).exists():
-            raise ValidationError("That username is taken.")
-        return username
-
-
 class WorkingHoursForm(forms.ModelForm):
     class Meta:
         model = WorkingHours

@@ -1,12 +1,13 @@
 import uuid
 from datetime import timedelta
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from practice.constraints import PostgresExclusionConstraint
 from practice.ranges import TsTzRange
@@ -158,7 +159,7 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.therapist} off {self.starts_at:%Y-%m-%d}"
+        return f"{self.therapist} off {timezone.localtime(self.starts_at):%Y-%m-%d}"
 
     def clean(self):
         # Refused here, before the save: a year-9999 row broke its audit entry
@@ -295,7 +296,12 @@ class Appointment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.client} with {self.therapist} at {self.starts_at:%Y-%m-%d %H:%M}"
+        # The label is stored in the audit trail: on the location's clock, named,
+        # never in UTC (the location is used only when already loaded).
+        location = self._state.fields_cache.get("location")
+        zone = ZoneInfo(location.time_zone) if location is not None else None
+        local = timezone.localtime(self.starts_at, zone)
+        return f"{self.client} with {self.therapist} at {local:%Y-%m-%d %H:%M %Z}"
 
     @property
     def is_active(self):

@@ -11,7 +11,6 @@ from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
@@ -21,7 +20,6 @@ from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
 from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
 from practice.reminders import outbox
-from practice.security.access import Role
 from practice.validation import full_clean_loaded
 
 Status = Appointment.Status
@@ -568,28 +566,6 @@ def time_off_save(*, time_off: TimeOff) -> TimeOff:
 @transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
     time_off.delete()
-
-
-@transaction.atomic
-def therapist_create(
-    *, username, first_name, last_name, email, password, services=(), **fields
-) -> Therapist:
-    """A new staff account in the Therapist role with its Therapist profile."""
-    from django.contrib.auth.models import Group
-    from django.contrib.auth.password_validation import validate_password
-
-    user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-    user.full_clean(exclude=["password"])
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
-    user.set_password(password)
-    user.save()
-    user.groups.add(Group.objects.get_or_create(name=Role.THERAPIST.value)[0])
-    therapist = _save(Therapist(user=user, **fields))
-    therapist.services.set(services)
-    return therapist
 
 
 @transaction.atomic

@@ -73,7 +73,11 @@ MIDDLEWARE = [
     "practice.timezones.PracticeTimezoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP, frame and cache headers, so the page it renders gets them too.
+    "practice.security.middleware.DebugNotFoundMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A correlation id per request for the audit entries, and one read per record.
+    "practice.security.middleware.AuditRequestMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes last, as its docs require, so it sees the final response.
     "axes.middleware.AxesMiddleware",
@@ -185,13 +189,26 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # under templates/ (e.g. the body map) are found.
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-# Email: console in development; SMTP through EMAIL_URL in production.
+# Email: SMTP through EMAIL_URL in production. In development without one,
+# each message is a file under var/sent-email (one per message, openable in any
+# mail reader, listed on the owner's "Sent messages" page) rather than lines
+# lost in the worker's console log.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-email"))
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "sent-email"))
+    EMAIL_BACKEND = env(
+        "EMAIL_BACKEND",
+        default=(
+            "django.core.mail.backends.filebased.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.console.EmailBackend"
+        ),
+    )
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Relief <no-reply@relief.local>")
+
+# Audit entries of one request share a correlation id (practice.security.audit).
+AUDITLOG_CID_GETTER = "practice.security.audit.current_cid"
 
 # Content-Security-Policy: no inline script anywhere; nonces for the rare
 # script tag that must carry one.
@@ -332,6 +349,9 @@ RELIEF_DEFAULT_TAX_RATE = Decimal(env("RELIEF_DEFAULT_TAX_RATE", default="0"))
 # Front desk refunds above this need the owner.
 RELIEF_FRONT_DESK_REFUND_LIMIT = Decimal(env("RELIEF_FRONT_DESK_REFUND_LIMIT", default="100"))
 
+# `make run` passes http://$(HOST):$(PORT) to web, worker and beat alike (the
+# worker builds links without a request, and honcho gives each process its own
+# PORT, so it cannot be derived here); `check --deploy` warns on localhost.
 RELIEF_BASE_URL = env("RELIEF_BASE_URL", default="http://localhost:8000")
 # SMS goes through a backend class like Django's email backends (see
 # practice/reminders/sms.py): ConsoleBackend, LocmemBackend, FileBackend, or a provider's

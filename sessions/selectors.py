@@ -213,7 +213,11 @@ def charting_backlog_forget(*, therapist_id) -> None:
 
 def log_note_reads(*, notes, user, remote_addr=None):
     """One auditlog ACCESS entry per note read, written in one query."""
-    notes = list(notes)
+    from auditlog.cid import get_cid
+
+    from practice.security.audit import reads_to_log
+
+    notes = reads_to_log(list(notes))
     if not notes:
         return
     content_type = ContentType.objects.get_for_model(SessionNote)
@@ -228,6 +232,7 @@ def log_note_reads(*, notes, user, remote_addr=None):
                 remote_addr=remote_addr,
                 timestamp=timezone.now(),
                 changes_text="",
+                cid=get_cid(),
             )
             for note in notes
         ]

@@ -16,4 +16,6 @@ urlpatterns = [
     # Therapists' calendar subscription: the settings page and the feed itself.
     path("calendar/", views.calendar_feed, name="calendar_feed"),
     path("calendar/<str:feed_token>.ics", views.feed, name="feed"),
+    # Development: the emails the file backend kept, for the owner to open.
+    path("sent/", views.sent_messages_page, name="sent_messages"),
 ]

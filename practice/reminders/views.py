@@ -20,8 +20,14 @@ from practice import services
 from practice.models import CalendarFeed
 from practice.reminders import feeds, ics, links, outbox
 from practice.reminders import messages as messaging
-from practice.reminders.selectors import reminders_manageable_by
-from practice.security.access import Role, public, roles_required, staff_required
+from practice.reminders.selectors import reminders_manageable_by, sent_messages, sent_messages_kept
+from practice.security.access import (
+    Role,
+    owner_required,
+    public,
+    roles_required,
+    staff_required,
+)
 
 FAILURE_WINDOW_SECONDS = 15 * 60
 CLIENT_CANCEL_REASON = "Cancelled by client from reminder"
@@ -193,3 +199,18 @@ def feed(request, feed_token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="relief.ics"'
     return response
+
+
+@owner_required
+@require_GET
+def sent_messages_page(request):
+    """Development: the emails Relief wrote to var/sent-email, to open their links."""
+    return render(
+        request,
+        "practice/reminders/sent_messages.html",
+        {
+            "kept": sent_messages_kept(),
+            "folder": settings.EMAIL_FILE_PATH,
+            "sent": sent_messages(),
+        },
+    )

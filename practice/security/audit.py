@@ -5,7 +5,10 @@ records (charts, intakes, notes) are logged explicitly with `audit_read`.
 A service writing several rows at once batches their entries (`audit_batch`).
 """
 
+import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC
 
 from auditlog.cid import get_cid
 from auditlog.context import disable_auditlog
@@ -14,20 +17,156 @@ from auditlog.models import DEFAULT_OBJECT_REPR, LogEntry
 from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import router
+from django.db.models import DateTimeField
 from django.db.models.signals import pre_save
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.encoding import smart_str
+from django.utils.formats import date_format
+
+# One correlation id per request (AUDITLOG_CID_GETTER reads it), so every
+# entry of one page view shares it, and the reads already logged in it.
+_request_cid: ContextVar[str | None] = ContextVar("relief_audit_cid", default=None)
+_reads_logged: ContextVar[set | None] = ContextVar("relief_audit_reads", default=None)
+
+
+def request_started() -> None:
+    """Called once per request (AuditRequestMiddleware): a fresh id, no reads yet."""
+    _request_cid.set(uuid.uuid4().hex)
+    _reads_logged.set(set())
+
+
+def current_cid() -> str | None:
+    return _request_cid.get()
+
+
+def reads_to_log(instances) -> list:
+    """Those of `instances` not yet recorded as read in this page view.
+
+    A page that shows a record twice (a note in the history and its chart
+    summary, a partial rendered with its page) is still one read.
+    """
+    logged = _reads_logged.get()
+    fresh = []
+    for instance in instances:
+        key = (instance._meta.label_lower, str(instance.pk))
+        if logged is not None:
+            if key in logged:
+                continue
+            logged.add(key)
+        fresh.append(instance)
+    return fresh
 
 
 def audit_read(instance) -> None:
-    """Record that the current user (from AuditlogMiddleware) opened `instance`."""
-    accessed.send(instance.__class__, instance=instance)
+    """Record that the current user (from AuditlogMiddleware) opened `instance`, once per view."""
+    if reads_to_log([instance]):
+        accessed.send(instance.__class__, instance=instance)
 
 
 def audit_entries():
     """Newest first, with the actor and model loaded in the same query."""
     return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
+
+
+# Models whose changed values are clinical text: shown masked on the audit log
+# until the owner reveals an entry (a POST, itself recorded). Fields listed in
+# UNMASKED are bookkeeping and stay visible.
+CLINICAL_MODELS = {
+    "clients.intake",
+    "clients.checkin",
+    "clients.redflagclearance",
+    "treatment_sessions.sessionnote",
+    "treatment_sessions.noteamendment",
+    "treatment_sessions.techniqueapplication",
+    "treatment_sessions.treatmentplan",
+    "treatment_sessions.goal",
+}
+UNMASKED = {
+    "id",
+    "client",
+    "therapist",
+    "appointment",
+    "note",
+    "plan",
+    "link",
+    "status",
+    "version",
+    "how",
+    "submitted_at",
+    "submitted_by",
+    "signed_at",
+    "signed_by",
+    "created_at",
+    "updated_at",
+    "consent_version",
+}
+
+
+def _is_clinical(entry) -> bool:
+    return f"{entry.content_type.app_label}.{entry.content_type.model}" in CLINICAL_MODELS
+
+
+def _shown(value, field):
+    """A stored change value as people read it: instants on the practice's clock."""
+    if value in (None, "None", ""):
+        return None
+    if isinstance(field, DateTimeField):
+        moment = parse_datetime(str(value))
+        if moment is not None:
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, UTC)  # auditlog writes UTC
+            return date_format(timezone.localtime(moment), "Y-m-d H:i T")
+    return value
+
+
+def audit_rows(entries, *, revealed=frozenset()):
+    """What the audit log shows per entry: each change from what to what, masked or not."""
+    rows = []
+    for entry in entries:
+        clinical = _is_clinical(entry) and entry.pk not in revealed
+        model = entry.content_type.model_class()
+        changes = []
+        for name, values in (entry.changes_dict or {}).items():
+            old, new = [*values, None, None][:2] if isinstance(values, list) else (None, values)
+            try:
+                field = model._meta.get_field(name) if model is not None else None
+            except FieldDoesNotExist:
+                field = None
+            changes.append(
+                {
+                    "field": name,
+                    "old": _shown(old, field),
+                    "new": _shown(new, field),
+                    "masked": clinical and name not in UNMASKED,
+                }
+            )
+        rows.append(
+            {
+                "entry": entry,
+                "changes": changes,
+                "maskable": any(c["masked"] for c in changes),
+            }
+        )
+    return rows
+
+
+def audit_reveal(*, entry: LogEntry) -> LogEntry:
+    """Record that the current user (AuditlogMiddleware) read an entry's masked values."""
+    reveal = LogEntry(
+        content_type=entry.content_type,
+        object_pk=entry.object_pk,
+        object_id=entry.object_id,
+        object_repr=entry.object_repr,
+        action=LogEntry.Action.ACCESS,
+        changes_text="",
+        cid=get_cid(),
+        additional_data={"revealed_audit_entry": entry.pk},
+    )
+    reveal.save()
+    return reveal
 
 
 class AuditBatch:

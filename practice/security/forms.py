@@ -25,14 +25,10 @@ class StaffCreateForm(forms.Form):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
     username = forms.CharField(max_length=150)
-    email = forms.EmailField(help_text="Used to reset the password.")
-    role = forms.ChoiceField(choices=[(r.value, r.value) for r in Role])
-    password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=(
-            "At least 12 characters. Share it in person; they can change it after signing in."
-        ),
+    email = forms.EmailField(
+        help_text="They get an invitation here to set their own password (link valid 3 days)."
     )
+    role = forms.ChoiceField(choices=[(r.value, r.value) for r in Role])
 
 
 class AuditFilterForm(forms.Form):

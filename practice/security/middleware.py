@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
@@ -176,3 +176,45 @@ class TwoFactorGateMiddleware:
         if two_factor.must_enrol(user):
             return redirect("two_factor_setup")
         return None
+
+
+class DebugNotFoundMiddleware:
+    """Show the project's own 404 page in development too.
+
+    With DEBUG on, Django answers an Http404 (an unknown URL, a refused page, a
+    record out of reach) with its technical page listing every URL pattern,
+    which is not what Relief shows anyone. The Http404 is turned into that
+    page inside the innermost handler, before any middleware sees it (also
+    for process_view refusals and unresolved URLs), so the finished response
+    is recognised here. Django's technical 500 page stays: it helps with a
+    real error in development.
+    """
+
+    technical_marker = b"<code>DEBUG = True</code>"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and self.technical_marker in response.content
+        ):
+            response = render(request, "404.html", status=404)
+        return response
+
+
+class AuditRequestMiddleware:
+    """Each request is one page view for the audit trail (see audit.request_started)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from practice.security import audit
+
+        audit.request_started()
+        return self.get_response(request)

@@ -64,5 +64,7 @@ account_patterns = [
 owner_patterns = [
     path("staff/", views.staff_list, name="staff"),
     path("staff/<int:user_id>/toggle/", views.staff_toggle, name="staff_toggle"),
+    path("staff/<int:user_id>/invite/", views.staff_invite, name="staff_invite"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/<int:entry_id>/reveal/", views.audit_reveal, name="audit_reveal"),
 ]

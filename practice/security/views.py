@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_otp.forms import OTPTokenForm
@@ -19,12 +20,19 @@ def staff_list(request):
     form = StaffCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = staff.staff_create(**form.cleaned_data)
+            user = staff.staff_create(**form.cleaned_data, base_url=request.build_absolute_uri("/"))
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{user.get_full_name()} can now sign in as {user.username}.")
+            messages.success(
+                request,
+                f"Invitation sent to {user.email}: {user.get_full_name()} sets a password "
+                f"from it and signs in as {user.username}.",
+            )
+            if hasattr(user, "therapist"):
+                # Services, licence and colour are set on the therapist's profile.
+                return redirect("practice:setup_therapists_edit", therapist_id=user.therapist.pk)
             return redirect("owner:staff")
     return render(
         request,
@@ -48,6 +56,19 @@ def staff_toggle(request, user_id):
 
 
 @owner_required
+@require_POST
+def staff_invite(request, user_id):
+    """Send the set-your-password invitation again (e.g. the first one expired)."""
+    member = get_object_or_404(staff.staff_members(), pk=user_id)
+    if member.has_usable_password():
+        messages.info(request, f"{member.username} has already set a password.")
+    else:
+        staff.staff_invite(user=member, base_url=request.build_absolute_uri("/"))
+        messages.success(request, f"A new invitation is on its way to {member.email}.")
+    return redirect("owner:staff")
+
+
+@owner_required
 @require_GET
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
@@ -56,7 +77,33 @@ def audit_log(request):
         q = form.cleaned_data["q"]
         entries = entries.filter(Q(object_repr__icontains=q) | Q(actor__username__icontains=q))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "practice/owner/audit_log.html", {"form": form, "page": page})
+    revealed = frozenset(request.session.get(REVEALED_SESSION_KEY, []))
+    return render(
+        request,
+        "practice/owner/audit_log.html",
+        {"form": form, "page": page, "rows": audit.audit_rows(page, revealed=revealed)},
+    )
+
+
+# Entries whose clinical values this session has revealed (each reveal is audited).
+REVEALED_SESSION_KEY = "relief_audit_revealed"
+
+
+@owner_required
+@require_POST
+def audit_reveal(request, entry_id):
+    entry = get_object_or_404(audit.audit_entries(), pk=entry_id)
+    audit.audit_reveal(entry=entry)
+    revealed = request.session.get(REVEALED_SESSION_KEY, [])
+    if entry.pk not in revealed:
+        # The newest few only: a session need not carry the whole trail.
+        request.session[REVEALED_SESSION_KEY] = [*revealed, entry.pk][-50:]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}) or not target.startswith(
+        "/"
+    ):
+        target = reverse("owner:audit_log")
+    return redirect(f"{target}#entry-{entry.pk}")
 
 
 # Two-factor sign-in ------------------------------------------------------

@@ -31,5 +31,16 @@ NAV_ITEMS = [
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
 ]
 
+
+def _debug(request) -> bool:
+    from django.conf import settings
+
+    return settings.DEBUG
+
+
+# Development only: where the emails went (the file backend under var/).
+NAV_ITEMS.append(
+    NavItem("Sent messages", "reminders:sent_messages", frozenset({Role.OWNER}), allowed=_debug)
+)
 # Therapists subscribe to their own appointments from a calendar app.
 NAV_ITEMS.append(NavItem("Calendar feed", "reminders:calendar_feed", frozenset({Role.THERAPIST})))

@@ -21,7 +21,6 @@ from practice.forms import (
     LocationForm,
     RoomForm,
     ServiceForm,
-    TherapistCreateForm,
     TherapistForm,
     TimeOffForm,
     WorkingHoursForm,
@@ -35,19 +34,6 @@ def _save_with(service, name):
         return service(**{name: form.save(commit=False)})
 
     return save
-
-
-def _therapist_create(form):
-    data = dict(form.cleaned_data)
-    return services.therapist_create(
-        username=data.pop("username"),
-        first_name=data.pop("first_name"),
-        last_name=data.pop("last_name"),
-        email=data.pop("email"),
-        password=data.pop("password"),
-        services=data.pop("services"),
-        **data,
-    )
 
 
 def _therapist_update(form):
@@ -67,10 +53,14 @@ class Section:
     columns: tuple  # (heading, attribute path)
     kwarg: str
     create_form: type | None = None
+    # (URL name, link text) when rows are added on another page instead.
+    add_elsewhere: tuple | None = None
     update: object = None
     delete: object = None  # a service removing one row, where removing makes sense
     related: tuple = field(default_factory=tuple)
     help: str = ""
+    # A callable(rows) -> context for a template shown instead of the flat table.
+    grid: object = None
 
     @property
     def deletable(self) -> bool:
@@ -129,7 +119,7 @@ SECTIONS = [
         "therapist",
         Therapist,
         TherapistForm,
-        _therapist_create,
+        None,
         (
             ("Name", "display_name"),
             ("Username", "user.username"),
@@ -137,10 +127,12 @@ SECTIONS = [
             ("Taking bookings", "active"),
         ),
         "therapist_id",
-        create_form=TherapistCreateForm,
         update=_therapist_update,
         related=("user",),
-        help="Adding a therapist creates their sign-in account in the Therapist role.",
+        # One place adds people: Staff creates the account, the Therapist
+        # profile and the invitation; here the owner sets services and licence.
+        add_elsewhere=("owner:staff", "Add a therapist under Staff"),
+        help="Add a therapist under Staff (role: Therapist); set their services here.",
     ),
     Section(
         "hours",
@@ -159,7 +151,8 @@ SECTIONS = [
         "hours_id",
         delete=lambda obj: services.working_hours_delete(hours=obj),
         related=("therapist", "location"),
-        help="Add one row per shift; a split shift is two rows for the same day.",
+        help="Each shift is a block in its therapist's week; a split shift is two blocks.",
+        grid=lambda rows: _hours_grid(rows),
     ),
     Section(
         "time-off",
@@ -180,6 +173,26 @@ SECTIONS = [
     ),
 ]
 BY_SLUG = {s.slug: s for s in SECTIONS}
+
+
+def _hours_grid(rows):
+    """One week per therapist: a column per weekday holding that day's shifts."""
+    by_therapist = {}
+    for hours in rows:
+        week = by_therapist.setdefault(
+            hours.therapist_id, {"therapist": hours.therapist, "days": {}}
+        )
+        week["days"].setdefault(hours.weekday, []).append(hours)
+    for therapist in Therapist.objects.exclude(pk__in=by_therapist).filter(active=True):
+        by_therapist[therapist.pk] = {"therapist": therapist, "days": {}}
+    weeks = []
+    for week in sorted(by_therapist.values(), key=lambda w: w["therapist"].display_name):
+        week["columns"] = [
+            (value, label, sorted(week["days"].get(value, []), key=lambda h: h.start_time))
+            for value, label in WorkingHours.Weekday.choices
+        ]
+        weeks.append(week)
+    return {"weeks": weeks}
 
 
 def _url_name(section, suffix=""):
@@ -230,17 +243,23 @@ def _list_view(section):
     @require_http_methods(["GET", "POST"])
     def view(request):
         form_class = section.create_form or section.form
-        form = form_class(request.POST or None)
+        # "Add" in a grid cell opens the form with its therapist and day chosen.
+        initial = {k: v for k, v in request.GET.items() if k in ("therapist", "weekday")}
+        form = None if section.add_elsewhere else form_class(request.POST or None, initial=initial)
+        if request.method == "POST" and form is None:
+            return redirect(f"practice:{_url_name(section)}")
         if request.method == "POST" and _apply(section, form, section.save) is not None:
             messages.success(request, f"{section.singular.capitalize()} added.")
             return redirect(f"practice:{_url_name(section)}")
-        rows = [(obj, [_value(obj, attr) for _, attr in section.columns]) for obj in section.rows()]
+        objects = list(section.rows())
+        rows = [(obj, [_value(obj, attr) for _, attr in section.columns]) for obj in objects]
         return render(
             request,
             "practice/setup/section.html",
             {
                 "section": section,
                 "rows": rows,
+                "grid": section.grid(objects) if section.grid else None,
                 "form": form,
                 "edit_url": f"practice:{_url_name(section, '_edit')}",
                 "delete_url": f"practice:{_url_name(section, '_delete')}",
@@ -268,6 +287,7 @@ def _edit_view(section):
                 "object": obj,
                 "form": form,
                 "list_url": f"practice:{_url_name(section)}",
+                "delete_url": f"practice:{_url_name(section, '_delete')}",
             },
         )
 

@@ -14,9 +14,17 @@ ACCESS = {
     "two_factor_verify": STAFF,
     "owner:staff": OWNER,
     "owner:staff_toggle": OWNER,
+    "owner:staff_invite": OWNER,
     "owner:audit_log": OWNER,
+    "owner:audit_reveal": OWNER,
 }
 
 
 def sample_kwargs(world):
-    return {"uidb64": "MQ", "token": "set-password", "user_id": world.therapist.user_id}
+    return {
+        "uidb64": "MQ",
+        "token": "set-password",
+        "user_id": world.therapist.user_id,
+        # Reveal is POST-only: a GET is refused before the entry is looked up.
+        "entry_id": 1,
+    }

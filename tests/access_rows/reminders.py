@@ -12,6 +12,7 @@ ACCESS = {
     # Every therapist manages their own feed; the feed itself is token-authenticated.
     "reminders:calendar_feed": frozenset({"therapist", "other_therapist"}),
     "reminders:feed": EVERYONE,
+    "reminders:sent_messages": frozenset({"owner"}),
 }
 
 

@@ -274,3 +274,66 @@ def test_a_rating_out_of_range_is_refused_before_anything_is_written(maria):
     assert "pain_now" in refused.value.message_dict
     assert not Intake.objects.exists()
     assert not Score.objects.exists()
+
+
+def _on_file(therapist):
+    from datetime import date
+
+    return ClientFactory(
+        first_name="Maria",
+        last_name="Gonzalez",
+        primary_therapist=therapist,
+        date_of_birth=date(1978, 4, 12),
+        phone="+12025550143",
+        email="maria@mail.test",
+        emergency_contact_name="Rosa Gonzalez",
+        emergency_contact_phone="+12025550199",
+    )
+
+
+def test_intake_in_the_clinic_shows_what_the_desk_entered_to_correct(client_as, therapist):
+    maria = _on_file(therapist)
+    http = client_as("therapist")
+    url = reverse("clients:intake_staff", args=[maria.pk])
+    html = http.get(url).content.decode()
+    assert 'value="1978-04-12"' in html
+    assert 'value="(202) 555-0143"' in html
+    assert 'value="maria@mail.test"' in html
+    assert 'value="Rosa Gonzalez"' in html
+    assert 'value="(202) 555-0199"' in html
+    assert "correct it if it has changed" in html
+    token = html.split('name="form_token" value="')[1].split('"')[0]
+    # The client corrects the phone; the rest is sent back as shown.
+    response = http.post(
+        url,
+        _post_data(
+            form_token=token,
+            phone="(202) 555-0177",
+            email="maria@mail.test",
+            emergency_contact_phone="(202) 555-0199",
+        ),
+    )
+    assert response.status_code == 302
+    maria.refresh_from_db()
+    assert str(maria.phone) == "+12025550177"
+    assert maria.emergency_contact_name == "Rosa Gonzalez"
+
+
+def test_emailed_intake_does_not_ask_again_for_details_on_file(client, therapist):
+    maria = _on_file(therapist)
+    _, raw = services.intake_link_create(client=maria)
+    url = reverse("clients:intake_public", args=[raw])
+    html = client.get(url).content.decode()
+    assert "We have this on file. Fill it in only if it has changed." in html
+    # The link can be forwarded: it still shows nothing stored.
+    for stored in ("1978-04-12", "555-0143", "maria@mail.test", "Rosa"):
+        assert stored not in html
+    blank = _post_data(
+        date_of_birth="", emergency_contact_name="", emergency_contact_phone="", phone=""
+    )
+    response = client.post(url, blank)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    maria.refresh_from_db()
+    assert str(maria.date_of_birth) == "1978-04-12"
+    assert maria.emergency_contact_name == "Rosa Gonzalez"
+    assert str(maria.phone) == "+12025550143"

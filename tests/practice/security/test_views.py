@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.auth.models import User
@@ -17,26 +19,76 @@ def _new_person(**overrides):
         "username": "rita",
         "email": "rita@clinic.test",
         "role": "Front desk",
-        "password": "a perfectly long passphrase",
     }
     data.update(overrides)
     return data
 
 
-def test_owner_adds_a_front_desk_person_who_can_sign_in(client_as):
-    response = client_as("owner").post(reverse("owner:staff"), _new_person())
-    assert response.status_code == 302
+def _invitation_link(message):
+    return re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+
+
+def test_owner_invites_a_person_who_sets_their_own_password(
+    client_as, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = client_as("owner")
+    form = owner.get(reverse("owner:staff")).content.decode()
+    assert 'type="password"' not in form
+    with django_capture_on_commit_callbacks(execute=True):
+        with_commit = owner.post(reverse("owner:staff"), _new_person(), follow=True)
+    assert "Invitation sent to rita@clinic.test" in with_commit.content.decode()
+    assert "Invited" in with_commit.content.decode()
     rita = User.objects.get(username="rita")
     assert roles_of(rita) == {Role.FRONT_DESK}
-    assert rita.check_password("a perfectly long passphrase")
+    assert not rita.has_usable_password()
+    [message] = mailoutbox
+    assert message.to == ["rita@clinic.test"]
+    assert "rita" in message.body and "3 days" in message.body
+
+    client.logout()
+    link = client.get(_invitation_link(message), follow=True)
+    assert "Choose a new password" in link.content.decode()
+    done = client.post(
+        link.redirect_chain[-1][0],
+        {"new_password1": "my own long passphrase", "new_password2": "my own long passphrase"},
+    )
+    assert done.status_code == 302
+    rita.refresh_from_db()
+    assert rita.check_password("my own long passphrase")
+    # The link works once.
+    again = client.get(_invitation_link(message), follow=True)
+    assert "This link no longer works" in again.content.decode()
 
 
-def test_weak_password_is_refused_and_the_form_keeps_its_values(client_as):
-    response = client_as("owner").post(reverse("owner:staff"), _new_person(password="short"))
-    assert response.status_code == 200
-    assert b"too short" in response.content
-    assert b'value="rita@clinic.test"' in response.content
-    assert not User.objects.filter(username="rita").exists()
+def test_a_therapist_added_under_staff_gets_a_profile_and_lands_on_it(
+    client_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("owner").post(
+            reverse("owner:staff"), _new_person(username="jo", first_name="Jo", role="Therapist")
+        )
+    jo = User.objects.get(username="jo")
+    assert roles_of(jo) == {Role.THERAPIST}
+    assert jo.therapist.display_name == "Jo Moreno"
+    assert response["Location"] == reverse(
+        "practice:setup_therapists_edit", kwargs={"therapist_id": jo.therapist.pk}
+    )
+    assert len(mailoutbox) == 1
+
+
+def test_owner_sends_the_invitation_again(
+    client_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = client_as("owner")
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(reverse("owner:staff"), _new_person())
+    rita = User.objects.get(username="rita")
+    html = owner.get(reverse("owner:staff")).content.decode()
+    assert "Send invitation again" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        owner.post(reverse("owner:staff_invite", args=[rita.pk]))
+    assert len(mailoutbox) == 2
+    assert _invitation_link(mailoutbox[1])
 
 
 def test_duplicate_username_is_a_form_error(client_as, front_desk):

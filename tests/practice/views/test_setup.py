@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from practice import services
-from practice.models import Location, Service, Therapist, WorkingHours
-from practice.security.access import Role, roles_of
+from practice.models import Location, Service, WorkingHours
 from practice.timezones import practice_time_zone
-from tests.factories import ServiceFactory, WorkingHoursFactory
+from tests.factories import WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,46 +60,26 @@ def test_owner_adds_a_service_in_minutes(client_as):
     assert service.buffer_after.total_seconds() == 10 * 60
 
 
-def test_owner_adds_a_therapist_with_an_account(client_as):
-    service = ServiceFactory()
-    response = client_as("owner").post(
+def test_therapists_are_added_in_one_place_and_setup_links_to_it(client_as):
+    owner = client_as("owner")
+    html = owner.get(reverse("practice:setup_therapists")).content.decode()
+    assert 'name="username"' not in html
+    assert 'name="password"' not in html
+    assert f'href="{reverse("owner:staff")}"' in html
+    assert "Add a therapist under Staff" in html
+    # A stray POST adds nobody.
+    response = owner.post(
         reverse("practice:setup_therapists"),
-        {
-            "username": "jo",
-            "first_name": "Jo",
-            "last_name": "Park",
-            "email": "jo@clinic.test",
-            "password": "a-long-enough-passphrase-7",
-            "display_name": "Jo Park, LMT",
-            "licence_number": "MT-777",
-            "colour": "#aa3366",
-            "services": [service.pk],
-            "active": "on",
-        },
+        {"username": "jo", "first_name": "Jo", "last_name": "Park", "display_name": "Jo"},
     )
     assert response.status_code == 302
-    therapist = Therapist.objects.get(display_name="Jo Park, LMT")
-    assert roles_of(therapist.user) == {Role.THERAPIST}
-    assert therapist.user.check_password("a-long-enough-passphrase-7")
-    assert list(therapist.services.all()) == [service]
-
-
-def test_weak_therapist_password_is_refused_and_nothing_is_created(client_as):
-    response = client_as("owner").post(
-        reverse("practice:setup_therapists"),
-        {
-            "username": "jo",
-            "first_name": "Jo",
-            "last_name": "Park",
-            "email": "jo@clinic.test",
-            "password": "short",
-            "display_name": "Jo Park",
-            "colour": "#aa3366",
-        },
-    )
-    assert response.status_code == 200
-    assert b"too short" in response.content
     assert not User.objects.filter(username="jo").exists()
+
+
+def test_setup_index_links_look_like_links(client_as):
+    html = client_as("owner").get(reverse("practice:setup")).content.decode()
+    assert 'class="list-group setup-links"' in html
+    assert '<strong class="setup-link-title">Working hours</strong>' in html
 
 
 def test_split_shift_is_fine_but_overlapping_rows_are_refused(therapist, location):
@@ -160,8 +139,10 @@ def test_setup_appears_in_the_owners_menu_only(client_as):
 def test_owner_removes_a_working_hours_row(client_as, therapist, location):
     hours = WorkingHoursFactory(therapist=therapist, location=location)
     http = client_as("owner")
-    listing = http.get(reverse("practice:setup_hours")).content.decode()
+    # From the grid a shift's block opens its page, which has the Remove button.
+    edit_url = reverse("practice:setup_hours_edit", kwargs={"hours_id": hours.pk})
+    assert edit_url in http.get(reverse("practice:setup_hours")).content.decode()
     delete_url = reverse("practice:setup_hours_delete", kwargs={"hours_id": hours.pk})
-    assert delete_url in listing
+    assert delete_url in http.get(edit_url).content.decode()
     assert http.post(delete_url).status_code == 302
     assert not WorkingHours.objects.exists()
