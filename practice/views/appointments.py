@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
-from practice import selectors, services
+from practice import availability, selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
 from practice.security.access import staff_required
@@ -48,6 +48,11 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
             .only("id", "starts_at", "status", "location__time_zone")
         )
     clinical = can_see_clinical(user, appointment.client)
+    now = timezone.now()
+    tz = availability.zone(appointment.location.time_zone)
+    # Checking in belongs to the day itself, on the location's clock: offered
+    # for an appointment nine days away, it was one stray click from a wrong status.
+    on_the_day = appointment.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
     context = {
         "appointment": appointment,
         "client": appointment.client,
@@ -62,7 +67,8 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "reschedule_form": reschedule_form,
         "would_be_late": appointment.is_active and services.is_late_cancel(appointment),
         "series": series,
-        "now": timezone.now(),
+        "now": now,
+        "on_the_day": on_the_day,
     }
     return render(request, "practice/appointment_detail.html", context, status=status)
 

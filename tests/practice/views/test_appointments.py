@@ -263,3 +263,33 @@ def test_a_clash_is_described_on_the_clashing_appointments_clock(client_as, lond
     response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T14:30")
     assert "is already booked" in response.content.decode()
     assert f"{day:%a %d %b} 14:00–15:15" in response.content.decode()
+
+
+def _check_in_button(response):
+    return '<button class="btn btn-success" type="submit">Check in</button>' in (
+        response.content.decode()
+    )
+
+
+def test_check_in_is_offered_only_on_the_day_on_the_locations_clock(
+    client_as, appointment, location
+):
+    http = client_as("front_desk")
+    nine_days = AppointmentFactory(
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=local_at(location, local_day(location, 9), 10),
+    )
+    assert not _check_in_button(http.get(url("appointment_detail", nine_days)))
+    tz = ZoneInfo(location.time_zone)
+    later_today = timezone.now().astimezone(tz) + timedelta(minutes=5)
+    if later_today.date() != timezone.now().astimezone(tz).date():
+        later_today -= timedelta(minutes=10)
+    today = AppointmentFactory(
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=later_today,
+    )
+    assert _check_in_button(http.get(url("appointment_detail", today)))
