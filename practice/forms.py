@@ -136,6 +136,13 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=200, help_text="Kept in the appointment's history."
     )
+    scope = forms.ChoiceField(
+        label="Which appointments",
+        choices=[("this", "This one only"), ("following", "This and the following ones")],
+        initial="this",
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
 
 class WallClockField(forms.DateTimeField):

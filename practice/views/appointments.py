@@ -131,15 +131,29 @@ def appointment_cancel(request, appointment):
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _page(request, appointment, cancel_form=form)
+    following = form.cleaned_data["scope"] == "following" and appointment.series_id
     try:
-        cancelled = services.appointment_cancel(
-            appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
-        )
+        if following:
+            all_cancelled = services.appointment_cancel_following(
+                appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        else:
+            all_cancelled = [
+                services.appointment_cancel(
+                    appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            ]
     except ValidationError as exc:
         form.add_error(None, exc)
         return _page(request, appointment, cancel_form=form)
+    cancelled = all_cancelled[0]
     late = " It was a late cancel." if cancelled.late_cancel else ""
-    messages.success(request, f"Appointment cancelled.{late}")
+    if len(all_cancelled) > 1:
+        messages.success(
+            request, f"{len(all_cancelled)} appointments of the series cancelled.{late}"
+        )
+    else:
+        messages.success(request, f"Appointment cancelled.{late}")
     return _back(appointment)
 
 

@@ -293,3 +293,37 @@ def test_check_in_is_offered_only_on_the_day_on_the_locations_clock(
         starts_at=later_today,
     )
     assert _check_in_button(http.get(url("appointment_detail", today)))
+
+
+def test_cancelling_in_a_series_offers_this_one_or_this_and_the_following(
+    client_as, appointment, location
+):
+    import uuid
+
+    series_id = uuid.uuid4()
+    dates = [
+        AppointmentFactory(
+            client=appointment.client,
+            therapist=appointment.therapist,
+            service=appointment.service,
+            location=location,
+            starts_at=local_at(location, local_day(location, 3 + 7 * n), 10),
+            series_id=series_id,
+        )
+        for n in range(1, 5)
+    ]
+    http = client_as("front_desk")
+    page = http.get(url("appointment_detail", dates[1])).content.decode()
+    assert "This one only" in page and "This and the following ones" in page
+
+    response = http.post(
+        url("appointment_cancel", dates[1]),
+        {"reason": "Moving away", "scope": "following"},
+        follow=True,
+    )
+    assert "3 appointments of the series cancelled" in response.content.decode()
+    statuses = [Appointment.objects.get(pk=a.pk).status for a in dates]
+    assert statuses == ["booked", "cancelled", "cancelled", "cancelled"]
+
+    http.post(url("appointment_cancel", dates[0]), {"reason": "Ill", "scope": "this"})
+    assert Appointment.objects.get(pk=dates[0].pk).status == "cancelled"
