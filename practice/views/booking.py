@@ -77,7 +77,12 @@ def slot_picker_context(
     service_id, therapist_id = _int(service_id), _int(therapist_id)
     service_id, therapist_id = parse_id(service_id), parse_id(therapist_id)
     service = Service.objects.filter(pk=service_id, active=True).first() if service_id else None
-    context = {"selected": selected or "", "service": service, "days": []}
+    context = {
+        "selected": selected or "",
+        "service": service,
+        "days": [],
+        "picker_url": reverse("practice:book_slots"),
+    }
     if service is None:
         return context
     therapist = None
