@@ -52,6 +52,7 @@ class AppointmentEntry:
     room_name: str
     location_name: str
     time_zone: str  # the location's: the clock its times are shown on
+    therapist_colour: str = ""
 
 
 _ENTRY_FIELDS = (
@@ -71,6 +72,7 @@ _ENTRY_FIELDS = (
     "room__name",
     "location__name",
     "location__time_zone",
+    "therapist__colour",
 )
 
 
@@ -99,6 +101,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             room_name=room or "",
             location_name=location_name,
             time_zone=time_zone,
+            therapist_colour=colour,
         )
         for (
             pk,
@@ -117,6 +120,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             room,
             location_name,
             time_zone,
+            colour,
         ) in rows
     ]
 
@@ -362,20 +366,36 @@ def calendar_day(*, day, location, by_room=False):
     grid = calendar.build_grid(columns, spans + [(s, e) for _, s, e in hours])
     for tid, s, e in hours:
         calendar.add_block(grid, by_key[tid], "work", s, e)
-    _add_time_off(grid, ids, start, end, tz, lambda tid: [(by_key[tid], day)])
+    time_off = _add_time_off(grid, ids, start, end, tz, lambda tid: [(by_key[tid], day)])
     _place_all(grid, lambda a: by_key.get(a.therapist_id), on_grid, lambda c: day, tz)
+    _mark_during_time_off(grid, time_off)
     return grid, cancelled
 
 
 def _add_time_off(grid, ids, start, end, tz, targets):
-    """Hatch time off into the (column, day) pairs `targets(therapist id)` names."""
+    """Hatch time off into the (column, day) pairs `targets(therapist id)` names.
+
+    Returns the time off by therapist, so appointments inside it can be marked."""
+    found = defaultdict(list)
     for time_off in TimeOff.objects.filter(
         therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
     ):
+        found[time_off.therapist_id].append((time_off.starts_at, time_off.ends_at))
         for column, day in targets(time_off.therapist_id):
             span = calendar.local_span(time_off.starts_at, time_off.ends_at, day, tz)
             if span is not None:
                 calendar.add_block(grid, column, "off", *span, label=time_off.reason or "Time off")
+    return found
+
+
+def _mark_during_time_off(grid, time_off):
+    """Label the entries that lie in their therapist's time off: saved before
+    the time off was, they were drawn over the hatching without a word."""
+    for column in grid.columns:
+        for block in column.entries:
+            a = block.item
+            if any(s < a.ends_at and a.starts_at < e for s, e in time_off.get(a.therapist_id, ())):
+                block.label = "During time off"
 
 
 def calendar_week(*, first_day, therapist, location):
@@ -405,10 +425,13 @@ def calendar_week(*, first_day, therapist, location):
         for weekday, s, e in hours:
             if weekday == column.day.weekday():
                 calendar.add_block(grid, column, "work", s, e)
-    _add_time_off(grid, [therapist.pk], start, end, tz, lambda _: [(c, c.day) for c in columns])
+    time_off = _add_time_off(
+        grid, [therapist.pk], start, end, tz, lambda _: [(c, c.day) for c in columns]
+    )
     _place_all(
         grid, lambda a: by_day.get(a.starts_at.astimezone(tz).date()), on_grid, lambda c: c.day, tz
     )
+    _mark_during_time_off(grid, time_off)
     return grid, cancelled
 
 
