@@ -138,19 +138,40 @@ def intake_link_create(*, client: Client, created_by=None, now=None) -> tuple[In
     return link, raw
 
 
-def intake_link_request(*, client: Client, created_by, base_url: str) -> IntakeLink:
+class IntakeLinkOpen(ValidationError):
+    """The client already has a live intake link; sending another needs a yes."""
+
+    def __init__(self, link: IntakeLink):
+        self.link = link
+        super().__init__("An intake link is still open.", code="link_open")
+
+
+def intake_link_request(
+    *, client: Client, created_by, base_url: str, replace: bool = False, now=None
+) -> IntakeLink:
     """Queue an intake-link email to the client (sent after commit by a Celery task).
 
     The task makes the token itself, so the raw token travels only in the email.
+    While a link is open (not used, not expired) this raises IntakeLinkOpen
+    unless `replace`: then the open links expire now, so only the newest works.
     """
+    now = now or timezone.now()
     if not client.email:
         raise ValidationError({"email": "This client has no email address. Add one first."})
     with transaction.atomic():
+        open_links = IntakeLink.objects.select_for_update().filter(
+            client=client, used_at__isnull=True, expires_at__gt=now
+        )
+        current = max(open_links, key=lambda link: link.created_at, default=None)
+        if current is not None:
+            if not replace:
+                raise IntakeLinkOpen(current)
+            open_links.update(expires_at=now)
         link = IntakeLink.objects.create(
             client=client,
             # Placeholder until the task mints the real token: a hash no raw token maps to.
             token_hash=f"pending-{new_token()[1][:48]}",
-            expires_at=timezone.now() + _link_lifetime(),
+            expires_at=now + _link_lifetime(),
             created_by=created_by,
         )
         transaction.on_commit(

@@ -175,7 +175,19 @@ def intake_link_send(request, client_id):
                 client=client,
                 created_by=request.user,
                 base_url=request.build_absolute_uri("/"),
+                replace=request.POST.get("replace") == "1",
             )
+        except services.IntakeLinkOpen as exc:
+            link = exc.link
+            when = timezone.localtime(link.sent_at or link.created_at)
+            done = f"was sent to {link.sent_to}" if link.sent_at else "was queued"
+            messages.warning(
+                request,
+                f"A link {done} at {when:%H:%M} on {when:%d %b} and still works. "
+                "Send another? The earlier link will stop working.",
+            )
+            detail = reverse("clients:detail", kwargs={"client_id": client.pk})
+            return redirect(f"{detail}?another_intake_link=1#links-title")
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

@@ -308,6 +308,66 @@ def one_per_start(slots: Iterable[Slot]) -> list[Slot]:
     return result
 
 
+def bookings_per_day(schedule: Schedule) -> dict[tuple[int, str, date], int]:
+    """Appointments per (therapist, zone, local day), on the clock of each zone
+    the therapist works in: how busy a therapist already is on a slot's day."""
+    zones: dict[int, set[str]] = {}
+    for shift in schedule.shifts:
+        zones.setdefault(shift.therapist_id, set()).add(shift.time_zone)
+    counts: dict[tuple[int, str, date], int] = {}
+    for therapist_id, items in schedule.busy.items():
+        for tz_name in zones.get(therapist_id, ()):
+            tz = zone(tz_name)
+            for b in items:
+                if b.kind == "appointment":
+                    key = (therapist_id, tz_name, b.start.astimezone(tz).date())
+                    counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def spread_per_start(
+    slots: Iterable[Slot],
+    loads: dict[tuple[int, str, date], int],
+    order: dict[int, int],
+    preferred: int | None = None,
+) -> list[Slot]:
+    """For "any therapist": one therapist per start, chosen fairly.
+
+    The client's usual therapist (`preferred`) first when free; then whoever
+    has the fewest bookings that day; among equals the choice rotates from
+    one start to the next. Taking the first therapist in name order offered
+    every slot of a day with the same person while colleagues stood idle.
+    `slots` are ordered by start, then by `order`.
+    """
+    result = []
+    starts_of_day: dict[date, int] = {}
+    group: list[Slot] = []
+
+    def pick():
+        day = group[0].local.date()
+        turn = starts_of_day.get(day, 0)
+        starts_of_day[day] = turn + 1
+        size = len(order) or 1
+
+        def key(slot):
+            return (
+                slot.therapist_id != preferred,
+                loads.get((slot.therapist_id, slot.time_zone, day), 0),
+                (order.get(slot.therapist_id, 0) - turn) % size,
+            )
+
+        result.append(min(group, key=key))
+
+    for slot in slots:
+        if group and slot.starts_at != group[0].starts_at:
+            pick()
+            group = []
+        group.append(slot)
+    if group:
+        pick()
+    return result
+
+
 def _hours_text(shifts: list[Shift]) -> str:
     return ", ".join(
         f"{s.start:%H:%M}–{s.end:%H:%M}" for s in sorted(shifts, key=lambda s: s.start)

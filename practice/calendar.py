@@ -22,6 +22,11 @@ class Block:
     label: str = ""
 
     @property
+    def colour_class(self) -> str:
+        """The therapist colour class of an appointment block."""
+        return colour_class(getattr(self.item, "therapist_colour", ""))
+
+    @property
     def position(self) -> str:
         """The block's CSS position classes. Built here: every number a
         template prints goes through locale formatting, which was a large
@@ -36,6 +41,11 @@ class Column:
     colour: str = ""
     day: date | None = None
     entries: list[Block] = field(default_factory=list)
+
+    @property
+    def colour_class(self) -> str:
+        return colour_class(self.colour)
+
     work: list[Block] = field(default_factory=list)
     off: list[Block] = field(default_factory=list)
 
@@ -61,6 +71,31 @@ class Grid:
     @property
     def end_position(self) -> str:
         return f"cal-row-{self.rows}"
+
+
+# Therapist colours as CSS classes (.tc-0 ... .tc-11 in calendar.css): the
+# CSP allows no style attribute, so a chosen colour shows as the nearest of these.
+PALETTE = (
+    "#2f6f8f", "#2e7d32", "#6a1b9a", "#c62828", "#ef6c00", "#00838f",
+    "#ad1457", "#4e342e", "#283593", "#9e9d24", "#00695c", "#546e7a",
+)  # fmt: skip
+
+
+def colour_class(colour: str) -> str:
+    """The palette class nearest to a "#rrggbb" colour ("" for anything else)."""
+    try:
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    except (TypeError, ValueError):
+        return ""
+    if len(colour) != 7 or colour[0] != "#":
+        return ""
+
+    def distance(entry):
+        pr, pg, pb = (int(entry[i : i + 2], 16) for i in (1, 3, 5))
+        return (pr - r) ** 2 + (pg - g) ** 2 + (pb - b) ** 2
+
+    best = min(range(len(PALETTE)), key=lambda n: distance(PALETTE[n]))
+    return f"tc-{best}"
 
 
 def _minutes(value: time) -> int:

@@ -136,6 +136,13 @@ class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason", max_length=200, help_text="Kept in the appointment's history."
     )
+    scope = forms.ChoiceField(
+        label="Which appointments",
+        choices=[("this", "This one only"), ("following", "This and the following ones")],
+        initial="this",
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
 
 class WallClockField(forms.DateTimeField):
@@ -180,12 +187,20 @@ class WallClockField(forms.DateTimeField):
 
 
 class RescheduleForm(PlausibleDatesMixin, forms.Form):
-    starts_at = WallClockField(label="New start", widget=DateTimeInput())
+    """A free time picked from the slot picker (`slot`), or a typed start.
+
+    The typed field is the fallback (a time the picker does not list, the
+    second pass of a repeated hour is only in the picker); a picked slot wins.
+    """
+
+    slot = forms.CharField(required=False)
+    starts_at = WallClockField(label="New start", widget=DateTimeInput(), required=False)
     therapist = forms.ModelChoiceField(
-        queryset=Therapist.objects.filter(active=True), label="Therapist"
+        queryset=Therapist.objects.filter(active=True), label="Therapist", required=False
     )
 
     def __init__(self, *args, location, name_zone=False, **kwargs):
+        self.location = location
         super().__init__(*args, **kwargs)
         field = self.fields["starts_at"]
         field.time_zone = zone(location.time_zone)
@@ -207,8 +222,35 @@ class RescheduleForm(PlausibleDatesMixin, forms.Form):
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]
-        validate_bookable(starts_at)
+        if starts_at is not None:
+            validate_bookable(starts_at)
         return starts_at
+
+    def clean_slot(self):
+        value = self.cleaned_data["slot"]
+        if not value:
+            return None
+        slot = parse_slot(value)
+        validate_bookable(slot[2])
+        return slot
+
+    def clean(self):
+        data = super().clean()
+        slot = data.get("slot")
+        if slot:
+            therapist_id, location_id, starts_at = slot
+            therapist = Therapist.objects.filter(pk=therapist_id, active=True).first()
+            if therapist is None or location_id != self.location.pk:
+                self.add_error("slot", "Pick a time from the list.")
+            else:
+                data["therapist"], data["starts_at"] = therapist, starts_at
+                self.fields["starts_at"].repeated = ()
+        elif not self.errors.get("slot"):
+            if data.get("starts_at") is None and not self.errors.get("starts_at"):
+                self.add_error("starts_at", "Pick a free time, or type a new start.")
+            if data.get("therapist") is None and not self.errors.get("therapist"):
+                self.add_error("therapist", "This field is required.")
+        return data
 
 
 # Practice setup (owner) -----------------------------------------------------

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -52,6 +52,7 @@ class AppointmentEntry:
     room_name: str
     location_name: str
     time_zone: str  # the location's: the clock its times are shown on
+    therapist_colour: str = ""
 
 
 _ENTRY_FIELDS = (
@@ -71,6 +72,7 @@ _ENTRY_FIELDS = (
     "room__name",
     "location__name",
     "location__time_zone",
+    "therapist__colour",
 )
 
 
@@ -99,6 +101,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             room_name=room or "",
             location_name=location_name,
             time_zone=time_zone,
+            therapist_colour=colour,
         )
         for (
             pk,
@@ -117,6 +120,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             room,
             location_name,
             time_zone,
+            colour,
         ) in rows
     ]
 
@@ -141,7 +145,13 @@ def appointments_today(*, locations, now, therapist=None) -> list[AppointmentEnt
 
 
 def load_schedule(
-    *, service, start: datetime, end: datetime, therapist_ids=None, bookings: bool = True
+    *,
+    service,
+    start: datetime,
+    end: datetime,
+    therapist_ids=None,
+    bookings: bool = True,
+    exclude_appointment=None,
 ) -> availability.Schedule:
     """Working hours, time off, appointments and room bookings of [start, end).
 
@@ -188,12 +198,11 @@ def load_schedule(
         if needs_room:
             wanted |= Q(room__isnull=False)
         candidates = set(ids)
-        for tid, room_id, s, e in (
-            Appointment.objects.active()
-            .overlapping(start, end)
-            .filter(wanted)
-            .order_by()
-            .values_list("therapist_id", "room_id", "starts_at", "occupied_until")
+        booked = Appointment.objects.active().overlapping(start, end).filter(wanted)
+        if exclude_appointment is not None:
+            booked = booked.exclude(pk=exclude_appointment.pk)
+        for tid, room_id, s, e in booked.order_by().values_list(
+            "therapist_id", "room_id", "starts_at", "occupied_until"
         ):
             if tid in candidates:
                 busy[tid].append(availability.Busy(s, e, "appointment"))
@@ -229,7 +238,15 @@ def _range_around(first_day, last_day) -> tuple[datetime, datetime]:
 
 
 def available_slots(
-    *, service, first_day, days: int = 7, therapist=None, now=None, enough_days=None
+    *,
+    service,
+    first_day,
+    days: int = 7,
+    therapist=None,
+    now=None,
+    enough_days=None,
+    preferred_therapist_id=None,
+    exclude_appointment=None,
 ) -> tuple[list[availability.Slot], dict[int, str]]:
     """Free slots for `service` over `days` local days (one therapist, or any).
 
@@ -238,7 +255,10 @@ def available_slots(
     booking picker shows the first few): it looks at the first
     `enough_days + 1` days, and at the rest only if those fall short. Either
     way the answer for the days it returns is the same, in at most two rounds
-    of the schedule's queries.
+    of the schedule's queries. For any therapist, each start goes to one
+    therapist, spread fairly (`availability.spread_per_start`), the client's
+    usual therapist (`preferred_therapist_id`) first. `exclude_appointment`:
+    an appointment being moved, whose own time counts as free.
     """
     day_list = [first_day + timedelta(days=n) for n in range(days)]
     rounds = [day_list]
@@ -246,11 +266,18 @@ def available_slots(
         rounds = [day_list[: enough_days + 1], day_list[enough_days + 1 :]]
     ids = [therapist.pk] if therapist is not None else None
     rules = booking_rules(service=service, now=now)
-    slots, names = [], {}
+    slots, names, loads = [], {}, {}
     for round_days in rounds:
         start, end = _range_around(round_days[0], round_days[-1])
-        schedule = load_schedule(service=service, start=start, end=end, therapist_ids=ids)
+        schedule = load_schedule(
+            service=service,
+            start=start,
+            end=end,
+            therapist_ids=ids,
+            exclude_appointment=exclude_appointment,
+        )
         names.update(schedule.therapists)
+        loads.update(availability.bookings_per_day(schedule))
         slots += availability.free_slots(schedule, rules, round_days)
         if enough_days is not None and len({s.local.date() for s in slots}) >= enough_days:
             break
@@ -259,7 +286,7 @@ def available_slots(
     order = {tid: n for n, tid in enumerate(names)}
     slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
     if therapist is None:
-        slots = availability.one_per_start(slots)
+        slots = availability.spread_per_start(slots, loads, order, preferred_therapist_id)
     return slots, names
 
 
@@ -339,20 +366,36 @@ def calendar_day(*, day, location, by_room=False):
     grid = calendar.build_grid(columns, spans + [(s, e) for _, s, e in hours])
     for tid, s, e in hours:
         calendar.add_block(grid, by_key[tid], "work", s, e)
-    _add_time_off(grid, ids, start, end, tz, lambda tid: [(by_key[tid], day)])
+    time_off = _add_time_off(grid, ids, start, end, tz, lambda tid: [(by_key[tid], day)])
     _place_all(grid, lambda a: by_key.get(a.therapist_id), on_grid, lambda c: day, tz)
+    _mark_during_time_off(grid, time_off)
     return grid, cancelled
 
 
 def _add_time_off(grid, ids, start, end, tz, targets):
-    """Hatch time off into the (column, day) pairs `targets(therapist id)` names."""
+    """Hatch time off into the (column, day) pairs `targets(therapist id)` names.
+
+    Returns the time off by therapist, so appointments inside it can be marked."""
+    found = defaultdict(list)
     for time_off in TimeOff.objects.filter(
         therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
     ):
+        found[time_off.therapist_id].append((time_off.starts_at, time_off.ends_at))
         for column, day in targets(time_off.therapist_id):
             span = calendar.local_span(time_off.starts_at, time_off.ends_at, day, tz)
             if span is not None:
                 calendar.add_block(grid, column, "off", *span, label=time_off.reason or "Time off")
+    return found
+
+
+def _mark_during_time_off(grid, time_off):
+    """Label the entries that lie in their therapist's time off: saved before
+    the time off was, they were drawn over the hatching without a word."""
+    for column in grid.columns:
+        for block in column.entries:
+            a = block.item
+            if any(s < a.ends_at and a.starts_at < e for s, e in time_off.get(a.therapist_id, ())):
+                block.label = "During time off"
 
 
 def calendar_week(*, first_day, therapist, location):
@@ -382,10 +425,13 @@ def calendar_week(*, first_day, therapist, location):
         for weekday, s, e in hours:
             if weekday == column.day.weekday():
                 calendar.add_block(grid, column, "work", s, e)
-    _add_time_off(grid, [therapist.pk], start, end, tz, lambda _: [(c, c.day) for c in columns])
+    time_off = _add_time_off(
+        grid, [therapist.pk], start, end, tz, lambda _: [(c, c.day) for c in columns]
+    )
     _place_all(
         grid, lambda a: by_day.get(a.starts_at.astimezone(tz).date()), on_grid, lambda c: c.day, tz
     )
+    _mark_during_time_off(grid, time_off)
     return grid, cancelled
 
 
@@ -423,6 +469,19 @@ def get_appointment_for_staff(appointment_id) -> Appointment:
         ).get(pk=appointment_id)
     except (Appointment.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
+
+
+def usual_therapist_id(client_id) -> int | None:
+    """The therapist a client has seen or booked most often, if any."""
+    row = (
+        Appointment.objects.filter(client_id=client_id)
+        .exclude(status__in=[Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW])
+        .values("therapist_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "therapist_id")
+        .first()
+    )
+    return row["therapist_id"] if row else None
 
 
 def therapists_free_at(*, service, location, starts_at, now=None) -> list[int]:

@@ -255,9 +255,13 @@ def appointment_book(
     location=None,
     source=Appointment.Source.FRONT_DESK,
     series_id=None,
+    confirmation=True,
     now=None,
 ) -> Appointment:
-    """Book `service` with `therapist` for `client` at `starts_at` (aware datetime)."""
+    """Book `service` with `therapist` for `client` at `starts_at` (aware datetime).
+
+    `confirmation=False`: no confirmation message of its own (a later date of a
+    series, which the first date's confirmation lists)."""
     now = now or timezone.now()
     starts_at = _in_utc(starts_at)
     location = location or (room.location if room else Location.objects.order_by("pk").first())
@@ -299,7 +303,9 @@ def appointment_book(
                     appointment, exclude=["room"], validate_unique=False, validate_constraints=False
                 )
                 appointment.save(force_insert=True)
-                outbox.reminders_schedule(appointment=appointment, now=now)
+                outbox.reminders_schedule(
+                    appointment=appointment, now=now, confirmation=confirmation
+                )
         except IntegrityError as exc:
             clash = _overlap_clash(exc, appointment)
             if clash is None:
@@ -389,6 +395,36 @@ def appointment_cancel(
             late_cancel=is_late_cancel(appointment, now),
         )
         outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
+    return cancelled
+
+
+def appointment_cancel_following(
+    *, appointment: Appointment, by, reason: str = "", now=None
+) -> list[Appointment]:
+    """Cancel `appointment` and the later, still upcoming dates of its series.
+
+    Only the first gets a cancellation notice: one message for one decision,
+    as the series had one confirmation.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        later = []
+        if appointment.series_id is not None:
+            later = list(
+                Appointment.objects.filter(
+                    series_id=appointment.series_id,
+                    starts_at__gt=appointment.starts_at,
+                    status__in=[Status.BOOKED, Status.CONFIRMED],
+                )
+                .exclude(pk=appointment.pk)
+                .select_related("client")
+                .order_by("starts_at")
+            )
+        cancelled = [appointment_cancel(appointment=appointment, by=by, reason=reason, now=now)]
+        for other in later:
+            cancelled.append(
+                appointment_cancel(appointment=other, by=by, reason=reason, notify=False, now=now)
+            )
     return cancelled
 
 
@@ -493,7 +529,11 @@ def appointment_book_series(*, starts, booked_by, **booking) -> tuple[list, list
         try:
             booked.append(
                 appointment_book(
-                    starts_at=starts_at, booked_by=booked_by, series_id=series_id, **booking
+                    starts_at=starts_at,
+                    booked_by=booked_by,
+                    series_id=series_id,
+                    confirmation=not booked,
+                    **booking,
                 )
             )
         except ValidationError as exc:

@@ -55,11 +55,34 @@ def appointment_details(appointment: Appointment) -> dict:
     }
 
 
+def series_dates(appointment: Appointment) -> list[str]:
+    """The upcoming dates of the appointment's series (itself included), on its
+    location's clock: what the series' single confirmation lists."""
+    if appointment.series_id is None:
+        return []
+    tz = ZoneInfo(appointment.location.time_zone)
+    starts = (
+        Appointment.objects.filter(
+            series_id=appointment.series_id,
+            starts_at__gte=appointment.starts_at,
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.CONFIRMED],
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+    )
+    return [
+        f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
+        for local in (timezone.localtime(at, tz) for at in starts)
+    ]
+
+
 def _context(reminder: Reminder) -> dict:
     appointment = reminder.appointment
     cancelled = reminder.kind == Reminder.Kind.CANCELLATION
+    series = series_dates(appointment) if reminder.kind == Reminder.Kind.CONFIRMATION else []
     return {
         **appointment_details(appointment),
+        "series": series if len(series) > 1 else [],
         "kind": reminder.kind,
         "cancelled": cancelled,
         "confirm_url": (

@@ -44,20 +44,28 @@ def _before_kinds(appointment: Appointment):
             yield kind, starts_at - timedelta(hours=hours)
 
 
-def reminders_schedule(*, appointment: Appointment, now=None) -> list[Reminder]:
-    """Create the confirmation and the before-appointment reminders of a booking."""
+def reminders_schedule(
+    *, appointment: Appointment, now=None, confirmation: bool = True
+) -> list[Reminder]:
+    """Create the confirmation and the before-appointment reminders of a booking.
+
+    A recurring series asks for the confirmation on its first booked date only
+    (`confirmation=False` for the rest): that one message lists the series,
+    where one per date sent six emails and six texts in the same second.
+    """
     now = now or timezone.now()
     grace = timedelta(minutes=settings.RELIEF_CONFIRMATION_GRACE_MINUTES)
     rows = []
     for channel in _channels(appointment.client):
-        rows.append(
-            Reminder(
-                appointment=appointment,
-                channel=channel,
-                kind=Reminder.Kind.CONFIRMATION,
-                due_at=now + grace,
+        if confirmation:
+            rows.append(
+                Reminder(
+                    appointment=appointment,
+                    channel=channel,
+                    kind=Reminder.Kind.CONFIRMATION,
+                    due_at=now + grace,
+                )
             )
-        )
         for kind, due_at in _before_kinds(appointment):
             if due_at > now:
                 rows.append(
@@ -151,6 +159,15 @@ def reminders_cancel(*, appointment: Appointment, notify: bool = True, now=None)
     reminders = _locked_reminders(appointment)
     _bump_sequence(appointment)
     told = {reminder.channel for reminder in reminders if reminder.status == Status.SENT}
+    if appointment.series_id is not None:
+        # A later date of a series was announced by the series' one confirmation.
+        told |= set(
+            Reminder.objects.filter(
+                appointment__series_id=appointment.series_id,
+                kind=Reminder.Kind.CONFIRMATION,
+                status=Status.SENT,
+            ).values_list("channel", flat=True)
+        )
     Reminder.objects.filter(
         pk__in=[
             reminder.pk

@@ -12,14 +12,15 @@ from django.views.decorators.http import require_GET
 
 from billing.selectors import may_bill
 from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
-from practice import selectors, services
+from practice import availability, selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
 from practice.security.access import staff_required
 from practice.timezones import several_zones_in_use
-from practice.views.booking import add_service_errors
+from practice.views.booking import add_service_errors, slot_picker_context
 
 RESCHEDULE_FIELDS = {"starts_at": "starts_at", "therapist": "therapist", "room": "starts_at"}
+PICKED_FIELDS = {"starts_at": "slot", "therapist": "slot", "room": "slot"}
 
 
 def note_url(appointment):
@@ -39,6 +40,19 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
     if not selectors.can_book(user):
         # Moving to another therapist is a booking for someone else.
         reschedule_form.fields["therapist"].disabled = True
+    picker = {}
+    if can_manage and appointment.status in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.CONFIRMED,
+    ):
+        tz = availability.zone(appointment.location.time_zone)
+        picker = _move_picker(
+            request,
+            appointment,
+            therapist_id=str(appointment.therapist_id),
+            # From the appointment's own day: a move is most often by a few hours.
+            day_value=f"{appointment.starts_at.astimezone(tz):%Y-%m-%d}",
+        )
     series = []
     if appointment.series_id:
         series = list(
@@ -49,6 +63,11 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
             .only("id", "starts_at", "status", "location__time_zone")
         )
     clinical = can_see_clinical(user, appointment.client)
+    now = timezone.now()
+    tz = availability.zone(appointment.location.time_zone)
+    # Checking in belongs to the day itself, on the location's clock: offered
+    # for an appointment nine days away, it was one stray click from a wrong status.
+    on_the_day = appointment.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
     context = {
         "appointment": appointment,
         "client": appointment.client,
@@ -63,7 +82,10 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "reschedule_form": reschedule_form,
         "would_be_late": appointment.is_active and services.is_late_cancel(appointment),
         "series": series,
-        "now": timezone.now(),
+        "now": now,
+        "on_the_day": on_the_day,
+        "can_pick_any": selectors.can_book(user),
+        **picker,
         "may_bill": may_bill(user),
     }
     return render(request, "practice/appointment_detail.html", context, status=status)
@@ -74,6 +96,51 @@ def _reschedule_form(appointment, *args, **kwargs):
     return RescheduleForm(
         *args, location=appointment.location, name_zone=several_zones_in_use(), **kwargs
     )
+
+
+def _move_picker(request, appointment, *, therapist_id, day_value, selected=""):
+    """The booking page's slot picker for moving `appointment`: its service, the
+    same or (for bookers) any therapist, its own time counted as free."""
+    if not selectors.can_book(request.user):
+        therapist_id = str(appointment.therapist_id)
+    tz = availability.zone(appointment.location.time_zone)
+    context = slot_picker_context(
+        service_id=appointment.service_id,
+        therapist_id=therapist_id,
+        day_value=day_value,
+        selected=selected,
+        tz=tz,
+        client_id=appointment.client_id,
+        moving=appointment,
+    )
+    context["picker_url"] = reverse(
+        "practice:appointment_reschedule_slots", kwargs={"appointment_id": appointment.pk}
+    )
+    # Slots at another location cannot take this appointment.
+    context["days"] = [
+        (day, [s for s in slots if s["value"].split("|")[1] == str(appointment.location_id)])
+        for day, slots in context["days"]
+    ]
+    return context
+
+
+@staff_required
+@require_GET
+def appointment_reschedule_slots(request, appointment_id):
+    """The move picker region, refreshed when the therapist or the date change."""
+    appointment = selectors.get_appointment_for_staff(appointment_id)
+    if not selectors.can_manage_appointment(request.user, appointment):
+        raise Http404
+    context = _move_picker(
+        request,
+        appointment,
+        # "Later times" sends therapist and date; the picker's own boxes, named
+        # apart from the typed fallback's fields, send picker_*.
+        therapist_id=request.GET.get("therapist", request.GET.get("picker_therapist", "")),
+        day_value=request.GET.get("date") or request.GET.get("picker_date"),
+        selected=request.GET.get("slot"),
+    )
+    return render(request, "practice/_slot_picker.html", context)
 
 
 @staff_required
@@ -127,15 +194,29 @@ def appointment_cancel(request, appointment):
     form = CancelForm(request.POST)
     if not form.is_valid():
         return _page(request, appointment, cancel_form=form)
+    following = form.cleaned_data["scope"] == "following" and appointment.series_id
     try:
-        cancelled = services.appointment_cancel(
-            appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
-        )
+        if following:
+            all_cancelled = services.appointment_cancel_following(
+                appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        else:
+            all_cancelled = [
+                services.appointment_cancel(
+                    appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            ]
     except ValidationError as exc:
         form.add_error(None, exc)
         return _page(request, appointment, cancel_form=form)
+    cancelled = all_cancelled[0]
     late = " It was a late cancel." if cancelled.late_cancel else ""
-    messages.success(request, f"Appointment cancelled.{late}")
+    if len(all_cancelled) > 1:
+        messages.success(
+            request, f"{len(all_cancelled)} appointments of the series cancelled.{late}"
+        )
+    else:
+        messages.success(request, f"Appointment cancelled.{late}")
     return _back(appointment)
 
 
@@ -146,6 +227,14 @@ def appointment_reschedule(request, appointment):
     if not selectors.can_book(request.user):
         form.fields["therapist"].disabled = True
         form.initial["therapist"] = appointment.therapist_id
+    picked_other = (
+        form.is_valid()
+        and form.cleaned_data["slot"]
+        and form.cleaned_data["therapist"].pk != appointment.therapist_id
+    )
+    if picked_other and not selectors.can_book(request.user):
+        # Moving to another therapist is a booking for someone else.
+        form.add_error("slot", "Pick a time from the list.")
     if form.is_valid():
         try:
             services.appointment_reschedule(
@@ -155,7 +244,8 @@ def appointment_reschedule(request, appointment):
                 by=request.user,
             )
         except ValidationError as exc:
-            add_service_errors(form, exc, RESCHEDULE_FIELDS)
+            picked = form.cleaned_data.get("slot")
+            add_service_errors(form, exc, PICKED_FIELDS if picked else RESCHEDULE_FIELDS)
         else:
             moved = "Appointment moved; reminders follow the new time."
             messages.success(request, f"{moved} {form.repeated_time_note}".strip())

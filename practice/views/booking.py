@@ -66,12 +66,23 @@ def _int(value):
         return None
 
 
-def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
-    """Free slots grouped by local day, for the picker partial."""
+def slot_picker_context(
+    *, service_id, therapist_id, day_value, selected, tz, client_id=None, moving=None
+):
+    """Free slots grouped by local day, for the picker partial.
+
+    `client_id`: whose usual therapist an "any therapist" search offers first.
+    `moving`: the appointment being rescheduled (its own time counts as free).
+    """
     service_id, therapist_id = _int(service_id), _int(therapist_id)
     service_id, therapist_id = parse_id(service_id), parse_id(therapist_id)
     service = Service.objects.filter(pk=service_id, active=True).first() if service_id else None
-    context = {"selected": selected or "", "service": service, "days": []}
+    context = {
+        "selected": selected or "",
+        "service": service,
+        "days": [],
+        "picker_url": reverse("practice:book_slots"),
+    }
     if service is None:
         return context
     therapist = None
@@ -82,12 +93,20 @@ def slot_picker_context(*, service_id, therapist_id, day_value, selected, tz):
     today = timezone.localtime(timezone.now(), tz).date()
     _, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
     first_day = parse_day(day_value, default=today, earliest=today, latest=latest)
+    preferred = None
+    if therapist is None and client_id:
+        try:
+            preferred = selectors.usual_therapist_id(client_id)
+        except (ValueError, ValidationError):
+            preferred = None
     slots, names = selectors.available_slots(
         service=service,
         first_day=first_day,
         days=SEARCH_DAYS,
         therapist=therapist,
         enough_days=SHOWN_DAYS,
+        preferred_therapist_id=preferred,
+        exclude_appointment=moving,
     )
     name_zone = several_zones_in_use()
     # Plain dicts with their element ids: the picker renders dozens of buttons,
@@ -204,6 +223,7 @@ def book(request):
         day_value=str(value("date") or ""),
         selected=value("slot"),
         tz=tz,
+        client_id=value("client"),
     )
     return render(
         request,
@@ -253,6 +273,7 @@ def book_slots(request):
         day_value=request.GET.get("date"),
         selected=request.GET.get("slot"),
         tz=tz,
+        client_id=request.GET.get("client"),
     )
     return render(request, "practice/_slot_picker.html", context)
 

@@ -24,6 +24,11 @@ urlpatterns = [
         name="appointment_reschedule",
     ),
     path(
+        "appointments/<uuid:appointment_id>/reschedule/slots/",
+        appointments.appointment_reschedule_slots,
+        name="appointment_reschedule_slots",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/cancel/",
         appointments.appointment_cancel,
         name="appointment_cancel",

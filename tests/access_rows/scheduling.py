@@ -15,6 +15,7 @@ ACCESS = {
     "practice:book_clients": OWNER_AND_FRONT_DESK,
     "practice:appointment_detail": STAFF,
     "practice:appointment_reschedule": MANAGERS,
+    "practice:appointment_reschedule_slots": MANAGERS,
     "practice:appointment_cancel": MANAGERS,
     "practice:appointment_check_in": MANAGERS,
     "practice:appointment_complete": MANAGERS,

@@ -217,3 +217,30 @@ def test_intake_scores_are_audited(maria):
         == 6
     )
     assert LogEntry.objects.filter(content_type__model="intake", object_pk=str(intake.pk)).exists()
+
+
+def test_a_second_click_says_when_the_open_link_was_sent_and_asks_first(
+    client_as, maria, django_capture_on_commit_callbacks
+):
+    http = client_as("front_desk")
+    send = reverse("clients:intake_link_send", args=[maria.pk])
+    http.post(send)
+    first = maria.intake_links.get()
+    send_intake_link.run(str(first.pk), "")
+    first.refresh_from_db()
+    sent_at = timezone.localtime(first.sent_at)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = http.post(send, follow=True)
+    body = response.content.decode()
+    assert f"sent to maria@mail.test at {sent_at:%H:%M}" in body
+    assert "Send another link (the earlier one stops working)" in body
+    assert callbacks == [] and maria.intake_links.count() == 1
+    assert len(mail.outbox) == 1
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        http.post(send, {"replace": "1"})
+    assert len(callbacks) == 1 and maria.intake_links.count() == 2
+    first.refresh_from_db()
+    assert first.state(timezone.now()) == "expired"
+    newest = maria.intake_links.order_by("-created_at").first()
+    assert newest.state(timezone.now()) == "valid"

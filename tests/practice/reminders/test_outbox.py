@@ -190,3 +190,51 @@ def test_reschedule_gives_a_new_key_to_every_reminder_a_provider_may_have_seen(b
         Reminder.Kind.BEFORE_2H: 0,  # never tried: its key was never used
     }
     assert set(reminders.values_list("status", flat=True)) == {Reminder.Status.PENDING}
+
+
+def _book_weekly_series(location, therapist, front_desk, count=6):
+    from django.utils import timezone
+
+    from practice.reminders import messages
+
+    client = ClientFactory(
+        first_name="Maria",
+        email="maria@mail.test",
+        phone="+12025550143",
+        consent_email_reminders=True,
+        consent_sms_reminders=True,
+    )
+    service = therapist.services.get()
+    tz = ZoneInfo(location.time_zone)
+    first = datetime.combine(
+        timezone.now().astimezone(tz).date() + timedelta(days=5), datetime.min.time(), tz
+    ).replace(hour=10)
+    booked, _ = services.appointment_book_from_desk(
+        client=client,
+        therapist=therapist,
+        service=service,
+        location=location,
+        starts=[first + timedelta(weeks=n) for n in range(count)],
+        booked_by=front_desk,
+    )
+    return booked, messages
+
+
+def test_a_series_sends_one_confirmation_listing_its_dates(book, location, therapist, front_desk):
+    booked, messages = _book_weekly_series(location, therapist, front_desk)
+    confirmations = Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION)
+    assert sorted(confirmations.values_list("channel", flat=True)) == ["email", "sms"]
+    assert {r.appointment_id for r in confirmations} == {booked[0].pk}
+    # Later reminders stay per occurrence: the 48-hour one for each of the six dates.
+    before = Reminder.objects.filter(kind=Reminder.Kind.BEFORE_48H, channel="email")
+    assert before.count() == 6
+
+    email = messages.build_email(confirmations.get(channel="email"))
+    assert "first of 6 appointments" in email.body
+    tz = ZoneInfo(location.time_zone)
+    for appointment in booked:
+        local = appointment.starts_at.astimezone(tz)
+        assert f"{local:%a} {local.day} {local:%b} 10:00" in email.body
+    text = messages.build_sms(confirmations.get(channel="sms")).body
+    last = booked[-1].starts_at.astimezone(tz)
+    assert f"{last:%a} {last.day} {last:%b} 10:00" in text

@@ -263,3 +263,128 @@ def test_a_clash_is_described_on_the_clashing_appointments_clock(client_as, lond
     response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T14:30")
     assert "is already booked" in response.content.decode()
     assert f"{day:%a %d %b} 14:00–15:15" in response.content.decode()
+
+
+def _check_in_button(response):
+    return '<button class="btn btn-success" type="submit">Check in</button>' in (
+        response.content.decode()
+    )
+
+
+def test_check_in_is_offered_only_on_the_day_on_the_locations_clock(
+    client_as, appointment, location
+):
+    http = client_as("front_desk")
+    nine_days = AppointmentFactory(
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=local_at(location, local_day(location, 9), 10),
+    )
+    assert not _check_in_button(http.get(url("appointment_detail", nine_days)))
+    tz = ZoneInfo(location.time_zone)
+    later_today = timezone.now().astimezone(tz) + timedelta(minutes=5)
+    if later_today.date() != timezone.now().astimezone(tz).date():
+        later_today -= timedelta(minutes=10)
+    today = AppointmentFactory(
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=later_today,
+    )
+    assert _check_in_button(http.get(url("appointment_detail", today)))
+
+
+def test_cancelling_in_a_series_offers_this_one_or_this_and_the_following(
+    client_as, appointment, location
+):
+    import uuid
+
+    series_id = uuid.uuid4()
+    dates = [
+        AppointmentFactory(
+            client=appointment.client,
+            therapist=appointment.therapist,
+            service=appointment.service,
+            location=location,
+            starts_at=local_at(location, local_day(location, 3 + 7 * n), 10),
+            series_id=series_id,
+        )
+        for n in range(1, 5)
+    ]
+    http = client_as("front_desk")
+    page = http.get(url("appointment_detail", dates[1])).content.decode()
+    assert "This one only" in page and "This and the following ones" in page
+
+    response = http.post(
+        url("appointment_cancel", dates[1]),
+        {"reason": "Moving away", "scope": "following"},
+        follow=True,
+    )
+    assert "3 appointments of the series cancelled" in response.content.decode()
+    statuses = [Appointment.objects.get(pk=a.pk).status for a in dates]
+    assert statuses == ["booked", "cancelled", "cancelled", "cancelled"]
+
+    http.post(url("appointment_cancel", dates[0]), {"reason": "Ill", "scope": "this"})
+    assert Appointment.objects.get(pk=dates[0].pk).status == "cancelled"
+
+
+def test_reschedule_offers_the_booking_slot_picker_for_the_same_service(
+    client_as, appointment, location
+):
+    from tests.practice.scheduling_world import slot_value
+
+    http = client_as("front_desk")
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    day = appointment.starts_at.astimezone(ZoneInfo(location.time_zone)).date()
+    # Its own time counts as free: a quarter of an hour later is offered.
+    later = local_at(location, day, 10, 15)
+    assert slot_value(appointment.therapist, location, later) in page
+    assert "Free times for" in page and "Type a time instead" in page
+
+    response = http.post(
+        url("appointment_reschedule", appointment),
+        {"slot": slot_value(appointment.therapist, location, later)},
+        follow=True,
+    )
+    assert "Appointment moved" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == later
+
+
+def test_picked_slot_onto_a_clash_names_it(client_as, appointment, location):
+    from tests.practice.scheduling_world import slot_value
+
+    day = appointment.starts_at.astimezone(ZoneInfo(location.time_zone)).date()
+    AppointmentFactory(
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=local_at(location, day, 14),
+    )
+    response = client_as("front_desk").post(
+        url("appointment_reschedule", appointment),
+        {"slot": slot_value(appointment.therapist, location, local_at(location, day, 14))},
+    )
+    assert "is already booked" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.starts_at == local_at(location, day, 10)
+
+
+def test_move_picker_region_refreshes_for_any_therapist(client_as, appointment, location):
+    response = client_as("front_desk").get(
+        reverse("practice:appointment_reschedule_slots", args=[appointment.pk]),
+        {"picker_therapist": "", "picker_date": local_day(location, 4).isoformat()},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="slot-therapist small"' in body
+
+
+def test_appointment_page_with_the_move_picker_stays_within_budget(
+    client_as, appointment, django_assert_max_num_queries
+):
+    http = client_as("front_desk")
+    http.get(url("appointment_detail", appointment))
+    with django_assert_max_num_queries(15):
+        assert http.get(url("appointment_detail", appointment)).status_code == 200

@@ -276,3 +276,73 @@ def test_the_second_pass_of_the_fall_back_hour_is_offered_booked_and_shown_as_it
     page = http.get(reverse("practice:appointment_detail", args=[appointment.pk])).content
     later = second.astimezone(tz)
     assert f"01:15–01:45 {later.tzname()}".encode() in page
+
+
+@pytest.fixture
+def three_free(desk, location, therapist, other_therapist):
+    """Alex, Dana and Sam all offer the service and work every day."""
+    alex = TherapistFactory(display_name="Alex Kim")
+    for colleague in (alex, other_therapist):
+        colleague.services.add(desk["service"])
+        works_every_day(colleague, location)
+    return {"alex": alex, "dana": therapist, "sam": other_therapist}
+
+
+def _picker_names(http, desk, **params):
+    response = http.get(
+        reverse("practice:book_slots"),
+        {"service": desk["service"].pk, "therapist": "", "date": desk["day"].isoformat(), **params},
+    )
+    body = response.content.decode()
+    first_day = body.split("<fieldset", 2)[1]
+    return first_day, body
+
+
+def test_any_therapist_slots_are_spread_over_the_free_therapists(client_as, desk, three_free):
+    """Not every slot with Alex: the names shown over one day's slots include all three."""
+    first_day, _ = _picker_names(client_as("front_desk"), desk)
+    for name in ("Alex Kim", "Dana Reyes", "Sam Okafor"):
+        assert first_day.count(name) > 5, name
+
+
+def test_any_therapist_offers_whoever_has_fewest_bookings_that_day(
+    client_as, desk, three_free, location
+):
+    for hour in (9, 11, 13):
+        for key in ("alex", "dana"):
+            AppointmentFactory(
+                therapist=three_free[key],
+                service=desk["service"],
+                location=location,
+                starts_at=local_at(location, desk["day"], hour),
+            )
+    first_day, _ = _picker_names(client_as("front_desk"), desk)
+    assert first_day.count("Sam Okafor") > 10
+    # After 14:00 everyone is free again; Alex and Dana have three bookings each.
+    afternoon = first_day.split(">14:00<")[1].split(">18:00<")[0]
+    assert "Sam Okafor" in afternoon
+    assert "Alex Kim" not in afternoon and "Dana Reyes" not in afternoon
+
+
+def test_any_therapist_offers_the_clients_usual_therapist_first(
+    client_as, desk, three_free, location
+):
+    AppointmentFactory(
+        client=desk["client"],
+        therapist=three_free["sam"],
+        service=desk["service"],
+        location=location,
+        starts_at=local_at(location, desk["day"], 8),
+        status=Appointment.Status.COMPLETED,
+    )
+    first_day, _ = _picker_names(client_as("front_desk"), desk, client=str(desk["client"].pk))
+    later = first_day.split(">10:00<")[1]
+    assert later.count("Sam Okafor") > 10
+    assert "Alex Kim" not in later and "Dana Reyes" not in later
+
+
+def test_slot_picker_names_the_therapist_on_a_phone_too(client_as, desk, three_free):
+    """The name is not hidden below the small breakpoint (it was d-none there)."""
+    _, body = _picker_names(client_as("front_desk"), desk)
+    assert 'class="slot-therapist small"' in body
+    assert "d-none" not in body

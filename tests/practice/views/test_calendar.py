@@ -172,3 +172,42 @@ def test_second_location_has_its_own_calendar_and_clock(client_as, therapist):
     # Two zones in use: the time names its zone.
     assert f"<strong>10:00 {local_at(berlin, day, 10).tzname()}</strong>" in body
     assert 'value="' + str(berlin.pk) + '" selected' in body
+
+
+def test_an_appointment_inside_time_off_is_marked_on_the_calendar(
+    client_as, day_with_booking, therapist, location
+):
+    day = day_with_booking["day"]
+    TimeOffFactory(
+        therapist=therapist,
+        starts_at=local_at(location, day, 9),
+        ends_at=local_at(location, day, 12),
+        reason="Course",
+    )
+    body = client_as("front_desk").get(DAY, {"date": day.isoformat()}).content.decode()
+    entry = body.split("cal-entry status-booked")[1].split("</a>")[0]
+    assert "During time off" in entry and "Maria Gonzalez" in entry
+
+
+def test_appointments_carry_their_therapists_colour_class_and_a_status_legend(
+    client_as, day_with_booking, therapist
+):
+    from practice.calendar import PALETTE
+
+    therapist.colour = PALETTE[3]
+    therapist.save()
+    body = (
+        client_as("front_desk")
+        .get(DAY, {"date": day_with_booking["day"].isoformat()})
+        .content.decode()
+    )
+    assert "cal-entry status-booked tc-3 " in body
+    assert 'class="tc-3">Dana Reyes' in body
+    assert 'aria-label="Status colours"' in body and "No-show" in body
+    assert "data-colour" not in body and "style=" not in body
+
+
+def test_the_date_box_waits_for_typing_to_stop(client_as, day_with_booking):
+    body = client_as("front_desk").get(DAY).content.decode()
+    form = body.split('id="calendar-date"')[0].rsplit("<form", 1)[1]
+    assert 'hx-trigger="change delay:' in form
