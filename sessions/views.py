@@ -219,28 +219,37 @@ def _save_draft(request, note, form):
 @clinical_staff
 @post_only(_own_note)
 def note_autosave(request, note):
-    """htmx: save the draft in the background; answers a status line and the new version."""
-    context = {"note": note}
+    """htmx: save the draft in the background; answers a status line and the new version.
+
+    A field with an error (a pain score of 14) is left as stored and marked
+    beside itself; every valid field is still saved.
+    """
     form = NoteForm(request.POST, instance=note)
-    if not form.is_valid():
-        context["error"] = "Not saved yet: " + "; ".join(
-            f"{form.fields[name].label if name in form.fields else ''} {' '.join(errs)}".strip()
-            for name, errs in form.errors.items()
+    form.is_valid()
+    context = {"note": note, "form": form}
+    if "version" in form.errors:
+        context["error"] = "Not saved: the editor lost track of the note. Reload the page."
+        return render(request, "sessions/_autosave_status.html", context)
+    fields, pain = form.savable_part()
+    try:
+        note = services.note_save_draft(
+            note=note,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            fields=fields,
+            cautions_reviewed=form.cleaned_data.get("red_flags_reviewed", False),
+            **pain,
         )
+    except services.NoteConflict as conflict:
+        context["conflict"] = str(conflict)
+    except services.CautionsNotReviewed as held:
+        # Everything but the pressure was saved.
+        context.update(note=held.note, saved_at=timezone.localtime(), held=" ".join(held.messages))
+    except ValidationError as error:
+        context["error"] = "Not saved: " + _error_text(error)
     else:
-        try:
-            note = _save_draft(request, note, form)
-        except services.NoteConflict as conflict:
-            context["conflict"] = str(conflict)
-        except services.CautionsNotReviewed as held:
-            # Everything but the pressure was saved.
-            context.update(
-                note=held.note, saved_at=timezone.localtime(), held=" ".join(held.messages)
-            )
-        except ValidationError as error:
-            context["error"] = "Not saved: " + _error_text(error)
-        else:
-            context.update(note=note, saved_at=timezone.localtime())
+        context.update(note=note, saved_at=timezone.localtime())
+    context["invalid"] = [form.fields[name].label for name in form.errors if name in form.fields]
     return render(request, "sessions/_autosave_status.html", context)
 
 

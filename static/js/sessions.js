@@ -94,9 +94,31 @@
     });
   }
 
+  // Each field's error box is filled (or emptied) by the server, out of band
+  // on an autosave; the field itself follows it, so the bad value is marked
+  // where it is and read out with its message.
+  function markFieldErrors(root) {
+    root.querySelectorAll("[data-field-errors]").forEach(function (box) {
+      var input = document.getElementById(box.id.replace(/_errors$/, ""));
+      if (!input) { return; }
+      var invalid = box.textContent.trim() !== "";
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== box.id;
+      });
+      if (invalid) { described.push(box.id); }
+      input.classList.toggle("is-invalid", invalid);
+      if (invalid) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+      if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     var noteForm = document.getElementById("note-form");
-    if (noteForm) { guardNoteForm(noteForm); }
+    if (noteForm) {
+      guardNoteForm(noteForm);
+      markFieldErrors(noteForm);
+      noteForm.addEventListener("htmx:afterRequest", function () { markFieldErrors(noteForm); });
+    }
   });
 })();

@@ -126,3 +126,42 @@ def test_adding_a_technique_after_marking_regions_keeps_the_csp(page, therapist,
         "aria-pressed", "false"
     )
     assert page.console_watch.problems == []
+
+
+def test_a_bad_pain_score_is_marked_where_it_is_and_the_rest_saves(page, therapist, location):
+    client = factories.ClientFactory(primary_therapist=therapist)
+    appointment = make_appointment(therapist, client)
+    _sign_in(page, therapist.user.username)
+    page.goto(f"/notes/appointment/{appointment.pk}/")
+    page.get_by_role("button", name="Write note").click()
+    note = SessionNote.objects.get(appointment=appointment)
+
+    pain_after = page.get_by_label("Pain after (0-10)")
+    pain_after.fill("14")
+    page.get_by_label("Objective").fill("Guarding at L4-L5.")
+    expect(page.locator("#autosave-status")).to_contain_text("except Pain after", timeout=10000)
+    note.refresh_from_db()
+    assert note.objective == "Guarding at L4-L5."
+    # Marked where it is: invalid state and its message beside it, read out with it.
+    expect(pain_after).to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(pain_after).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#id_pain_after_errors")
+    expect(message).to_have_text("Ensure this value is less than or equal to 10.")
+    expect(pain_after).to_have_accessible_description(re.compile("less than or equal to 10"))
+    assert message.bounding_box()["y"] - pain_after.bounding_box()["y"] < 120
+
+    # What was not saved still warns before the page is left.
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="Charting").first.click()
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert "/edit/" in page.url
+
+    pain_after.fill("4")
+    expect(page.locator("#autosave-status .text-success")).to_contain_text(
+        "Draft saved at", timeout=10000
+    )
+    expect(pain_after).not_to_have_class(re.compile(r"\bis-invalid\b"))
+    expect(message).to_be_empty()
+    assert Score.objects.get(source_id=str(note.pk), context="post_session").value == 4

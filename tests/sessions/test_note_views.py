@@ -181,10 +181,33 @@ def test_pain_out_of_range_is_a_clear_error_and_keeps_the_text(client_as, draft)
     assert response.status_code == 200
     assert "less than or equal to 10" in body
     assert "Careful palpation notes" in body
-    autosave = http.post(
-        reverse("sessions:note_autosave", args=[draft.pk]), _form(draft, pain_after="12")
+
+
+def test_one_bad_pain_score_does_not_hold_back_the_rest_of_the_autosave(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]),
+        _form(draft, objective="Careful palpation notes", pain_before="6", pain_after="14"),
+        HTTP_HX_REQUEST="true",
     )
-    assert "Not saved yet" in autosave.content.decode()
+    body = response.content.decode()
+    # Everything valid is saved; the bad score is left as it was.
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.objective == "Careful palpation notes"
+    pain = {s.context: s.value for s in Score.objects.filter(source_id=str(draft.pk))}
+    assert pain == {"pre_session": 6}
+    # The status says what was not saved (so the editor keeps its unsaved
+    # warning) and the message goes beside the field, out of band.
+    assert "Draft saved at" in body and "except Pain after (0-10)" in body
+    assert "text-success" not in body
+    assert (
+        '<div class="invalid-feedback field-errors" id="id_pain_after_errors" '
+        'hx-swap-oob="true" data-field-errors><div>Ensure this value is less than or equal '
+        "to 10.</div></div>"
+    ) in body
+    # The valid fields' boxes are emptied, clearing an earlier message.
+    assert 'id="id_pain_before_errors" hx-swap-oob="true" data-field-errors></div>' in body
+    assert f'name="version" value="{note.version}"' in body
 
 
 def test_technique_rows_are_added_and_removed_as_htmx_partials(client_as, draft, technique):
