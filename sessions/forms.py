@@ -113,6 +113,13 @@ class NoteForm(BootstrapMixin, forms.ModelForm):
         return [self[name] for name in self.LIVE_FIELDS]
 
 
+class SignConfirmForm(forms.Form):
+    """The confirmation step: which version was reviewed, and the red-flag tick carried over."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    red_flags_reviewed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 class TechniqueApplicationForm(BootstrapMixin, forms.ModelForm):
     body_regions = forms.MultipleChoiceField(
         label="Body regions", choices=BODY_REGION_CHOICES, widget=BodyMapWidget, required=False

@@ -27,6 +27,7 @@ from .forms import (
     PlanCloseForm,
     PlanForm,
     ReassignForm,
+    SignConfirmForm,
     TechniqueApplicationForm,
     TechniqueForm,
 )
@@ -326,19 +327,19 @@ def note_technique_remove(request, application):
 @clinical_staff
 @post_only(_own_note)
 def note_sign(request, note):
-    """Save what is on screen, then sign; any problem re-renders the editor with the text kept."""
+    """Sign in two steps: save what is on screen and show what will be locked, then
+    sign on "Sign and lock". Any problem re-renders the editor with the text kept."""
     if note.is_signed:
         messages.error(request, "This note is already signed. Add an amendment to correct it.")
         return redirect("sessions:note_detail", note_id=note.pk)
+    if request.POST.get("confirmed"):
+        return _sign_confirmed(request, note)
     form = NoteForm(request.POST, instance=note)
     if form.is_valid():
+        reviewed = form.cleaned_data["red_flags_reviewed"]
         try:
             note = _save_draft(request, note, form)
-            services.note_sign(
-                note=note,
-                user=request.user,
-                cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
-            )
+            services.note_check_signable(note=note, user=request.user, cautions_reviewed=reviewed)
         except services.NoteConflict as conflict:
             form.add_error(None, str(conflict))
         except ValidationError as error:
@@ -347,9 +348,36 @@ def note_sign(request, note):
             form.data = form.data.copy()
             form.data["version"] = SessionNote.objects.get(pk=note.pk).version
         else:
-            messages.success(request, "Note signed and locked.")
-            return redirect("sessions:note_detail", note_id=note.pk)
+            note = selectors.get_note_for_user(request.user, note.pk)
+            confirm = SignConfirmForm(
+                initial={"version": note.version, "red_flags_reviewed": reviewed}
+            )
+            return render(
+                request,
+                "sessions/note_sign_confirm.html",
+                {"note": note, "confirm_form": confirm, **selectors.note_detail(note)},
+            )
     return _render_editor(request, note, form)
+
+
+def _sign_confirmed(request, note):
+    form = SignConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Review the note again before signing.")
+        return redirect("sessions:note_edit", note_id=note.pk)
+    try:
+        services.note_sign(
+            note=note,
+            user=request.user,
+            cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
+            version=form.cleaned_data["version"],
+        )
+    except (services.NoteConflict, ValidationError) as problem:
+        text = str(problem) if isinstance(problem, services.NoteConflict) else None
+        messages.error(request, "Not signed. " + (text or _error_text(problem)))
+        return redirect("sessions:note_edit", note_id=note.pk)
+    messages.success(request, "Note signed and locked.")
+    return redirect("sessions:note_detail", note_id=note.pk)
 
 
 @clinical_staff

@@ -67,6 +67,15 @@ def test_dana_charts_signs_and_amends_a_session(page, therapist, location):
     page.get_by_label("Assessment").fill("Lumbar erectors less guarded.")
     page.get_by_role("button", name="Sign note").click()
 
+    # Asked once, with what will be locked; confirmed by keyboard.
+    expect(page.get_by_role("heading", name="Sign this note?")).to_be_visible()
+    expect(page.locator("[data-locked-soap]")).to_contain_text("Lumbar erectors less guarded.")
+    expect(page.locator("[data-technique-row]")).to_contain_text("Myofascial release")
+    expect(page.locator("[data-pain-after]")).to_have_text("3 / 10")
+    assert SessionNote.objects.get(pk=note.pk).status == "draft"
+    page.get_by_role("button", name="Sign and lock").focus()
+    page.keyboard.press("Enter")
+
     expect(page.get_by_text("Note signed and locked.")).to_be_visible()
     expect(page.get_by_text("Content matches its signature.")).to_be_visible()
     expect(page.locator("[data-pain-before]")).to_have_text("6 / 10")

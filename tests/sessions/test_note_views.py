@@ -264,18 +264,50 @@ def test_signing_without_assessment_keeps_the_text_and_explains(client_as, draft
     assert f'name="version" value="{note.version}"' in body
 
 
-def test_sign_saves_what_is_on_screen_then_locks(client_as, draft):
-    http = client_as("therapist")
-    response = http.post(
-        reverse("sessions:note_sign", args=[draft.pk]),
-        _form(draft, assessment="Improving", pain_before="6", pain_after="3"),
+def test_sign_saves_what_is_on_screen_then_asks_once_showing_what_it_locks(
+    client_as, draft, technique
+):
+    TechniqueApplication.objects.create(
+        note=draft, technique=technique, minutes=20, body_regions=["upper_back_right"]
     )
+    http = client_as("therapist")
+    sign_url = reverse("sessions:note_sign", args=[draft.pk])
+    response = http.post(
+        sign_url, _form(draft, assessment="Improving", pain_before="6", pain_after="3")
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Sign this note?" in body
+    # What will be locked: the SOAP text, the techniques and the pain scores.
+    assert "Low back ache after a long drive" in body and "Improving" in body
+    assert "Myofascial release" in body and "Right upper back and shoulder blade" in body
+    assert "6 / 10" in body and "3 / 10" in body
+    assert 'type="submit" class="btn btn-primary">Sign and lock</button>' in body
+    note = SessionNote.objects.get(pk=draft.pk)
+    # Saved, not signed yet.
+    assert note.status == "draft" and note.assessment == "Improving"
+    response = http.post(sign_url, {"confirmed": "1", "version": note.version})
     assert response.status_code == 302
     note = SessionNote.objects.get(pk=draft.pk)
     assert note.status == "signed" and note.assessment == "Improving"
     page = http.get(reverse("sessions:note_detail", args=[note.pk])).content.decode()
     assert "Content matches its signature." in page
     assert "Add amendment" in page
+
+
+def test_confirming_a_draft_changed_since_it_was_shown_does_not_sign_it(client_as, draft):
+    http = client_as("therapist")
+    sign_url = reverse("sessions:note_sign", args=[draft.pk])
+    http.post(sign_url, _form(draft, assessment="Improving"))
+    shown = SessionNote.objects.get(pk=draft.pk).version
+    # Another tab saves after the confirmation page was shown.
+    http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]),
+        _form(SessionNote.objects.get(pk=draft.pk), assessment="Changed in tab two"),
+    )
+    response = http.post(sign_url, {"confirmed": "1", "version": shown}, follow=True)
+    assert "changed after you reviewed it" in response.content.decode()
+    assert SessionNote.objects.get(pk=draft.pk).status == "draft"
 
 
 def test_crafted_posts_cannot_change_a_signed_note(client_as, draft, therapist, technique):
