@@ -485,6 +485,41 @@ def _save_plan(request, form, formset, save):
     return None
 
 
+def _with_another_goal(post):
+    """The posted plan form with one more blank goal row (at most the formset's cap)."""
+    data = post.copy()
+    key = "goals-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, 0))
+    except (TypeError, ValueError):
+        return data
+    data[key] = str(min(max(total, 0) + 1, GoalFormSet.max_num))
+    return data
+
+
+def _hide_errors(form, formset):
+    # "Add another goal" is not a submit: a half-filled form gets no errors yet.
+    form.errors.clear()
+    for goal_form in formset.forms:
+        goal_form.errors.clear()
+    formset.non_form_errors().clear()
+
+
+def _plan_form_page(request, *, client, form, formset, plan, adding_goal=False):
+    return render(
+        request,
+        "sessions/plan_form.html",
+        {
+            "client": client,
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "adding_goal": adding_goal,
+            "can_add_goal": formset.total_form_count() < GoalFormSet.max_num,
+        },
+    )
+
+
 @clinical_staff
 def plan_create(request, client_id):
     client = get_client_for_user(request.user, client_id)
@@ -493,6 +528,14 @@ def plan_create(request, client_id):
     if therapist is None and not is_owner:
         raise Http404
     choose = therapist is None
+    if request.method == "POST" and "add_goal" in request.POST:
+        data = _with_another_goal(request.POST)
+        form = PlanForm(data, choose_therapist=choose)
+        formset = GoalFormSet(data, prefix="goals")
+        _hide_errors(form, formset)
+        return _plan_form_page(
+            request, client=client, form=form, formset=formset, plan=None, adding_goal=True
+        )
     if request.method == "POST":
         form = PlanForm(request.POST, choose_therapist=choose)
         formset = GoalFormSet(request.POST, prefix="goals")
@@ -513,11 +556,7 @@ def plan_create(request, client_id):
             initial={"start_date": timezone.localdate(), "frequency": "Weekly"},
         )
         formset = GoalFormSet(prefix="goals")
-    return render(
-        request,
-        "sessions/plan_form.html",
-        {"client": client, "form": form, "formset": formset, "plan": None},
-    )
+    return _plan_form_page(request, client=client, form=form, formset=formset, plan=None)
 
 
 @clinical_staff
@@ -525,6 +564,14 @@ def plan_edit(request, plan_id):
     plan = selectors.get_plan_for_user(request.user, plan_id)
     if not selectors.is_author(request.user, plan) or not plan.is_active:
         return redirect("sessions:plan_detail", plan_id=plan.pk)
+    if request.method == "POST" and "add_goal" in request.POST:
+        data = _with_another_goal(request.POST)
+        form = PlanForm(data, instance=plan)
+        formset = GoalFormSet(data, instance=plan, prefix="goals")
+        _hide_errors(form, formset)
+        return _plan_form_page(
+            request, client=plan.client, form=form, formset=formset, plan=plan, adding_goal=True
+        )
     if request.method == "POST":
         form = PlanForm(request.POST, instance=plan)
         formset = GoalFormSet(request.POST, instance=plan, prefix="goals")
@@ -538,11 +585,7 @@ def plan_edit(request, plan_id):
     else:
         form = PlanForm(instance=plan)
         formset = GoalFormSet(instance=plan, prefix="goals")
-    return render(
-        request,
-        "sessions/plan_form.html",
-        {"client": plan.client, "form": form, "formset": formset, "plan": plan},
-    )
+    return _plan_form_page(request, client=plan.client, form=form, formset=formset, plan=plan)
 
 
 @clinical_staff

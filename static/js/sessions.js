@@ -25,15 +25,23 @@
   }
 
   function goalChart(canvas, data) {
+    var labels = data.labels;
+    var values = data.values;
+    // A line needs two points: a single score gets an empty slot either side,
+    // so the target still spans the chart.
+    if (labels.length === 1) {
+      labels = ["", labels[0], ""];
+      values = [null, values[0], null];
+    }
     return new window.Chart(canvas, {
       type: "line",
       data: {
-        labels: data.labels,
+        labels: labels,
         datasets: [
-          { label: data.label, data: data.values, borderColor: "#1f4e5f", backgroundColor: "#1f4e5f" },
+          { label: data.label, data: values, borderColor: "#1f4e5f", backgroundColor: "#1f4e5f" },
           {
             label: "Target",
-            data: data.labels.map(function () { return data.target; }),
+            data: labels.map(function () { return data.target; }),
             borderColor: "#e65100",
             borderDash: [6, 4],
             pointRadius: 0
