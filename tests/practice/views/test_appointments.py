@@ -263,3 +263,56 @@ def test_a_clash_is_described_on_the_clashing_appointments_clock(client_as, lond
     response = _reschedule(client_as("front_desk"), london_appointment, f"{day:%Y-%m-%d}T14:30")
     assert "is already booked" in response.content.decode()
     assert f"{day:%a %d %b} 14:00–15:15" in response.content.decode()
+
+
+def _past_completed(appointment):
+    """A session of the same client and therapist that took place this morning."""
+    return AppointmentFactory(
+        client=appointment.client,
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=appointment.location,
+        starts_at=timezone.now().replace(microsecond=0) - timedelta(hours=3),
+        status=Appointment.Status.COMPLETED,
+    )
+
+
+def test_a_completed_appointment_offers_what_is_true_of_its_note(client_as, appointment):
+    from sessions.models import SessionNote
+
+    appointment = _past_completed(appointment)
+    http = client_as("therapist")
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert ">Write note</button>" in page
+    note = SessionNote.objects.create(
+        appointment=appointment,
+        client=appointment.client,
+        therapist=appointment.therapist,
+    )
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert "Write note" not in page and ">Continue note</a>" in page
+    SessionNote.objects.filter(pk=note.pk).update(
+        status="signed",
+        signed_at=timezone.now(),
+        signed_by=appointment.therapist.user,
+        content_hash="0" * 64,
+    )
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert "Write note" not in page and ">Open note</a>" in page
+
+
+def test_pending_reminders_of_a_completed_appointment_say_they_will_not_be_sent(
+    client_as, appointment
+):
+    from practice.models import Reminder
+
+    appointment = _past_completed(appointment)
+    Reminder.objects.create(
+        appointment=appointment,
+        channel=Reminder.Channel.EMAIL,
+        kind=Reminder.Kind.BEFORE_2H,
+        due_at=timezone.now() + timedelta(hours=1),
+    )
+    page = client_as("front_desk").get(url("appointment_detail", appointment)).content.decode()
+    assert "Will not be sent" in page and "the appointment is over" in page
+    assert ">Pending</span>" not in page and "due " not in page
