@@ -86,6 +86,39 @@ class NoteForm(BootstrapMixin, forms.ModelForm):
     def text_fields(self):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
+    # The fields the editor shows an error beside while autosaving.
+    LIVE_FIELDS = ("pain_before", "pain_after", *Meta.fields)
+
+    def savable_part(self):
+        """What an autosave may still save from an invalid form: every valid field.
+
+        Returns the text fields and the pain keyword arguments; a field with
+        an error is left out (a pain score left out stays as stored), so one
+        out-of-range value never holds back the rest of the note.
+        """
+        bad = set(self.errors)
+        fields = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name not in bad and name in self.cleaned_data
+        }
+        pain = {
+            name: self.cleaned_data.get(name)
+            for name in ("pain_before", "pain_after")
+            if name not in bad
+        }
+        return fields, pain
+
+    def live_fields(self):
+        return [self[name] for name in self.LIVE_FIELDS]
+
+
+class SignConfirmForm(forms.Form):
+    """The confirmation step: which version was reviewed, and the red-flag tick carried over."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    red_flags_reviewed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
 
 class TechniqueApplicationForm(BootstrapMixin, forms.ModelForm):
     body_regions = forms.MultipleChoiceField(

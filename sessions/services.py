@@ -346,11 +346,36 @@ def _signing_problems(note) -> list[str]:
     return problems
 
 
-def note_sign(*, note, user, cautions_reviewed=False) -> SessionNote:
+def _check_signable(current, *, cautions_reviewed):
+    if not current.assessment.strip():
+        raise ValidationError({"assessment": "Write an assessment before signing."})
+    if not cautions_reviewed:
+        problems = _signing_problems(current)
+        if problems:
+            raise ValidationError(
+                {
+                    "red_flags_reviewed": "Not signed. "
+                    + " ".join(problems)
+                    + " Tick “I have reviewed the red flags” to sign."
+                }
+            )
+
+
+def note_check_signable(*, note, user, cautions_reviewed=False) -> None:
+    """Raise what would stop `note_sign`, before the signer is asked to confirm."""
+    _require_author(user, note)
+    current = SessionNote.objects.select_related("client").get(pk=note.pk)
+    _require_draft(current, locked=True)
+    _check_signable(current, cautions_reviewed=cautions_reviewed)
+
+
+def note_sign(*, note, user, cautions_reviewed=False, version=None) -> SessionNote:
     """Sign and lock a draft: assessment required; stores the content hash.
 
     A draft whose pressure or techniques go against the client's red flags is
-    signed only with `cautions_reviewed`.
+    signed only with `cautions_reviewed`. With `version` (the one the signer
+    confirmed), a draft saved since then is refused with NoteConflict, so what
+    is locked is what was shown.
     """
     _require_author(user, note)
     with transaction.atomic():
@@ -360,18 +385,12 @@ def note_sign(*, note, user, cautions_reviewed=False) -> SessionNote:
             .get(pk=note.pk)
         )
         _require_draft(current, locked=True)
-        if not current.assessment.strip():
-            raise ValidationError({"assessment": "Write an assessment before signing."})
-        if not cautions_reviewed:
-            problems = _signing_problems(current)
-            if problems:
-                raise ValidationError(
-                    {
-                        "red_flags_reviewed": "Not signed. "
-                        + " ".join(problems)
-                        + " Tick “I have reviewed the red flags” to sign."
-                    }
-                )
+        if version is not None and current.version != version:
+            raise NoteConflict(
+                "The draft changed after you reviewed it (another tab or person). "
+                "Review it again before signing."
+            )
+        _check_signable(current, cautions_reviewed=cautions_reviewed)
         current.status = SessionNote.Status.SIGNED
         current.signed_at = timezone.now().replace(microsecond=0)
         current.signed_by = user

@@ -27,6 +27,7 @@ from .forms import (
     PlanCloseForm,
     PlanForm,
     ReassignForm,
+    SignConfirmForm,
     TechniqueApplicationForm,
     TechniqueForm,
 )
@@ -219,28 +220,37 @@ def _save_draft(request, note, form):
 @clinical_staff
 @post_only(_own_note)
 def note_autosave(request, note):
-    """htmx: save the draft in the background; answers a status line and the new version."""
-    context = {"note": note}
+    """htmx: save the draft in the background; answers a status line and the new version.
+
+    A field with an error (a pain score of 14) is left as stored and marked
+    beside itself; every valid field is still saved.
+    """
     form = NoteForm(request.POST, instance=note)
-    if not form.is_valid():
-        context["error"] = "Not saved yet: " + "; ".join(
-            f"{form.fields[name].label if name in form.fields else ''} {' '.join(errs)}".strip()
-            for name, errs in form.errors.items()
+    form.is_valid()
+    context = {"note": note, "form": form}
+    if "version" in form.errors:
+        context["error"] = "Not saved: the editor lost track of the note. Reload the page."
+        return render(request, "sessions/_autosave_status.html", context)
+    fields, pain = form.savable_part()
+    try:
+        note = services.note_save_draft(
+            note=note,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            fields=fields,
+            cautions_reviewed=form.cleaned_data.get("red_flags_reviewed", False),
+            **pain,
         )
+    except services.NoteConflict as conflict:
+        context["conflict"] = str(conflict)
+    except services.CautionsNotReviewed as held:
+        # Everything but the pressure was saved.
+        context.update(note=held.note, saved_at=timezone.localtime(), held=" ".join(held.messages))
+    except ValidationError as error:
+        context["error"] = "Not saved: " + _error_text(error)
     else:
-        try:
-            note = _save_draft(request, note, form)
-        except services.NoteConflict as conflict:
-            context["conflict"] = str(conflict)
-        except services.CautionsNotReviewed as held:
-            # Everything but the pressure was saved.
-            context.update(
-                note=held.note, saved_at=timezone.localtime(), held=" ".join(held.messages)
-            )
-        except ValidationError as error:
-            context["error"] = "Not saved: " + _error_text(error)
-        else:
-            context.update(note=note, saved_at=timezone.localtime())
+        context.update(note=note, saved_at=timezone.localtime())
+    context["invalid"] = [form.fields[name].label for name in form.errors if name in form.fields]
     return render(request, "sessions/_autosave_status.html", context)
 
 
@@ -317,19 +327,19 @@ def note_technique_remove(request, application):
 @clinical_staff
 @post_only(_own_note)
 def note_sign(request, note):
-    """Save what is on screen, then sign; any problem re-renders the editor with the text kept."""
+    """Sign in two steps: save what is on screen and show what will be locked, then
+    sign on "Sign and lock". Any problem re-renders the editor with the text kept."""
     if note.is_signed:
         messages.error(request, "This note is already signed. Add an amendment to correct it.")
         return redirect("sessions:note_detail", note_id=note.pk)
+    if request.POST.get("confirmed"):
+        return _sign_confirmed(request, note)
     form = NoteForm(request.POST, instance=note)
     if form.is_valid():
+        reviewed = form.cleaned_data["red_flags_reviewed"]
         try:
             note = _save_draft(request, note, form)
-            services.note_sign(
-                note=note,
-                user=request.user,
-                cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
-            )
+            services.note_check_signable(note=note, user=request.user, cautions_reviewed=reviewed)
         except services.NoteConflict as conflict:
             form.add_error(None, str(conflict))
         except ValidationError as error:
@@ -338,9 +348,36 @@ def note_sign(request, note):
             form.data = form.data.copy()
             form.data["version"] = SessionNote.objects.get(pk=note.pk).version
         else:
-            messages.success(request, "Note signed and locked.")
-            return redirect("sessions:note_detail", note_id=note.pk)
+            note = selectors.get_note_for_user(request.user, note.pk)
+            confirm = SignConfirmForm(
+                initial={"version": note.version, "red_flags_reviewed": reviewed}
+            )
+            return render(
+                request,
+                "sessions/note_sign_confirm.html",
+                {"note": note, "confirm_form": confirm, **selectors.note_detail(note)},
+            )
     return _render_editor(request, note, form)
+
+
+def _sign_confirmed(request, note):
+    form = SignConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Review the note again before signing.")
+        return redirect("sessions:note_edit", note_id=note.pk)
+    try:
+        services.note_sign(
+            note=note,
+            user=request.user,
+            cautions_reviewed=form.cleaned_data["red_flags_reviewed"],
+            version=form.cleaned_data["version"],
+        )
+    except (services.NoteConflict, ValidationError) as problem:
+        text = str(problem) if isinstance(problem, services.NoteConflict) else None
+        messages.error(request, "Not signed. " + (text or _error_text(problem)))
+        return redirect("sessions:note_edit", note_id=note.pk)
+    messages.success(request, "Note signed and locked.")
+    return redirect("sessions:note_detail", note_id=note.pk)
 
 
 @clinical_staff
@@ -448,6 +485,41 @@ def _save_plan(request, form, formset, save):
     return None
 
 
+def _with_another_goal(post):
+    """The posted plan form with one more blank goal row (at most the formset's cap)."""
+    data = post.copy()
+    key = "goals-TOTAL_FORMS"
+    try:
+        total = int(data.get(key, 0))
+    except (TypeError, ValueError):
+        return data
+    data[key] = str(min(max(total, 0) + 1, GoalFormSet.max_num))
+    return data
+
+
+def _hide_errors(form, formset):
+    # "Add another goal" is not a submit: a half-filled form gets no errors yet.
+    form.errors.clear()
+    for goal_form in formset.forms:
+        goal_form.errors.clear()
+    formset.non_form_errors().clear()
+
+
+def _plan_form_page(request, *, client, form, formset, plan, adding_goal=False):
+    return render(
+        request,
+        "sessions/plan_form.html",
+        {
+            "client": client,
+            "form": form,
+            "formset": formset,
+            "plan": plan,
+            "adding_goal": adding_goal,
+            "can_add_goal": formset.total_form_count() < GoalFormSet.max_num,
+        },
+    )
+
+
 @clinical_staff
 def plan_create(request, client_id):
     client = get_client_for_user(request.user, client_id)
@@ -456,6 +528,14 @@ def plan_create(request, client_id):
     if therapist is None and not is_owner:
         raise Http404
     choose = therapist is None
+    if request.method == "POST" and "add_goal" in request.POST:
+        data = _with_another_goal(request.POST)
+        form = PlanForm(data, choose_therapist=choose)
+        formset = GoalFormSet(data, prefix="goals")
+        _hide_errors(form, formset)
+        return _plan_form_page(
+            request, client=client, form=form, formset=formset, plan=None, adding_goal=True
+        )
     if request.method == "POST":
         form = PlanForm(request.POST, choose_therapist=choose)
         formset = GoalFormSet(request.POST, prefix="goals")
@@ -476,11 +556,7 @@ def plan_create(request, client_id):
             initial={"start_date": timezone.localdate(), "frequency": "Weekly"},
         )
         formset = GoalFormSet(prefix="goals")
-    return render(
-        request,
-        "sessions/plan_form.html",
-        {"client": client, "form": form, "formset": formset, "plan": None},
-    )
+    return _plan_form_page(request, client=client, form=form, formset=formset, plan=None)
 
 
 @clinical_staff
@@ -488,6 +564,14 @@ def plan_edit(request, plan_id):
     plan = selectors.get_plan_for_user(request.user, plan_id)
     if not selectors.is_author(request.user, plan) or not plan.is_active:
         return redirect("sessions:plan_detail", plan_id=plan.pk)
+    if request.method == "POST" and "add_goal" in request.POST:
+        data = _with_another_goal(request.POST)
+        form = PlanForm(data, instance=plan)
+        formset = GoalFormSet(data, instance=plan, prefix="goals")
+        _hide_errors(form, formset)
+        return _plan_form_page(
+            request, client=plan.client, form=form, formset=formset, plan=plan, adding_goal=True
+        )
     if request.method == "POST":
         form = PlanForm(request.POST, instance=plan)
         formset = GoalFormSet(request.POST, instance=plan, prefix="goals")
@@ -501,11 +585,7 @@ def plan_edit(request, plan_id):
     else:
         form = PlanForm(instance=plan)
         formset = GoalFormSet(instance=plan, prefix="goals")
-    return render(
-        request,
-        "sessions/plan_form.html",
-        {"client": plan.client, "form": form, "formset": formset, "plan": plan},
-    )
+    return _plan_form_page(request, client=plan.client, form=form, formset=formset, plan=plan)
 
 
 @clinical_staff

@@ -3,7 +3,7 @@
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,12 +19,25 @@ from practice.security.access import staff_required
 from practice.timezones import several_zones_in_use
 from practice.views.booking import add_service_errors, slot_picker_context
 
+Status = Appointment.Status
+
 RESCHEDULE_FIELDS = {"starts_at": "starts_at", "therapist": "therapist", "room": "starts_at"}
 PICKED_FIELDS = {"starts_at": "slot", "therapist": "slot", "room": "slot"}
 
 
 def note_url(appointment):
     return reverse("sessions:note_for_appointment", kwargs={"appointment_id": appointment.pk})
+
+
+def _note_action(appointment):
+    """What the therapist can do with the appointment's note now: write, continue or open it."""
+    try:
+        note = appointment.session_note
+    except ObjectDoesNotExist:
+        note = None
+    if note is None:
+        return None if appointment.status in (Status.CANCELLED, Status.NO_SHOW) else "write"
+    return "open" if note.is_signed else "continue"
 
 
 def _page(request, appointment, *, cancel_form=None, reschedule_form=None, status=200):
@@ -78,6 +91,11 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "can_manage": can_manage,
         "sees_contact": clients_visible_to(user).filter(pk=appointment.client_id).exists(),
         "note_url": note_url(appointment) if is_own else None,
+        "note_action": _note_action(appointment) if is_own else None,
+        # The worker sends only for an upcoming appointment, so a pending
+        # reminder of one that is over will never go out: say so.
+        "reminders_over": appointment.status in (Status.COMPLETED, Status.NO_SHOW)
+        or appointment.starts_at <= now,
         "cancel_form": cancel_form or CancelForm(),
         "reschedule_form": reschedule_form,
         "would_be_late": appointment.is_active and services.is_late_cancel(appointment),

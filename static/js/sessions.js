@@ -25,15 +25,23 @@
   }
 
   function goalChart(canvas, data) {
+    var labels = data.labels;
+    var values = data.values;
+    // A line needs two points: a single score gets an empty slot either side,
+    // so the target still spans the chart.
+    if (labels.length === 1) {
+      labels = ["", labels[0], ""];
+      values = [null, values[0], null];
+    }
     return new window.Chart(canvas, {
       type: "line",
       data: {
-        labels: data.labels,
+        labels: labels,
         datasets: [
-          { label: data.label, data: data.values, borderColor: "#1f4e5f", backgroundColor: "#1f4e5f" },
+          { label: data.label, data: values, borderColor: "#1f4e5f", backgroundColor: "#1f4e5f" },
           {
             label: "Target",
-            data: data.labels.map(function () { return data.target; }),
+            data: labels.map(function () { return data.target; }),
             borderColor: "#e65100",
             borderDash: [6, 4],
             pointRadius: 0
@@ -94,9 +102,31 @@
     });
   }
 
+  // Each field's error box is filled (or emptied) by the server, out of band
+  // on an autosave; the field itself follows it, so the bad value is marked
+  // where it is and read out with its message.
+  function markFieldErrors(root) {
+    root.querySelectorAll("[data-field-errors]").forEach(function (box) {
+      var input = document.getElementById(box.id.replace(/_errors$/, ""));
+      if (!input) { return; }
+      var invalid = box.textContent.trim() !== "";
+      var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== box.id;
+      });
+      if (invalid) { described.push(box.id); }
+      input.classList.toggle("is-invalid", invalid);
+      if (invalid) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+      if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); } else { input.removeAttribute("aria-describedby"); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     init(document);
     var noteForm = document.getElementById("note-form");
-    if (noteForm) { guardNoteForm(noteForm); }
+    if (noteForm) {
+      guardNoteForm(noteForm);
+      markFieldErrors(noteForm);
+      noteForm.addEventListener("htmx:afterRequest", function () { markFieldErrors(noteForm); });
+    }
   });
 })();

@@ -74,7 +74,7 @@ def test_front_desk_books_any_therapist_sees_it_and_cancels_it(
     assert appointment.status == Appointment.Status.CANCELLED
     assert appointment.cancel_reason == "Client has the flu"
     assert appointment.therapist == therapist
-    assert page.console_errors == []
+    assert page.console_watch.problems == []
 
 
 def test_day_calendar_scrolls_inside_its_box_on_a_phone(phone_page, front_desk, location):

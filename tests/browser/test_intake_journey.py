@@ -97,7 +97,7 @@ def test_client_fills_intake_on_a_phone_and_dana_sees_it(phone_page, page, thera
     assert page.get_by_text("Low back pain for two years").is_visible()
     assert page.get_by_text("Back of neck").is_visible()
     assert page.get_by_role("heading", name="Scores over time").is_visible()
-    assert page.console_errors == []
+    assert page.console_watch.problems == []
 
 
 def test_front_desk_finds_a_client_as_they_type(page, front_desk):
@@ -114,4 +114,4 @@ def test_front_desk_finds_a_client_as_they_type(page, front_desk):
     results.get_by_text("Rossi, Mario").wait_for(state="detached")
     assert results.get_by_role("link", name="Gonzalez, Maria").is_visible()
     assert "q=gonz" in page.url
-    assert page.console_errors == []
+    assert page.console_watch.problems == []

@@ -55,4 +55,4 @@ def test_client_confirms_by_keyboard(page, appointment):
     ).to_be_visible()
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CONFIRMED
-    assert page.console_errors == []
+    assert page.console_watch.problems == []

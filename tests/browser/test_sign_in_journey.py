@@ -22,7 +22,7 @@ def test_front_desk_signs_in_sees_today_and_signs_out(page, front_desk, location
     assert page.get_by_role("heading", name="You are signed out").is_visible()
     page.goto("/")
     assert "/accounts/login/" in page.url
-    assert page.console_errors == []
+    assert page.console_watch.problems == []
 
 
 def test_sign_in_works_on_a_phone_with_collapsed_navigation(phone_page, therapist, location):
@@ -54,4 +54,4 @@ def test_each_role_lands_on_its_dashboard_with_its_menu(
         assert menu.get_by_role("link", name=label, exact=True).is_visible(), label
     for label in does_not_see:
         assert menu.get_by_role("link", name=label, exact=True).count() == 0, label
-    assert page.console_errors == []
+    assert page.console_watch.problems == []

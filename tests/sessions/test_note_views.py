@@ -181,10 +181,33 @@ def test_pain_out_of_range_is_a_clear_error_and_keeps_the_text(client_as, draft)
     assert response.status_code == 200
     assert "less than or equal to 10" in body
     assert "Careful palpation notes" in body
-    autosave = http.post(
-        reverse("sessions:note_autosave", args=[draft.pk]), _form(draft, pain_after="12")
+
+
+def test_one_bad_pain_score_does_not_hold_back_the_rest_of_the_autosave(client_as, draft):
+    http = client_as("therapist")
+    response = http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]),
+        _form(draft, objective="Careful palpation notes", pain_before="6", pain_after="14"),
+        HTTP_HX_REQUEST="true",
     )
-    assert "Not saved yet" in autosave.content.decode()
+    body = response.content.decode()
+    # Everything valid is saved; the bad score is left as it was.
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.objective == "Careful palpation notes"
+    pain = {s.context: s.value for s in Score.objects.filter(source_id=str(draft.pk))}
+    assert pain == {"pre_session": 6}
+    # The status says what was not saved (so the editor keeps its unsaved
+    # warning) and the message goes beside the field, out of band.
+    assert "Draft saved at" in body and "except Pain after (0-10)" in body
+    assert "text-success" not in body
+    assert (
+        '<div class="invalid-feedback field-errors" id="id_pain_after_errors" '
+        'hx-swap-oob="true" data-field-errors><div>Ensure this value is less than or equal '
+        "to 10.</div></div>"
+    ) in body
+    # The valid fields' boxes are emptied, clearing an earlier message.
+    assert 'id="id_pain_before_errors" hx-swap-oob="true" data-field-errors></div>' in body
+    assert f'name="version" value="{note.version}"' in body
 
 
 def test_technique_rows_are_added_and_removed_as_htmx_partials(client_as, draft, technique):
@@ -241,18 +264,50 @@ def test_signing_without_assessment_keeps_the_text_and_explains(client_as, draft
     assert f'name="version" value="{note.version}"' in body
 
 
-def test_sign_saves_what_is_on_screen_then_locks(client_as, draft):
-    http = client_as("therapist")
-    response = http.post(
-        reverse("sessions:note_sign", args=[draft.pk]),
-        _form(draft, assessment="Improving", pain_before="6", pain_after="3"),
+def test_sign_saves_what_is_on_screen_then_asks_once_showing_what_it_locks(
+    client_as, draft, technique
+):
+    TechniqueApplication.objects.create(
+        note=draft, technique=technique, minutes=20, body_regions=["upper_back_right"]
     )
+    http = client_as("therapist")
+    sign_url = reverse("sessions:note_sign", args=[draft.pk])
+    response = http.post(
+        sign_url, _form(draft, assessment="Improving", pain_before="6", pain_after="3")
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Sign this note?" in body
+    # What will be locked: the SOAP text, the techniques and the pain scores.
+    assert "Low back ache after a long drive" in body and "Improving" in body
+    assert "Myofascial release" in body and "Right upper back and shoulder blade" in body
+    assert "6 / 10" in body and "3 / 10" in body
+    assert 'type="submit" class="btn btn-primary">Sign and lock</button>' in body
+    note = SessionNote.objects.get(pk=draft.pk)
+    # Saved, not signed yet.
+    assert note.status == "draft" and note.assessment == "Improving"
+    response = http.post(sign_url, {"confirmed": "1", "version": note.version})
     assert response.status_code == 302
     note = SessionNote.objects.get(pk=draft.pk)
     assert note.status == "signed" and note.assessment == "Improving"
     page = http.get(reverse("sessions:note_detail", args=[note.pk])).content.decode()
     assert "Content matches its signature." in page
     assert "Add amendment" in page
+
+
+def test_confirming_a_draft_changed_since_it_was_shown_does_not_sign_it(client_as, draft):
+    http = client_as("therapist")
+    sign_url = reverse("sessions:note_sign", args=[draft.pk])
+    http.post(sign_url, _form(draft, assessment="Improving"))
+    shown = SessionNote.objects.get(pk=draft.pk).version
+    # Another tab saves after the confirmation page was shown.
+    http.post(
+        reverse("sessions:note_autosave", args=[draft.pk]),
+        _form(SessionNote.objects.get(pk=draft.pk), assessment="Changed in tab two"),
+    )
+    response = http.post(sign_url, {"confirmed": "1", "version": shown}, follow=True)
+    assert "changed after you reviewed it" in response.content.decode()
+    assert SessionNote.objects.get(pk=draft.pk).status == "draft"
 
 
 def test_crafted_posts_cannot_change_a_signed_note(client_as, draft, therapist, technique):

@@ -70,6 +70,51 @@ def test_plan_form_errors_keep_the_input(client_as, dana_client):
     assert not TreatmentPlan.objects.exists()
 
 
+def test_add_another_goal_keeps_the_input_and_adds_a_blank_row(client_as, dana_client):
+    http = client_as("therapist")
+    url = reverse("sessions:plan_create", args=[dana_client.pk])
+    response = http.post(url, _plan_post(problem_summary="", add_goal="1"))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Neck pain down to mild" in body
+    assert "Goal 2" in body and 'name="goals-1-description"' in body
+    assert 'id="new-goal"' in body
+    # Not a submit yet: nothing saved and no errors for what is still to fill in.
+    assert "This field is required" not in body
+    assert not TreatmentPlan.objects.exists()
+    # Both goals are saved when the plan is created.
+    created = http.post(
+        url,
+        _plan_post(
+            **{
+                "goals-TOTAL_FORMS": "2",
+                "goals-1-description": "Sleep through the night",
+                "goals-1-instrument": "sleep",
+                "goals-1-direction": "at_least",
+                "goals-1-target_value": "7",
+            }
+        ),
+    )
+    assert created.status_code == 302
+    plan = TreatmentPlan.objects.get()
+    assert [g.description for g in plan.goals.all()] == [
+        "Neck pain down to mild",
+        "Sleep through the night",
+    ]
+
+
+def test_add_another_goal_stops_at_ten(client_as, dana_client):
+    url = reverse("sessions:plan_create", args=[dana_client.pk])
+    body = (
+        client_as("therapist")
+        .post(url, _plan_post(add_goal="1", **{"goals-TOTAL_FORMS": "10"}))
+        .content.decode()
+    )
+    assert 'name="goals-9-description"' in body and 'name="goals-10-description"' not in body
+    assert ">Add another goal</button>" not in body
+    assert "at most 10 goals" in body
+
+
 def test_owner_creates_a_plan_for_a_chosen_therapist(client_as, dana_client, other_therapist):
     client_as("owner").post(
         reverse("sessions:plan_create", args=[dana_client.pk]),

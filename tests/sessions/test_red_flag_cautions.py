@@ -123,8 +123,14 @@ def test_signing_needs_the_review_tick_when_the_note_goes_against_a_red_flag(
     assert "Not signed." in refused.content.decode()
     assert SessionNote.objects.get(pk=draft.pk).status == "draft"
     draft.refresh_from_db()
-    signed = http.post(
+    confirm = http.post(
         sign, _form(draft, pressure="firm", assessment="Calves eased.", red_flags_reviewed="on")
+    )
+    assert "Sign this note?" in confirm.content.decode()
+    draft.refresh_from_db()
+    # The tick carries over to the confirmation step.
+    signed = http.post(
+        sign, {"confirmed": "1", "version": draft.version, "red_flags_reviewed": "True"}
     )
     assert signed.status_code == 302
     assert SessionNote.objects.get(pk=draft.pk).status == "signed"

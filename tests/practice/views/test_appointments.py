@@ -388,3 +388,56 @@ def test_appointment_page_with_the_move_picker_stays_within_budget(
     http.get(url("appointment_detail", appointment))
     with django_assert_max_num_queries(15):
         assert http.get(url("appointment_detail", appointment)).status_code == 200
+
+
+def _past_completed(appointment):
+    """A session of the same client and therapist that took place this morning."""
+    return AppointmentFactory(
+        client=appointment.client,
+        therapist=appointment.therapist,
+        service=appointment.service,
+        location=appointment.location,
+        starts_at=timezone.now().replace(microsecond=0) - timedelta(hours=3),
+        status=Appointment.Status.COMPLETED,
+    )
+
+
+def test_a_completed_appointment_offers_what_is_true_of_its_note(client_as, appointment):
+    from sessions.models import SessionNote
+
+    appointment = _past_completed(appointment)
+    http = client_as("therapist")
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert ">Write note</button>" in page
+    note = SessionNote.objects.create(
+        appointment=appointment,
+        client=appointment.client,
+        therapist=appointment.therapist,
+    )
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert "Write note" not in page and ">Continue note</a>" in page
+    SessionNote.objects.filter(pk=note.pk).update(
+        status="signed",
+        signed_at=timezone.now(),
+        signed_by=appointment.therapist.user,
+        content_hash="0" * 64,
+    )
+    page = http.get(url("appointment_detail", appointment)).content.decode()
+    assert "Write note" not in page and ">Open note</a>" in page
+
+
+def test_pending_reminders_of_a_completed_appointment_say_they_will_not_be_sent(
+    client_as, appointment
+):
+    from practice.models import Reminder
+
+    appointment = _past_completed(appointment)
+    Reminder.objects.create(
+        appointment=appointment,
+        channel=Reminder.Channel.EMAIL,
+        kind=Reminder.Kind.BEFORE_2H,
+        due_at=timezone.now() + timedelta(hours=1),
+    )
+    page = client_as("front_desk").get(url("appointment_detail", appointment)).content.decode()
+    assert "Will not be sent" in page and "the appointment is over" in page
+    assert ">Pending</span>" not in page and "due " not in page
