@@ -52,12 +52,24 @@ class PaymentForm(forms.Form):
         return reference
 
 
-class RefundForm(forms.Form):
+class DistinctIdsMixin:
+    """Several forms share one page: each gets its own id prefix, so labels stay unique."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class RefundForm(DistinctIdsMixin, forms.Form):
+    id_prefix = "refund"
     amount = forms.DecimalField(**AMOUNT)
     reason = forms.CharField(max_length=200)
 
 
-class VoidForm(forms.Form):
+class VoidForm(DistinctIdsMixin, forms.Form):
+    id_prefix = "void"
     reason = forms.CharField(max_length=200, label="Why is this invoice void?")
 
 
@@ -69,7 +81,8 @@ class PackagePayForm(forms.Form):
     purchase = forms.UUIDField(widget=forms.HiddenInput)
 
 
-class GiftCardPayForm(forms.Form):
+class GiftCardPayForm(DistinctIdsMixin, forms.Form):
+    id_prefix = "card"
     code = forms.CharField(
         label="Gift card code", max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
@@ -84,7 +97,8 @@ class PackageSellForm(forms.Form):
         self.fields["product"].queryset = PackageProduct.objects.filter(active=True)
 
 
-class GiftCardSellForm(forms.Form):
+class GiftCardSellForm(DistinctIdsMixin, forms.Form):
+    id_prefix = "sell"
     value = forms.DecimalField(label="Card value", **AMOUNT)
 
 

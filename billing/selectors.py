@@ -13,6 +13,7 @@ from . import money
 from .models import Invoice, InvoiceLine, PackageProduct, Payment, Refund
 
 MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+LEDGER_METHODS = (Payment.Method.PACKAGE_CREDIT, Payment.Method.GIFT_CARD)
 BILLING_ROLES = {Role.OWNER, Role.FRONT_DESK}
 
 
@@ -110,11 +111,14 @@ def _day_bounds(day, tz):
 def day_sheet(*, day, tz) -> dict:
     """Takings of one local day: by method, by therapist, tips, refunds, open invoices."""
     start, end = _day_bounds(day, tz)
-    payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+    day_payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
     by_method = {
         row["method"]: row["total"]
-        for row in payments.values("method").order_by().annotate(total=Sum("amount"))
+        for row in day_payments.values("method").order_by().annotate(total=Sum("amount"))
     }
+    # Package credits and gift cards were paid for when sold: counting them
+    # again when spent would count the same money twice.
+    payments = day_payments.exclude(method__in=LEDGER_METHODS)
     # A payment counts for the therapist whose session the invoice is for.
     by_therapist = list(
         payments.values(name=F("invoice__appointment__therapist__display_name"))
@@ -137,11 +141,21 @@ def day_sheet(*, day, tz) -> dict:
         .select_related("payment__invoice__client", "refunded_by")
         .order_by("refunded_at")
     )
-    taken = sum(by_method.values(), money.ZERO)
+    taken = sum(
+        (amount for method, amount in by_method.items() if method not in LEDGER_METHODS),
+        money.ZERO,
+    )
     refunded = sum((r.amount for r in refunds), money.ZERO)
     return {
         "methods": [
-            (label, by_method.get(value, money.ZERO)) for value, label in Payment.Method.choices
+            (label, by_method.get(value, money.ZERO))
+            for value, label in Payment.Method.choices
+            if value not in LEDGER_METHODS
+        ],
+        "ledger_methods": [
+            (label, by_method.get(value, money.ZERO))
+            for value, label in Payment.Method.choices
+            if value in LEDGER_METHODS
         ],
         "by_therapist": by_therapist,
         "tips": tips,

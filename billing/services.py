@@ -18,7 +18,7 @@ from clients.tokens import hash_token
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
-from . import money
+from . import money, selectors
 from .models import (
     GiftCard,
     GiftCardEntry,
@@ -34,7 +34,7 @@ from .models import (
 
 SEQUENCE = "invoice"
 # Paid from a package's or a gift card's ledger, through their own services.
-LEDGER_METHODS = (Payment.Method.PACKAGE_CREDIT, Payment.Method.GIFT_CARD)
+LEDGER_METHODS = selectors.LEDGER_METHODS
 # Appointments there is nothing to charge for (their fees come as fee lines).
 NOT_BILLABLE = (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW)
 

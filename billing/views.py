@@ -221,6 +221,8 @@ def _day_sheet_csv(day, sheet):
     writer.writerow(["section", "item", "amount"])
     for label, amount in sheet["methods"]:
         writer.writerow(["takings by method", label, amount])
+    for label, amount in sheet["ledger_methods"]:
+        writer.writerow(["paid from packages and gift cards", label, amount])
     for row in sheet["by_therapist"]:
         writer.writerow(["takings by therapist", row["name"] or "No therapist", row["total"]])
     for row in sheet["tips"]:
