@@ -1,7 +1,7 @@
 from practice.security.access import Role
-from practice.views.navigation import NavItem
+from practice.views.navigation import MANAGE, NavItem
 
 NAV_ITEMS = [
     NavItem("Day sheet", "billing:day_sheet", frozenset({Role.OWNER, Role.FRONT_DESK})),
-    NavItem("Packages", "billing:package_products", frozenset({Role.OWNER})),
+    NavItem("Packages", "billing:package_products", frozenset({Role.OWNER}), group=MANAGE),
 ]

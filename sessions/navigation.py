@@ -1,5 +1,5 @@
 from practice.security.access import Role
-from practice.views.navigation import NavItem
+from practice.views.navigation import MANAGE, NavItem
 
 from .selectors import charting_backlog_count
 
@@ -10,5 +10,5 @@ NAV_ITEMS = [
         frozenset({Role.THERAPIST, Role.OWNER}),
         badge=charting_backlog_count,
     ),
-    NavItem("Techniques", "sessions:techniques", frozenset({Role.OWNER})),
+    NavItem("Techniques", "sessions:techniques", frozenset({Role.OWNER}), group=MANAGE),
 ]

@@ -49,18 +49,27 @@ def navigation(request):
 
 
 def _menu(request, roles):
-    items = []
+    """Menu entries in app order; a group's items gather in one dropdown entry
+    where the group first appears."""
+    items, groups = [], {}
     for entry in _nav_entries():
         if roles & entry.roles and (entry.allowed is None or entry.allowed(request)):
             url = reverse(entry.url_name)
-            items.append(
-                {
-                    "label": entry.label,
-                    "url": url,
-                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
-                    "badge": entry.badge(request) if entry.badge else None,
-                }
-            )
+            item = {
+                "label": entry.label,
+                "url": url,
+                "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                "badge": entry.badge(request) if entry.badge else None,
+            }
+            if not entry.group:
+                items.append(item)
+            elif entry.group in groups:
+                groups[entry.group]["items"].append(item)
+            else:
+                groups[entry.group] = {"group": entry.group, "items": [item]}
+                items.append(groups[entry.group])
+    for group in groups.values():
+        group["active"] = any(item["active"] for item in group["items"])
     return items
 
 

@@ -13,6 +13,11 @@ class NavItem:
     badge: Callable | None = None
     # Optional callable(request) -> bool, for rules beyond roles (asked per request).
     allowed: Callable | None = None
+    # Items of one group share a dropdown, so the bar fits an owner's dozen pages.
+    group: str = ""
+
+
+MANAGE = "Manage"
 
 
 def _may_book(request) -> bool:
@@ -26,9 +31,9 @@ NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
     NavItem("Calendar", "practice:calendar_day", STAFF),
     NavItem("Book", "practice:book", STAFF, allowed=_may_book),
-    NavItem("Setup", "practice:setup", frozenset({Role.OWNER})),
-    NavItem("Staff", "owner:staff", frozenset({Role.OWNER})),
-    NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER})),
+    NavItem("Setup", "practice:setup", frozenset({Role.OWNER}), group=MANAGE),
+    NavItem("Staff", "owner:staff", frozenset({Role.OWNER}), group=MANAGE),
+    NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER}), group=MANAGE),
 ]
 
 
@@ -40,7 +45,13 @@ def _debug(request) -> bool:
 
 # Development only: where the emails went (the file backend under var/).
 NAV_ITEMS.append(
-    NavItem("Sent messages", "reminders:sent_messages", frozenset({Role.OWNER}), allowed=_debug)
+    NavItem(
+        "Sent messages",
+        "reminders:sent_messages",
+        frozenset({Role.OWNER}),
+        allowed=_debug,
+        group=MANAGE,
+    )
 )
 # Therapists subscribe to their own appointments from a calendar app.
 NAV_ITEMS.append(NavItem("Calendar feed", "reminders:calendar_feed", frozenset({Role.THERAPIST})))
