@@ -38,6 +38,8 @@ class Invoice(models.Model):
         DRAFT = "draft", "Draft"
         ISSUED = "issued", "Issued"
         VOID = "void", "Void"
+        # A fee that was never charged: closed with a reason, no number.
+        WAIVED = "waived", "Waived"
 
     # Fixed at issue; the database trigger refuses changing them afterwards.
     ISSUED_FIELDS = (
@@ -79,11 +81,13 @@ class Invoice(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(number__isnull=False, issued_at__isnull=False),
+                condition=Q(status__in=["draft", "waived"])
+                | Q(number__isnull=False, issued_at__isnull=False),
                 name="invoice_issued_has_number",
             ),
             models.CheckConstraint(
-                condition=~Q(status="void") | ~Q(void_reason=""), name="invoice_void_has_reason"
+                condition=~Q(status__in=["void", "waived"]) | ~Q(void_reason=""),
+                name="invoice_void_has_reason",
             ),
             # One open draft per appointment: checkout twice opens the same one.
             models.UniqueConstraint(

@@ -54,5 +54,20 @@ def split_evenly(total, parts: int) -> list[Decimal]:
     return [(Decimal(base + (1 if i < spare else 0)) * CENT) for i in range(parts)]
 
 
+def fee_amount(policy: str, price) -> Decimal | None:
+    """The fee a policy sets for a session at `price`.
+
+    "50%" of the price, a fixed "40.00", or "" for none.
+    """
+    policy = (policy or "").strip()
+    if not policy:
+        return None
+    if policy.endswith("%"):
+        amount = to_money(Decimal(price) * Decimal(policy[:-1].strip()) / 100)
+    else:
+        amount = to_money(policy)
+    return amount if amount > 0 else None
+
+
 def format_money(amount, currency: str, locale: str) -> str:
     return format_currency(to_money(amount), currency, locale=locale)

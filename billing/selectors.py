@@ -72,6 +72,7 @@ def invoice_detail(invoice: Invoice) -> dict:
     else:
         totals = {"subtotal": invoice.subtotal, "tax": invoice.tax, "total": invoice.total}
     return {
+        "only_fees": bool(lines) and all(line.kind == InvoiceLine.Kind.FEE for line in lines),
         "lines": lines,
         "payments": payments,
         "totals": totals,
@@ -201,3 +202,14 @@ def gift_card_balance(card) -> money.Decimal:
 def package_products(*, active_only=True):
     products = PackageProduct.objects.select_related("service")
     return products.filter(active=True) if active_only else products
+
+
+def fee_invoice_for(appointment):
+    """The fee charge of a cancelled or missed appointment, if the practice made one."""
+    if appointment.status not in (appointment.Status.CANCELLED, appointment.Status.NO_SHOW):
+        return None
+    return (
+        Invoice.objects.filter(appointment=appointment, lines__kind=InvoiceLine.Kind.FEE)
+        .order_by("-created_at")
+        .first()
+    )

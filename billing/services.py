@@ -134,6 +134,61 @@ def invoice_remove_line(*, line: InvoiceLine, by) -> None:
         line.delete()
 
 
+FEE_KINDS = {
+    "late_cancel": ("Late cancellation fee", "RELIEF_LATE_CANCEL_FEE"),
+    "no_show": ("Missed appointment fee", "RELIEF_NO_SHOW_FEE"),
+}
+
+
+def fee_draft(*, appointment: Appointment, kind: str, by) -> Invoice | None:
+    """The practice's late-cancel or no-show fee as a draft charge staff issue or waive.
+
+    Called in the transaction that flags the appointment; nothing when the
+    practice charges no such fee.
+    """
+    label, setting = FEE_KINDS[kind]
+    amount = money.fee_amount(getattr(settings, setting), appointment.service.price)
+    if amount is None:
+        return None
+    invoice = Invoice.objects.filter(appointment=appointment, status=Invoice.Status.DRAFT).first()
+    if invoice is None:
+        invoice = Invoice.objects.create(
+            client=appointment.client,
+            appointment=appointment,
+            currency=settings.RELIEF_CURRENCY,
+            created_by=by,
+        )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        kind=InvoiceLine.Kind.FEE,
+        description=f"{label}: {appointment.service.name}",
+        therapist=appointment.therapist,
+        quantity=1,
+        unit_price=amount,
+        net=amount,
+        tax=money.ZERO,
+    )
+    return invoice
+
+
+def fee_waive(*, invoice: Invoice, reason: str, by, now=None) -> Invoice:
+    """Close a draft fee without charging it; the reason stays on the record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the fee is waived."})
+    with transaction.atomic():
+        locked = _locked_draft(invoice)
+        kinds = set(locked.lines.values_list("kind", flat=True))
+        if kinds != {InvoiceLine.Kind.FEE}:
+            raise ValidationError("Only a draft holding fees alone can be waived.")
+        locked.status = Invoice.Status.WAIVED
+        locked.voided_at = now or timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason[:200]
+        locked.save()
+    return locked
+
+
 def invoice_issue(*, invoice: Invoice, by, now=None) -> Invoice:
     """Fix the lines and totals and give the next invoice number.
 

@@ -17,6 +17,7 @@ urlpatterns = [
     ),
     path("invoices/<uuid:invoice_id>/issue/", views.issue, name="issue"),
     path("invoices/<uuid:invoice_id>/void/", views.void, name="void"),
+    path("invoices/<uuid:invoice_id>/waive/", views.waive, name="waive"),
     path("invoices/<uuid:invoice_id>/payments/", views.payment_add, name="payment_add"),
     path(
         "invoices/<uuid:invoice_id>/payments/<uuid:payment_id>/refund/",

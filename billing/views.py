@@ -67,7 +67,7 @@ def checkout(request, appointment_id):
     appointment = practice_selectors.get_appointment_for_staff(appointment_id)
     invoice = (
         Invoice.objects.filter(appointment=appointment)
-        .exclude(status=Invoice.Status.VOID)
+        .exclude(status__in=[Invoice.Status.VOID, Invoice.Status.WAIVED])
         .order_by("-created_at")
         .first()
     )
@@ -143,6 +143,22 @@ def void(request, invoice_id):
             _errors_into(form, error)
         else:
             messages.success(request, f"Invoice {invoice.number} is void.")
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, void_form=form, status=400)
+
+
+@billing_staff
+@require_POST
+def waive(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.fee_waive(invoice=invoice, reason=form.cleaned_data["reason"], by=request.user)
+        except ValidationError as error:
+            _errors_into(form, error)
+        else:
+            messages.success(request, "Fee waived.")
             return redirect("billing:invoice", invoice_id=invoice.pk)
     return _render_invoice(request, invoice, void_form=form, status=400)
 

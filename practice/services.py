@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from billing import services as billing_services
 from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
 from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
@@ -395,6 +396,8 @@ def appointment_cancel(
             late_cancel=is_late_cancel(appointment, now),
         )
         outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
+        if cancelled.late_cancel:
+            billing_services.fee_draft(appointment=cancelled, kind="late_cancel", by=by)
     return cancelled
 
 
@@ -447,6 +450,7 @@ def appointment_mark_no_show(*, appointment: Appointment, by, now=None) -> Appoi
     with transaction.atomic():
         marked = _transition(appointment, Status.NO_SHOW, by)
         outbox.reminders_cancel(appointment=marked, notify=False, now=now)
+        billing_services.fee_draft(appointment=marked, kind="no_show", by=by)
     return marked
 
 

@@ -346,6 +346,9 @@ RELIEF_CURRENCY = env("RELIEF_CURRENCY", default="USD")
 RELIEF_LOCALE = env("RELIEF_LOCALE", default="en_US")
 RELIEF_TAX_NUMBER = env("RELIEF_TAX_NUMBER", default="")
 RELIEF_DEFAULT_TAX_RATE = Decimal(env("RELIEF_DEFAULT_TAX_RATE", default="0"))
+# Late-cancel and no-show fees: "50%" of the service price, a fixed "40.00", or "" for none.
+RELIEF_LATE_CANCEL_FEE = env("RELIEF_LATE_CANCEL_FEE", default="")
+RELIEF_NO_SHOW_FEE = env("RELIEF_NO_SHOW_FEE", default="")
 # Front desk refunds above this need the owner.
 RELIEF_FRONT_DESK_REFUND_LIMIT = Decimal(env("RELIEF_FRONT_DESK_REFUND_LIMIT", default="100"))
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from billing.selectors import may_bill
+from billing.selectors import fee_invoice_for, may_bill
 from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
 from practice import availability, selectors, services
 from practice.forms import CancelForm, RescheduleForm
@@ -105,6 +105,7 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "can_pick_any": selectors.can_book(user),
         **picker,
         "may_bill": may_bill(user),
+        "fee_invoice": fee_invoice_for(appointment) if may_bill(user) else None,
     }
     return render(request, "practice/appointment_detail.html", context, status=status)
 

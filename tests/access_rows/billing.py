@@ -12,6 +12,7 @@ ACCESS = {
     "billing:line_remove": OWNER_AND_FRONT_DESK,
     "billing:issue": OWNER_AND_FRONT_DESK,
     "billing:void": OWNER_AND_FRONT_DESK,
+    "billing:waive": OWNER_AND_FRONT_DESK,
     "billing:payment_add": OWNER_AND_FRONT_DESK,
     "billing:refund_add": OWNER_AND_FRONT_DESK,
     "billing:receipt": OWNER_AND_FRONT_DESK,
