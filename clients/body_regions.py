@@ -1,6 +1,7 @@
 """The one body-region vocabulary shared by intake, session notes and plans.
 
-Codes are stable (stored in the database); labels are for people. Regions are
+Codes are stable (stored in the database): never rename or remove one, and
+add new ones at the end of their view. Labels are for people. Regions are
 grouped by the view of the body map they are drawn on.
 """
 
@@ -25,6 +26,12 @@ FRONT = [
     ("shin_right", "Right shin"),
     ("foot_left", "Left foot"),
     ("foot_right", "Right foot"),
+    # Added after the codes above were in use: "forearm_hand_*" keeps its label
+    # because older records meant the hand too.
+    ("jaw_left", "Left jaw (TMJ)"),
+    ("jaw_right", "Right jaw (TMJ)"),
+    ("hand_left", "Left hand"),
+    ("hand_right", "Right hand"),
 ]
 
 BACK = [
