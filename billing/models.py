@@ -267,11 +267,9 @@ class PackagePurchase(models.Model):
         return f"{self.product} for {self.client}"
 
 
-class PackageCredit(models.Model):
-    """Append-only ledger: +N at sale, -1 per redeemed visit, +1 when that is refunded."""
+class LedgerEntry(models.Model):
+    """One change to a balance; a balance is the sum of its entries, never stored."""
 
-    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="ledger")
-    change = models.SmallIntegerField()
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -279,15 +277,26 @@ class PackageCredit(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.change:+d} credit"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValidationError("Ledger entries are never changed; add a new one.")
         super().save(*args, **kwargs)
+
+
+class PackageCredit(LedgerEntry):
+    """+N at sale, -1 per redeemed visit, +1 when that is refunded."""
+
+    purchase = models.ForeignKey(PackagePurchase, on_delete=models.PROTECT, related_name="ledger")
+    change = models.SmallIntegerField()
+
+    class Meta(LedgerEntry.Meta):
+        pass
+
+    def __str__(self):
+        return f"{self.change:+d} credit"
 
 
 class GiftCard(models.Model):
@@ -312,24 +321,14 @@ class GiftCard(models.Model):
         return f"Gift card ending {self.last_four}"
 
 
-class GiftCardEntry(models.Model):
-    """Append-only ledger: +value at sale, -amount per redemption, +amount per refund."""
+class GiftCardEntry(LedgerEntry):
+    """+value at sale, -amount per redemption, +amount per refund."""
 
     card = models.ForeignKey(GiftCard, on_delete=models.PROTECT, related_name="ledger")
     change = models.DecimalField(**MONEY)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
-    )
 
-    class Meta:
-        ordering = ["created_at", "pk"]
+    class Meta(LedgerEntry.Meta):
+        pass
 
     def __str__(self):
         return f"{self.change:+} on {self.card}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ValidationError("Ledger entries are never changed; add a new one.")
-        super().save(*args, **kwargs)

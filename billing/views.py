@@ -60,6 +60,33 @@ def _render_invoice(request, invoice, *, status=200, **forms):
     return render(request, "billing/invoice.html", context, status=status)
 
 
+def _form_action(request, invoice, form, act, *, success, form_name, **extra):
+    """Validate `form`, run `act(cleaned_data)`, then back to the invoice; on a
+    refusal the invoice page again, with what was typed and why (status 400)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            _errors_into(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, success)
+            return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _render_invoice(request, invoice, status=400, **{form_name: form}, **extra)
+
+
+def _message_action(request, invoice, act, *, success):
+    """Run a one-click action; its refusal becomes a message on the invoice page."""
+    try:
+        result = act()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success(result) if callable(success) else success)
+    return redirect("billing:invoice", invoice_id=invoice.pk)
+
+
 @billing_staff
 @require_http_methods(["GET", "POST"])
 def checkout(request, appointment_id):
@@ -93,15 +120,14 @@ def invoice(request, invoice_id):
 @require_POST
 def line_add(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    form = LineForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invoice_add_line(invoice=invoice, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_into(form, error)
-        else:
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(request, invoice, line_form=form, status=400)
+    return _form_action(
+        request,
+        invoice,
+        LineForm(request.POST),
+        lambda data: services.invoice_add_line(invoice=invoice, by=request.user, **data),
+        success="Line added.",
+        form_name="line_form",
+    )
 
 
 @billing_staff
@@ -120,63 +146,54 @@ def line_remove(request, invoice_id, line_id):
 @require_POST
 def issue(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    try:
-        issued = services.invoice_issue(invoice=invoice, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Invoice {issued.number} issued. Take the payment below.")
-    return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _message_action(
+        request,
+        invoice,
+        lambda: services.invoice_issue(invoice=invoice, by=request.user),
+        success=lambda issued: f"Invoice {issued.number} issued. Take the payment below.",
+    )
 
 
 @billing_staff
 @require_POST
 def void(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invoice_void(
-                invoice=invoice, reason=form.cleaned_data["reason"], by=request.user
-            )
-        except ValidationError as error:
-            _errors_into(form, error)
-        else:
-            messages.success(request, f"Invoice {invoice.number} is void.")
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(request, invoice, void_form=form, status=400)
+    return _form_action(
+        request,
+        invoice,
+        VoidForm(request.POST),
+        lambda data: services.invoice_void(invoice=invoice, reason=data["reason"], by=request.user),
+        success=f"Invoice {invoice.number} is void.",
+        form_name="void_form",
+    )
 
 
 @billing_staff
 @require_POST
 def waive(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    form = VoidForm(request.POST)
-    if form.is_valid():
-        try:
-            services.fee_waive(invoice=invoice, reason=form.cleaned_data["reason"], by=request.user)
-        except ValidationError as error:
-            _errors_into(form, error)
-        else:
-            messages.success(request, "Fee waived.")
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(request, invoice, void_form=form, status=400)
+    return _form_action(
+        request,
+        invoice,
+        VoidForm(request.POST),
+        lambda data: services.fee_waive(invoice=invoice, reason=data["reason"], by=request.user),
+        success="Fee waived.",
+        form_name="void_form",
+    )
 
 
 @billing_staff
 @require_POST
 def payment_add(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    form = PaymentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.payment_record(invoice=invoice, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_into(form, error)
-        else:
-            messages.success(request, "Payment recorded.")
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(request, invoice, payment_form=form, status=400)
+    return _form_action(
+        request,
+        invoice,
+        PaymentForm(request.POST),
+        lambda data: services.payment_record(invoice=invoice, by=request.user, **data),
+        success="Payment recorded.",
+        form_name="payment_form",
+    )
 
 
 @billing_staff
@@ -184,19 +201,14 @@ def payment_add(request, invoice_id):
 def refund_add(request, invoice_id, payment_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
     payment = get_object_or_404(Payment, pk=payment_id, invoice=invoice)
-    form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            services.refund_record(payment=payment, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_into(form, error)
-        except PermissionDenied as error:
-            form.add_error("amount", str(error))
-        else:
-            messages.success(request, "Refund recorded.")
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(
-        request, invoice, refund_form=form, refund_payment=payment.pk, status=400
+    return _form_action(
+        request,
+        invoice,
+        RefundForm(request.POST),
+        lambda data: services.refund_record(payment=payment, by=request.user, **data),
+        success="Refund recorded.",
+        form_name="refund_form",
+        refund_payment=payment.pk,
     )
 
 
@@ -266,29 +278,26 @@ def package_pay(request, invoice_id):
     if purchase is None:
         messages.error(request, "Choose one of the client's packages.")
         return redirect("billing:invoice", invoice_id=invoice.pk)
-    try:
-        services.package_redeem(invoice=invoice, purchase=purchase, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"One credit of {purchase.product} used.")
-    return redirect("billing:invoice", invoice_id=invoice.pk)
+    return _message_action(
+        request,
+        invoice,
+        lambda: services.package_redeem(invoice=invoice, purchase=purchase, by=request.user),
+        success=f"One credit of {purchase.product} used.",
+    )
 
 
 @billing_staff
 @require_POST
 def gift_card_pay(request, invoice_id):
     invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    form = GiftCardPayForm(request.POST)
-    if form.is_valid():
-        try:
-            services.gift_card_redeem(invoice=invoice, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _errors_into(form, error)
-        else:
-            messages.success(request, "Gift card payment recorded.")
-            return redirect("billing:invoice", invoice_id=invoice.pk)
-    return _render_invoice(request, invoice, gift_card_form=form, status=400)
+    return _form_action(
+        request,
+        invoice,
+        GiftCardPayForm(request.POST),
+        lambda data: services.gift_card_redeem(invoice=invoice, by=request.user, **data),
+        success="Gift card payment recorded.",
+        form_name="gift_card_form",
+    )
 
 
 def _render_sell(request, client, *, status=200, **forms):
