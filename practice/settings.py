@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "clients",
     "sessions.apps.TreatmentSessionsConfig",
     "billing",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -383,5 +384,15 @@ RELIEF_REMINDER_TASK_SIZE = env.int("RELIEF_REMINDER_TASK_SIZE", default=50)
 RELIEF_REMINDER_MAX_RETRIES = env.int("RELIEF_REMINDER_MAX_RETRIES", default=5)
 # Failed reminder links from one address within 15 minutes before it is refused.
 RELIEF_LINK_FAILURE_LIMIT = env.int("RELIEF_LINK_FAILURE_LIMIT", default=20)
+# Client portal (/my/): a sign-in code lives this many minutes and allows this
+# many wrong tries; a portal session ends after this many idle minutes. Per 15
+# minutes, one address (IP) may ask for this many codes and one email or phone
+# get this many, and an address may present this many wrong codes or links.
+RELIEF_PORTAL_CODE_MINUTES = env.int("RELIEF_PORTAL_CODE_MINUTES", default=15)
+RELIEF_PORTAL_CODE_TRIES = env.int("RELIEF_PORTAL_CODE_TRIES", default=5)
+RELIEF_PORTAL_IDLE_MINUTES = env.int("RELIEF_PORTAL_IDLE_MINUTES", default=30)
+RELIEF_PORTAL_REQUESTS_PER_IP = env.int("RELIEF_PORTAL_REQUESTS_PER_IP", default=10)
+RELIEF_PORTAL_CODES_PER_CONTACT = env.int("RELIEF_PORTAL_CODES_PER_CONTACT", default=3)
+RELIEF_PORTAL_FAILURES_PER_IP = env.int("RELIEF_PORTAL_FAILURES_PER_IP", default=20)
 # Test hook only: seconds a send task waits, holding its claim, before sending.
 RELIEF_REMINDER_TEST_SEND_DELAY = env.float("RELIEF_REMINDER_TEST_SEND_DELAY", default=0)

@@ -115,6 +115,8 @@ def persona(request, owner, therapist, other_therapist, front_desk, no_role_user
             "other_therapist": other_therapist.user,
             "front_desk": front_desk,
             "no_role": no_role_user,
+            # A portal client is no Django user (client_as signs it in).
+            "client": None,
         }[name]
 
     return resolve
@@ -128,13 +130,33 @@ def sessions_as_deployed(settings):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
+def portal_sign_in(http, client_record):
+    """Sign `http` (a Django test client) in to the portal as `client_record`:
+    what the portal's sign-in leaves in the session, its client's id."""
+    import time
+
+    from portal import session as portal_session
+
+    session = http.session
+    session[portal_session.PORTAL_CLIENT_KEY] = str(client_record.pk)
+    session[portal_session.PORTAL_SEEN_KEY] = int(time.time())
+    session.save()
+    return http
+
+
 @pytest.fixture
-def client_as(client, persona):
-    """A Django test client signed in as the named persona."""
+def client_as(request, client, persona):
+    """A Django test client signed in as the named persona.
+
+    "client" is the access world's client signed in to the portal (clients
+    are not Django users, so it is a portal session, not a login).
+    """
 
     def sign_in(name):
-        user = persona(name)
         client.logout()
+        if name == "client":
+            return portal_sign_in(client, request.getfixturevalue("access_world").client)
+        user = persona(name)
         if user is not None:
             client.force_login(user)
         return client

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from practice.models import Appointment, Reminder
@@ -91,7 +92,13 @@ def _context(reminder: Reminder) -> dict:
             else ""
         ),
         "cancel_url": "" if cancelled else links.link_url(appointment, "cancel"),
+        "portal_url": portal_url(),
     }
+
+
+def portal_url() -> str:
+    """Where a client manages their appointments (the portal's sign-in page)."""
+    return settings.RELIEF_BASE_URL.rstrip("/") + reverse("portal:home")
 
 
 def build_email(reminder: Reminder, *, now=None) -> EmailMultiAlternatives:

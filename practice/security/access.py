@@ -22,6 +22,10 @@ class Role(StrEnum):
 
 STAFF = frozenset(Role)
 PUBLIC = "public"
+# Pages of a client signed in to the portal (portal/access.py). Clients are not
+# Django users: such a page is open at the staff level and checks the portal
+# session itself, so no staff sign-in ever admits anyone to it, nor the reverse.
+CLIENT_PORTAL = "client portal"
 
 
 def roles_of(user) -> frozenset:
@@ -57,6 +61,11 @@ def public(view):
         view.login_required = False
         return _declare(view, PUBLIC)
     return _declare(login_not_required(view), PUBLIC)
+
+
+def client_portal_page(view):
+    """Declare a page of the client portal; the caller wraps it in the portal's own check."""
+    return _declare(login_not_required(view), CLIENT_PORTAL)
 
 
 def roles_required(*roles):

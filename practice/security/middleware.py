@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
-from practice.security.access import PUBLIC, rule_of
+from practice.security.access import CLIENT_PORTAL, PUBLIC, rule_of
 from practice.security.kiosk import is_kiosk_page, kiosk_state
 
 logger = logging.getLogger(__name__)
@@ -167,7 +167,8 @@ class TwoFactorGateMiddleware:
         from practice.security import two_factor
 
         user = request.user
-        if not user.is_authenticated or rule_of(view_func) == PUBLIC:
+        # Portal pages never admit a staff session, so there is nothing to gate.
+        if not user.is_authenticated or rule_of(view_func) in (PUBLIC, CLIENT_PORTAL):
             return None
         if getattr(view_func, "two_factor_exempt", False) or user.is_verified():
             return None

@@ -9,9 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from practice.security.access import PUBLIC, rule_of
+from practice.security.access import CLIENT_PORTAL, PUBLIC, rule_of
 from tests.access_rows import all_access, all_sample_kwargs
-from tests.access_rows.personas import EVERYONE
+from tests.access_rows.personas import CLIENT, EVERYONE
 from tests.urlwalk import walk
 
 ACCESS = all_access()
@@ -41,6 +41,13 @@ def test_public_rules_match_the_matrix():
         assert is_public == ("anonymous" in ACCESS[name]), name
 
 
+def test_portal_rules_match_the_matrix():
+    # A portal page is for the signed-in client alone; no staff role reaches it.
+    for name, _, callback in walk():
+        is_portal = rule_of(callback) == CLIENT_PORTAL
+        assert is_portal == (ACCESS[name] == CLIENT), name
+
+
 def _matrix():
     for name, route, _ in walk():
         for persona_name in PERSONAS:
@@ -57,10 +64,20 @@ def test_url_as_persona(client_as, access_world, name, route, persona_name):
     redirected_to_login = response.status_code == 302 and response["Location"].startswith(
         reverse("login")
     )
+    portal_page = ACCESS[name] == CLIENT
+    # A portal page sends everyone but its client to the portal's own sign-in.
+    redirected_to_portal_sign_in = (
+        portal_page
+        and response.status_code == 302
+        and response["Location"].startswith(reverse("portal:home") + "?")
+    )
     allowed = persona_name in ACCESS[name]
-    got_in = response.status_code != 404 and not (
-        redirected_to_login and "anonymous" not in ACCESS[name]
+    got_in = (
+        response.status_code != 404
+        and not (redirected_to_login and "anonymous" not in ACCESS[name])
+        and not redirected_to_portal_sign_in
     )
     assert got_in == allowed, f"{persona_name} on {name}: {response.status_code}"
-    if persona_name == "anonymous" and not allowed:
-        assert redirected_to_login
+    if persona_name in ("anonymous", "client") and not allowed:
+        # A portal session is no staff sign-in: staff pages ask it to sign in.
+        assert redirected_to_portal_sign_in if portal_page else redirected_to_login

@@ -1,0 +1,49 @@
+"""Sign-in counters in the shared cache: per client address (IP) and per contact.
+
+A contact's counter is keyed by a hash of the normalised email or phone, so
+the cache never holds the address itself.
+"""
+
+import hashlib
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.core.cache import cache
+
+WINDOW_SECONDS = 15 * 60
+
+
+def _key(kind: str, value: str) -> str:
+    return f"relief:portal:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        return 1
+
+
+def client_ip(request) -> str:
+    # The same address resolution as the staff sign-in throttle (proxy-aware).
+    return get_client_ip_address(request) or ""
+
+
+def code_request_allowed(*, ip: str, contact: str) -> bool:
+    """Count one code request; False once the address or the contact asked too often."""
+    by_ip = _count(_key("request-ip", ip))
+    by_contact = _count(_key("request-contact", contact))
+    return (
+        by_ip <= settings.RELIEF_PORTAL_REQUESTS_PER_IP
+        and by_contact <= settings.RELIEF_PORTAL_CODES_PER_CONTACT
+    )
+
+
+def failures_exceeded(*, ip: str) -> bool:
+    return (cache.get(_key("failure-ip", ip)) or 0) >= settings.RELIEF_PORTAL_FAILURES_PER_IP
+
+
+def failure(*, ip: str) -> None:
+    _count(_key("failure-ip", ip))
