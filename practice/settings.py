@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "clients",
     "sessions.apps.TreatmentSessionsConfig",
     "billing",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("notes/", include("sessions.urls")),
     path("billing/", include("billing.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include(account_patterns)),
     path("healthz", home.healthz, name="healthz"),
     path("admin/", admin.site.urls),
