@@ -50,15 +50,15 @@ def test_the_same_queries_for_2_and_20_appointments(
     refund,
     session,
 ):
-    world = dict(
-        therapist=therapist,
-        other_therapist=other_therapist,
-        location=location,
-        book=book,
-        pay=pay,
-        refund=refund,
-        session=session,
-    )
+    world = {
+        "therapist": therapist,
+        "other_therapist": other_therapist,
+        "location": location,
+        "book": book,
+        "pay": pay,
+        "refund": refund,
+        "session": session,
+    }
     http = client_as(persona_name)
     http.get(reverse(name), MARCH)  # warm the per-process caches (zones, content types)
     _fill(2, hour=9, **world)
