@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "sessions.apps.TreatmentSessionsConfig",
     "billing",
     "portal",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("notes/", include("sessions.urls")),
     path("billing/", include("billing.urls")),
     path("my/", include("portal.urls")),
+    path("reports/", include("reports.urls")),
     path("accounts/", include(account_patterns)),
     path("healthz", home.healthz, name="healthz"),
     path("admin/", admin.site.urls),

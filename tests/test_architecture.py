@@ -24,6 +24,8 @@ PURE = {
     "clients.scoring",
     "sessions.signing",
     "billing.money",
+    "reports.periods",
+    "reports.statistics",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.

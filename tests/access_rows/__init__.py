@@ -6,9 +6,9 @@ the `access_world` fixture: sample records owned by Dana (the `therapist`
 persona), so "their clients" rules can be checked for Dana and Sam.
 """
 
-from . import billing, clients, core, portal, reminders, scheduling, sessions
+from . import billing, clients, core, portal, reminders, reports, scheduling, sessions
 
-MODULES = [core, scheduling, reminders, clients, sessions, billing, portal]
+MODULES = [core, scheduling, reminders, clients, sessions, billing, portal, reports]
 
 
 def all_access():

@@ -1,0 +1,94 @@
+"""Utilisation: booked hours over working hours (less time off), per therapist per week."""
+
+from datetime import date, time
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from practice.models import Appointment
+from tests import factories
+from tests.reports.conftest import MARCH, at, page_rows, read_csv
+
+URL = reverse("reports:utilisation")
+WEEK = {"period": "custom", "first": "2026-03-02", "last": "2026-03-08"}  # Monday to Sunday
+
+
+@pytest.fixture
+def week(therapist, other_therapist, location, book):
+    # Dana works Monday and Tuesday 9-17 (16 h); two hours off on Tuesday leave 14 h.
+    for weekday in (0, 1):
+        factories.WorkingHoursFactory(
+            therapist=therapist,
+            location=location,
+            weekday=weekday,
+            start_time=time(9),
+            end_time=time(17),
+        )
+    factories.TimeOffFactory(therapist=therapist, starts_at=at(3, 9), ends_at=at(3, 11))
+    factories.WorkingHoursFactory(
+        therapist=other_therapist,
+        location=location,
+        weekday=0,
+        start_time=time(9),
+        end_time=time(13),
+    )
+    book(therapist, when=at(2, 9), status=Appointment.Status.COMPLETED)
+    book(therapist, when=at(2, 11), status=Appointment.Status.BOOKED)
+    book(therapist, when=at(3, 12), status=Appointment.Status.CONFIRMED)
+    # Neither holds the therapist's time.
+    book(therapist, when=at(3, 14), status=Appointment.Status.CANCELLED)
+    book(therapist, when=at(3, 16), status=Appointment.Status.NO_SHOW)
+    book(other_therapist, when=at(2, 9))
+
+
+@pytest.mark.django_db
+def test_booked_over_working_hours_less_time_off(client_as, week):
+    response = client_as("owner").get(URL, WEEK)
+    rows = {row["cells"][0]: row["cells"] for row in response.context["tables"][0].rows}
+    assert rows["Dana Reyes"] == [
+        "Dana Reyes",
+        "2026-03-02",
+        Decimal("3.00"),
+        Decimal("14.00"),
+        21.4,
+    ]
+    assert rows["Sam Okafor"] == [
+        "Sam Okafor",
+        "2026-03-02",
+        Decimal("1.00"),
+        Decimal("4.00"),
+        25.0,
+    ]
+
+
+@pytest.mark.django_db
+def test_a_week_cut_by_the_period_counts_only_its_days_inside(client_as, week):
+    # March starts on a Sunday: the week of 23 Feb holds one day of it, with no hours.
+    response = client_as("owner").get(URL, MARCH)
+    weeks = {(row["cells"][0], row["cells"][1]) for row in response.context["tables"][0].rows}
+    assert ("Dana Reyes", "2026-02-23") not in weeks
+    assert ("Dana Reyes", "2026-03-30") in weeks  # Monday 30 and Tuesday 31 March
+
+
+@pytest.mark.django_db
+def test_csv_matches_the_page_and_the_chart_has_one_line_per_therapist(client_as, week):
+    http = client_as("owner")
+    page = http.get(URL, WEEK)
+    download = http.get(URL, {**WEEK, "format": "csv"})
+    assert read_csv(download) == page_rows(page, "utilisation")
+    chart = page.context["chart"]
+    assert chart["labels"] == [date(2026, 3, 2).isoformat()]
+    assert chart["series"] == [
+        {"label": "Dana Reyes", "values": [21.4]},
+        {"label": "Sam Okafor", "values": [25.0]},
+    ]
+    assert 'id="utilisation-chart-data"' in page.text
+
+
+@pytest.mark.django_db
+def test_a_therapist_sees_only_their_own_weeks(client_as, week, other_therapist):
+    response = client_as("other_therapist").get(URL, {**WEEK, "therapist": ""})
+    names = {row["cells"][0] for row in response.context["tables"][0].rows}
+    assert names == {"Sam Okafor"}
+    assert "Dana Reyes" not in response.text
