@@ -253,6 +253,24 @@ class RescheduleForm(PlausibleDatesMixin, forms.Form):
         return data
 
 
+class CalendarMoveForm(PlausibleDatesMixin, forms.Form):
+    """Where an appointment was dropped on the day calendar: a therapist's
+    column and a wall-clock start on the location's clock. The reschedule
+    service checks the rules (hours, time off, clashes)."""
+
+    therapist = forms.ModelChoiceField(queryset=Therapist.objects.filter(active=True))
+    starts_at = WallClockField(label="New start")
+
+    def __init__(self, *args, location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"].time_zone = zone(location.time_zone)
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        validate_bookable(starts_at)
+        return starts_at
+
+
 # Practice setup (owner) -----------------------------------------------------
 
 

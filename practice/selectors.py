@@ -461,6 +461,75 @@ def can_manage_appointment(user, appointment) -> bool:
     return therapist is not None and therapist.pk == appointment.therapist_id
 
 
+MOVABLE = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
+
+
+def movable_on_grid(user, grid) -> set:
+    """Ids of the grid's appointments `user` may drag to another time: those
+    the reschedule service would take (booked or confirmed) that the user may
+    manage (bookers any, a therapist their own). The server refuses the rest too."""
+    if grid is None:
+        return set()
+    everyone = can_book(user)
+    own = None if everyone else own_therapist(user)
+    if not everyone and own is None:
+        return set()
+    return {
+        block.item.pk
+        for column in grid.columns
+        for block in column.entries
+        if block.item.status in MOVABLE and (everyone or block.item.therapist_id == own.pk)
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredBooking:
+    """A booking inside a time off being saved, as the owner is asked about it."""
+
+    url: str
+    client_label: str  # first name and last initial: enough to recognise, no more
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+
+
+# Bookings a time off would leave without their therapist; completed and
+# cancelled ones have nothing left to move.
+STILL_TO_COME = (
+    Appointment.Status.BOOKED,
+    Appointment.Status.CONFIRMED,
+    Appointment.Status.CHECKED_IN,
+)
+
+
+def bookings_covered(*, therapist_id, starts_at, ends_at) -> list[CoveredBooking]:
+    """The therapist's bookings meeting [starts_at, ends_at), in start order. One query."""
+    rows = (
+        Appointment.objects.between(starts_at, ends_at)
+        .filter(therapist_id=therapist_id, status__in=STILL_TO_COME)
+        .order_by("starts_at")
+        .values_list(
+            "pk",
+            "starts_at",
+            "ends_at",
+            "client__first_name",
+            "client__preferred_name",
+            "client__last_name",
+            "location__time_zone",
+        )
+    )
+    return [
+        CoveredBooking(
+            url=reverse("practice:appointment_detail", args=[pk]),
+            client_label=f"{preferred or first} {last[:1]}.".strip(),
+            starts_at=start,
+            ends_at=end,
+            time_zone=tz,
+        )
+        for pk, start, end, first, preferred, last, tz in rows
+    ]
+
+
 def get_appointment_for_staff(appointment_id) -> Appointment:
     """Any staff member may open any appointment of the calendar (read)."""
     try:

@@ -603,7 +603,29 @@ def working_hours_delete(*, hours: WorkingHours) -> None:
     hours.delete()
 
 
-def time_off_save(*, time_off: TimeOff) -> TimeOff:
+class TimeOffCoversBookings(ValidationError):
+    """The time off lies over bookings; the owner decides before anything is saved."""
+
+    def __init__(self, covered):
+        self.covered = covered
+        n = len(covered)
+        super().__init__(
+            f"This time off covers {n} booking{'s' if n != 1 else ''}.", code="covers_bookings"
+        )
+
+
+def time_off_save(*, time_off: TimeOff, confirm=False) -> TimeOff:
+    """Save a time off. Over existing bookings it is saved only with `confirm`:
+    saved silently, the bookings stayed and nobody knew the therapist was away."""
+    if not confirm:
+        time_off.full_clean()
+        covered = selectors.bookings_covered(
+            therapist_id=time_off.therapist_id,
+            starts_at=time_off.starts_at,
+            ends_at=time_off.ends_at,
+        )
+        if covered:
+            raise TimeOffCoversBookings(covered)
     return _save(time_off)
 
 

@@ -1,6 +1,6 @@
 """Front-desk booking: client search, slot picker, single and recurring bookings."""
 
-from datetime import timedelta
+from datetime import UTC, time, timedelta
 from itertools import groupby, islice
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.selectors import client_search, clients_visible_to
 from practice import selectors, services
-from practice.forms import BookingForm
-from practice.models import Service, Therapist
+from practice.availability import wall_clock_instants
+from practice.forms import BookingForm, parse_slot
+from practice.models import Location, Service, Therapist
 from practice.security.access import staff_required
 from practice.timezones import several_zones_in_use
 from practice.validation import booking_window, parse_day, parse_id
@@ -66,6 +67,17 @@ def _int(value):
         return None
 
 
+def _wanted_label(selected, tz) -> str:
+    """The chosen time of a slot kept until a service is picked ("" for none)."""
+    if not selected:
+        return ""
+    try:
+        _, _, starts_at = parse_slot(selected)
+    except ValidationError:
+        return ""
+    return f"{timezone.localtime(starts_at, tz):%a %d %b %H:%M}"
+
+
 def slot_picker_context(
     *, service_id, therapist_id, day_value, selected, tz, client_id=None, moving=None
 ):
@@ -84,6 +96,7 @@ def slot_picker_context(
         "picker_url": reverse("practice:book_slots"),
     }
     if service is None:
+        context["wanted"] = _wanted_label(selected, tz)
         return context
     therapist = None
     if therapist_id:
@@ -143,12 +156,42 @@ def slot_picker_context(
     return context
 
 
-def _initial(request, tz):
+def _wanted_slot(request, location, day):
+    """The slot the day calendar was clicked at: `?slot=` as the picker writes
+    it, or `?time=HH:MM` with the therapist, date and location on that
+    location's clock. The picker checks it when it is free ("" for none)."""
+    if request.GET.get("slot"):
+        return request.GET["slot"]
+    therapist_id = parse_id(request.GET.get("therapist"))
+    location_id = parse_id(request.GET.get("location")) or (location.pk if location else None)
+    try:
+        wall = time.fromisoformat(request.GET.get("time") or "")
+    except ValueError:
+        return ""
+    if therapist_id is None or location_id is None:
+        return ""
+    if location is None or location.pk != location_id:
+        location = Location.objects.filter(pk=location_id).first()
+        if location is None:
+            return ""
+    # The first of a repeated hour, as a typed time is read everywhere else.
+    instants = wall_clock_instants(day, wall, ZoneInfo(location.time_zone))
+    if not instants:
+        return ""
+    return f"{therapist_id}|{location.pk}|{instants[0].astimezone(UTC):%Y-%m-%dT%H:%M}"
+
+
+def _initial(request, location, tz):
     today = timezone.localtime(timezone.now(), tz).date()
     initial = {"date": request.GET.get("date") or today, "repeat_weeks": 0, "occurrences": 6}
     for name in ("service", "therapist", "client"):
         if request.GET.get(name):
             initial[name] = request.GET[name]
+    _, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
+    day = parse_day(request.GET.get("date"), default=today, earliest=today, latest=latest)
+    slot = _wanted_slot(request, location, day)
+    if slot:
+        initial["slot"] = slot
     return initial
 
 
@@ -215,7 +258,7 @@ def book(request):
         location, tz = _location_tz()
     else:
         location, tz = _location_tz()
-        form = BookingForm(initial=_initial(request, tz), user=request.user)
+        form = BookingForm(initial=_initial(request, location, tz), user=request.user)
     value = (form.data if form.is_bound else form.initial).get
     slots = slot_picker_context(
         service_id=value("service"),

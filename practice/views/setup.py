@@ -36,6 +36,10 @@ def _save_with(service, name):
     return save
 
 
+def _time_off_save(form, *, confirm=False):
+    return services.time_off_save(time_off=form.save(commit=False), confirm=confirm)
+
+
 def _therapist_update(form):
     return services.therapist_update(
         therapist=form.save(commit=False), services=form.cleaned_data["services"]
@@ -61,6 +65,9 @@ class Section:
     help: str = ""
     # A callable(rows) -> context for a template shown instead of the flat table.
     grid: object = None
+    # Whether `save` takes confirm= (a second post, after the page said what
+    # the save would affect).
+    asks_confirmation: bool = False
 
     @property
     def deletable(self) -> bool:
@@ -160,7 +167,7 @@ SECTIONS = [
         "time off",
         TimeOff,
         TimeOffForm,
-        _save_with(services.time_off_save, "time_off"),
+        _time_off_save,
         (
             ("Therapist", "therapist"),
             ("From", "starts_at"),
@@ -170,6 +177,7 @@ SECTIONS = [
         "time_off_id",
         delete=lambda obj: services.time_off_delete(time_off=obj),
         related=("therapist",),
+        asks_confirmation=True,
     ),
 ]
 BY_SLUG = {s.slug: s for s in SECTIONS}
@@ -213,12 +221,18 @@ def _value(obj, dotted):
     return obj
 
 
-def _apply(section, form, save):
-    """Validate, call the section's service; service errors land on the form."""
+def _apply(section, form, save, request):
+    """Validate, call the section's service; service errors land on the form.
+
+    Returns (the saved row or None, the bookings a time off would cover)."""
     if not form.is_valid():
-        return None
+        return None, ()
     try:
-        return save(form)
+        if section.asks_confirmation:
+            return save(form, confirm=request.POST.get("confirm") == "1"), ()
+        return save(form), ()
+    except services.TimeOffCoversBookings as exc:
+        return None, exc.covered
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for key, errors in exc.error_dict.items():
@@ -226,7 +240,7 @@ def _apply(section, form, save):
                     form.add_error(key if key in form.fields else None, error)
         else:
             form.add_error(None, exc)
-        return None
+        return None, ()
 
 
 @owner_required
@@ -248,9 +262,12 @@ def _list_view(section):
         form = None if section.add_elsewhere else form_class(request.POST or None, initial=initial)
         if request.method == "POST" and form is None:
             return redirect(f"practice:{_url_name(section)}")
-        if request.method == "POST" and _apply(section, form, section.save) is not None:
-            messages.success(request, f"{section.singular.capitalize()} added.")
-            return redirect(f"practice:{_url_name(section)}")
+        covered = ()
+        if request.method == "POST":
+            saved, covered = _apply(section, form, section.save, request)
+            if saved is not None:
+                messages.success(request, f"{section.singular.capitalize()} added.")
+                return redirect(f"practice:{_url_name(section)}")
         objects = list(section.rows())
         rows = [(obj, [_value(obj, attr) for _, attr in section.columns]) for obj in objects]
         return render(
@@ -261,6 +278,7 @@ def _list_view(section):
                 "rows": rows,
                 "grid": section.grid(objects) if section.grid else None,
                 "form": form,
+                "covered": covered,
                 "edit_url": f"practice:{_url_name(section, '_edit')}",
                 "delete_url": f"practice:{_url_name(section, '_delete')}",
                 "sections": [(s, _url_name(s)) for s in SECTIONS],
@@ -276,9 +294,12 @@ def _edit_view(section):
     def view(request, **kwargs):
         obj = get_object_or_404(section.model, pk=kwargs[section.kwarg])
         form = section.form(request.POST or None, instance=obj)
-        if request.method == "POST" and _apply(section, form, section.update or section.save):
-            messages.success(request, f"{section.singular.capitalize()} saved.")
-            return redirect(f"practice:{_url_name(section)}")
+        covered = ()
+        if request.method == "POST":
+            saved, covered = _apply(section, form, section.update or section.save, request)
+            if saved:
+                messages.success(request, f"{section.singular.capitalize()} saved.")
+                return redirect(f"practice:{_url_name(section)}")
         return render(
             request,
             "practice/setup/edit.html",
@@ -286,6 +307,7 @@ def _edit_view(section):
                 "section": section,
                 "object": obj,
                 "form": form,
+                "covered": covered,
                 "list_url": f"practice:{_url_name(section)}",
                 "delete_url": f"practice:{_url_name(section, '_delete')}",
             },

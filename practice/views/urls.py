@@ -29,6 +29,11 @@ urlpatterns = [
         name="appointment_reschedule_slots",
     ),
     path(
+        "appointments/<uuid:appointment_id>/move/",
+        calendar.appointment_move,
+        name="appointment_move",
+    ),
+    path(
         "appointments/<uuid:appointment_id>/cancel/",
         appointments.appointment_cancel,
         name="appointment_cancel",

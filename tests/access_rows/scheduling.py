@@ -16,6 +16,7 @@ ACCESS = {
     "practice:appointment_detail": STAFF,
     "practice:appointment_reschedule": MANAGERS,
     "practice:appointment_reschedule_slots": MANAGERS,
+    "practice:appointment_move": MANAGERS,
     "practice:appointment_cancel": MANAGERS,
     "practice:appointment_check_in": MANAGERS,
     "practice:appointment_complete": MANAGERS,

@@ -30,6 +30,7 @@ def day_with_booking(location, therapist, other_therapist):
     RoomFactory(location=location, name="Room 2")
     works_every_day(therapist, location)
     works_every_day(other_therapist, location)
+    therapist.services.add(service)
     day = local_day(location, 2)
     appointment = AppointmentFactory(
         client=ClientFactory(first_name="Maria", last_name="Gonzalez", has_red_flags=True),
@@ -211,3 +212,154 @@ def test_the_date_box_waits_for_typing_to_stop(client_as, day_with_booking):
     body = client_as("front_desk").get(DAY).content.decode()
     form = body.split('id="calendar-date"')[0].rsplit("<form", 1)[1]
     assert 'hx-trigger="change delay:' in form
+
+
+# Booking and moving on the day calendar --------------------------------------
+
+BOOK = reverse("practice:book")
+
+
+def _move_url(appointment):
+    return reverse("practice:appointment_move", kwargs={"appointment_id": appointment.pk})
+
+
+def test_day_calendar_tells_the_script_where_a_click_books_and_what_moves(
+    client_as, day_with_booking, therapist, location
+):
+    day, appointment = day_with_booking["day"], day_with_booking["appointment"]
+    body = client_as("front_desk").get(DAY, {"date": day.isoformat()}).content.decode()
+    grid = body.split('<div class="cal-grid"')[1].split(">")[0]
+    assert f'data-date="{day:%Y-%m-%d}"' in grid and 'data-first-hour="8"' in grid
+    assert f'data-book-url="{BOOK}"' in grid and "data-move-anywhere" in grid
+    assert f'data-therapist="{therapist.pk}"' in body
+    entry = body.split("cal-entry status-booked")[1].split(">")[0]
+    assert f'data-appointment="{appointment.pk}"' in entry and "data-movable" in entry
+    assert 'aria-keyshortcuts="M"' in entry
+    assert 'id="cal-move-hint"' in body and "Click an empty time" in body
+
+
+def test_a_therapist_may_drag_only_their_own_appointments_and_books_nothing(
+    client_as, day_with_booking
+):
+    day = day_with_booking["day"]
+    sam = client_as("other_therapist").get(DAY, {"date": day.isoformat()}).content.decode()
+    assert "data-movable" not in sam and "data-book-url" not in sam
+    dana = client_as("therapist").get(DAY, {"date": day.isoformat()}).content.decode()
+    assert "data-movable" in dana and "data-book-url" not in dana
+    assert "data-move-anywhere" not in dana  # within her own column only
+
+
+def test_room_columns_neither_book_nor_move(client_as, day_with_booking):
+    day = day_with_booking["day"]
+    body = client_as("front_desk").get(DAY, {"date": day, "view": "rooms"}).content.decode()
+    assert "data-movable" not in body and "data-book-url" not in body
+
+
+def test_booking_form_opens_on_the_clicked_time(client_as, day_with_booking, therapist, location):
+    from tests.practice.scheduling_world import slot_value
+
+    day = day_with_booking["day"]
+    wanted = slot_value(therapist, location, local_at(location, day, 14))
+    query = {"therapist": therapist.pk, "date": day.isoformat(), "time": "14:00"}
+    http = client_as("front_desk")
+    # No service yet: the time waits in #slot-wanted and is named.
+    body = http.get(BOOK, {**query, "location": location.pk}).content.decode()
+    assert f'id="slot-wanted" value="{wanted}"' in body
+    assert f"Wanted: <strong>{day:%a %d %b} 14:00</strong>" in body
+    assert f'<option value="{therapist.pk}" selected>' in body
+    assert f'value="{day:%Y-%m-%d}"' in body
+    # With a service the picker checks that slot.
+    service = day_with_booking["appointment"].service
+    body = http.get(BOOK, {**query, "service": service.pk}).content.decode()
+    assert f'value="{wanted}" checked' in body
+    # ?slot= as the picker writes it works the same.
+    body = http.get(BOOK, {"slot": wanted, "date": day.isoformat(), "service": service.pk})
+    assert f'value="{wanted}" checked' in body.content.decode()
+
+
+def test_dragging_an_appointment_moves_it_and_answers_with_the_calendar(
+    client_as, day_with_booking, other_therapist, location
+):
+    day, appointment = day_with_booking["day"], day_with_booking["appointment"]
+    other_therapist.services.add(appointment.service)
+    response = client_as("front_desk").post(
+        _move_url(appointment),
+        {"therapist": other_therapist.pk, "starts_at": f"{day:%Y-%m-%d}T15:30"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith('<div id="calendar"') and "<html" not in body
+    appointment.refresh_from_db()
+    assert appointment.therapist == other_therapist
+    assert appointment.starts_at == local_at(location, day, 15, 30)
+    assert "Moved Maria G. to 15:30 with Sam Okafor" in body
+    assert f'data-moved="{appointment.pk}"' in body
+    # Drawn in its new place: 15:30 is row 31 of a grid from 08:00.
+    assert "cal-row-31 cal-span-4" in body
+
+
+def test_a_move_onto_a_clash_says_why_and_moves_nothing(
+    client_as, day_with_booking, therapist, location
+):
+    day, appointment = day_with_booking["day"], day_with_booking["appointment"]
+    AppointmentFactory(
+        therapist=therapist,
+        service=appointment.service,
+        location=location,
+        starts_at=local_at(location, day, 13),
+    )
+    response = client_as("front_desk").post(
+        _move_url(appointment),
+        {"therapist": therapist.pk, "starts_at": f"{day:%Y-%m-%d}T13:30"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    alert = body.split('role="alert" id="move-result">')[1].split("</div>")[0]
+    assert alert.startswith("Not moved:") and "Dana Reyes is already booked" in alert
+    appointment.refresh_from_db()
+    assert appointment.starts_at == local_at(location, day, 10)
+
+
+def test_a_move_outside_working_hours_is_refused_with_the_rule(client_as, day_with_booking):
+    day, appointment = day_with_booking["day"], day_with_booking["appointment"]
+    response = client_as("front_desk").post(
+        _move_url(appointment),
+        {"therapist": appointment.therapist_id, "starts_at": f"{day:%Y-%m-%d}T06:00"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "Not moved:" in response.content.decode()
+    appointment.refresh_from_db()
+    assert (
+        appointment.starts_at.astimezone(local_at(appointment.location, day, 0).tzinfo).hour == 10
+    )
+
+
+def test_the_server_refuses_a_move_the_therapist_may_not_make(
+    client_as, day_with_booking, other_therapist
+):
+    day, appointment = day_with_booking["day"], day_with_booking["appointment"]
+    other_therapist.services.add(appointment.service)
+    data = {"therapist": other_therapist.pk, "starts_at": f"{day:%Y-%m-%d}T15:00"}
+    # Sam may read Dana's appointment, not move it.
+    assert client_as("other_therapist").post(_move_url(appointment), data).status_code == 404
+    # Dana moves her own, but not to Sam: that is a booking for someone else.
+    body = client_as("therapist").post(_move_url(appointment), data, HTTP_HX_REQUEST="true")
+    assert "Only the front desk can move an appointment to another therapist" in (
+        body.content.decode()
+    )
+    appointment.refresh_from_db()
+    assert appointment.therapist_id != other_therapist.pk
+    # Within her own column she may.
+    data["therapist"] = appointment.therapist_id
+    client_as("therapist").post(_move_url(appointment), data, HTTP_HX_REQUEST="true")
+    appointment.refresh_from_db()
+    assert (
+        appointment.starts_at.astimezone(local_at(appointment.location, day, 0).tzinfo).hour == 15
+    )
+
+
+def test_move_is_post_only(client_as, day_with_booking):
+    response = client_as("front_desk").get(_move_url(day_with_booking["appointment"]))
+    assert response.status_code == 405

@@ -1,6 +1,6 @@
 """Practice setup by the owner: locations, services, therapists, hours, time off."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +11,7 @@ from django.urls import reverse
 from practice import services
 from practice.models import Location, Service, WorkingHours
 from practice.timezones import practice_time_zone
-from tests.factories import WorkingHoursFactory
+from tests.factories import TherapistFactory, WorkingHoursFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,76 @@ def test_owner_removes_a_working_hours_row(client_as, therapist, location):
     assert delete_url in http.get(edit_url).content.decode()
     assert http.post(delete_url).status_code == 302
     assert not WorkingHours.objects.exists()
+
+
+def _time_off_over_a_booking(therapist, location):
+    from tests.factories import AppointmentFactory, ClientFactory
+    from tests.practice.scheduling_world import local_at, local_day
+
+    day = local_day(location, 4)
+    appointment = AppointmentFactory(
+        client=ClientFactory(first_name="Maria", last_name="Gonzalez"),
+        therapist=therapist,
+        location=location,
+        starts_at=local_at(location, day, 10),
+    )
+    post = {
+        "therapist": therapist.pk,
+        "starts_at": f"{day:%Y-%m-%d}T09:00",
+        "ends_at": f"{day:%Y-%m-%d}T13:00",
+        "reason": "Course",
+    }
+    return appointment, post
+
+
+def test_time_off_over_bookings_lists_them_and_saves_nothing_until_confirmed(
+    client_as, therapist, location
+):
+    from practice.models import TimeOff
+
+    appointment, post = _time_off_over_a_booking(therapist, location)
+    http = client_as("owner")
+    response = http.post(reverse("practice:setup_time_off"), post)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert not TimeOff.objects.exists()
+    box = html.split('id="covered-bookings"')[1].split("</section>")[0]
+    assert "covers 1 booking" in box
+    # First name and last initial, the time, and a way to open it to move it.
+    assert "Maria G." in box and "Gonzalez" not in box
+    assert "10:00–11:00" in box
+    assert reverse("practice:appointment_detail", args=[appointment.pk]) in box
+    assert 'name="confirm" value="1"' in box
+    # The typed values are kept for the second post.
+    assert 'value="Course"' in html
+
+    response = http.post(reverse("practice:setup_time_off"), {**post, "confirm": "1"})
+    assert response.status_code == 302
+    assert TimeOff.objects.get().reason == "Course"
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"  # kept, and marked on the calendar
+
+
+def test_editing_time_off_onto_a_booking_asks_too(client_as, therapist, location):
+    from tests.factories import TimeOffFactory
+
+    appointment, post = _time_off_over_a_booking(therapist, location)
+    later = appointment.ends_at + timedelta(days=30)
+    time_off = TimeOffFactory(
+        therapist=therapist, starts_at=later, ends_at=later + timedelta(hours=2)
+    )
+    url = reverse("practice:setup_time_off_edit", kwargs={"time_off_id": time_off.pk})
+    response = client_as("owner").post(url, post)
+    assert "Maria G." in response.content.decode()
+    time_off.refresh_from_db()
+    assert time_off.reason == "Conference"  # unchanged
+
+
+def test_time_off_over_no_booking_saves_at_once(client_as, therapist, location):
+    from practice.models import TimeOff
+
+    _, post = _time_off_over_a_booking(therapist, location)
+    post["therapist"] = TherapistFactory().pk
+    response = client_as("owner").post(reverse("practice:setup_time_off"), post)
+    assert response.status_code == 302
+    assert TimeOff.objects.count() == 1
