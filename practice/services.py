@@ -191,7 +191,7 @@ def _save_or_clash(appointment: Appointment, *, exclude_pk=None):
 # with 50 desks booking different therapists into the last free room: the
 # therapist and room exclusion constraints wait on each other's new rows.
 RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
-WRITE_ATTEMPTS = 4
+WRITE_ATTEMPTS = 8
 
 
 def run_retrying_conflicts(write):
@@ -211,7 +211,7 @@ def run_retrying_conflicts(write):
                     "Someone else booked at that time just now. Pick the time again.",
                     code="clash",
                 ) from exc
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+            time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
     raise AssertionError("unreachable")
 
 
