@@ -47,12 +47,16 @@ INSTALLED_APPS = [
     "auditlog",
     "csp",
     "phonenumber_field",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "practice",
     "clients",
     "sessions.apps.TreatmentSessionsConfig",
     "billing",
     "portal",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [

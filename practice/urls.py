@@ -16,6 +16,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("my/", include("portal.urls")),
     path("reports/", include("reports.urls")),
+    path("api/", include("api.urls")),
     path("accounts/", include(account_patterns)),
     path("healthz", home.healthz, name="healthz"),
     path("admin/", admin.site.urls),

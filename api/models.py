@@ -1,0 +1,1 @@
+"""Open data: API tokens, webhooks, exports and imports."""
