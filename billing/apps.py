@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from . import checks  # noqa: F401 - registers the system checks
         from .models import (
             GiftCard,
             GiftCardEntry,

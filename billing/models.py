@@ -189,6 +189,9 @@ class Payment(models.Model):
     amount = models.DecimalField(**MONEY)
     # A terminal slip or transfer reference; never a card number.
     reference = models.CharField(max_length=80, blank=True)
+    # Which payment provider took it (billing.providers); "in_person" records
+    # what the desk took itself, the provider's own id goes in `reference`.
+    provider = models.CharField(max_length=40, default="in_person")
     received_at = models.DateTimeField()
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -332,3 +335,42 @@ class GiftCardEntry(LedgerEntry):
 
     def __str__(self):
         return f"{self.change:+} on {self.card}"
+
+
+class ReceiptEmail(models.Model):
+    """A receipt to email: written with the request, sent by Celery, swept until sent.
+
+    The row is the outbox: a lost task message or a dead worker leaves it
+    unsent, and the periodic sweep queues it again.
+    """
+
+    MAX_ATTEMPTS = 8
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="receipt_emails")
+    to = models.EmailField()
+    requested_at = models.DateTimeField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [
+            # The sweep: unsent receipts whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(sent_at__isnull=True),
+                name="receipt_email_due",
+            )
+        ]
+
+    def __str__(self):
+        return f"Receipt {self.invoice_id} to {self.to}"
+
+    @property
+    def gave_up(self) -> bool:
+        return self.sent_at is None and self.attempts >= self.MAX_ATTEMPTS

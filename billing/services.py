@@ -4,6 +4,7 @@ Every function validates, runs in one transaction, and raises
 ValidationError (or PermissionDenied) for anything a user can act on.
 """
 
+import logging
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from clients.tokens import hash_token
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
-from . import money, selectors
+from . import money, providers, selectors
 from .models import (
     GiftCard,
     GiftCardEntry,
@@ -29,10 +30,14 @@ from .models import (
     PackageProduct,
     PackagePurchase,
     Payment,
+    ReceiptEmail,
     Refund,
 )
 
+logger = logging.getLogger(__name__)
+
 SEQUENCE = "invoice"
+SEND_RECEIPT_TASK = "billing.tasks.send_receipt_email"
 # Paid from a package's or a gift card's ledger, through their own services.
 LEDGER_METHODS = selectors.LEDGER_METHODS
 # Appointments there is nothing to charge for (their fees come as fee lines).
@@ -261,11 +266,19 @@ def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Paym
     if amount > due:
         shown = money.format_money(due, locked.currency, settings.RELIEF_LOCALE)
         raise ValidationError({"amount": f"Only {shown} is due."})
+    provider = providers.provider_for(method)
+    try:
+        taken = provider.take(
+            invoice=locked, amount=amount, method=method, reference=(reference or "").strip()
+        )
+    except providers.PaymentRefused as refused:
+        raise ValidationError(str(refused)) from refused
     return Payment.objects.create(
         invoice=locked,
         method=method,
         amount=amount,
-        reference=(reference or "").strip()[:80],
+        reference=taken.reference[:80],
+        provider=provider.name,
         received_at=now or timezone.now(),
         received_by=by,
     )
@@ -310,6 +323,10 @@ def refund_record(*, payment: Payment, amount, reason: str, by, now=None) -> Ref
             )
         if locked.method == Payment.Method.PACKAGE_CREDIT and amount != locked.amount:
             raise ValidationError({"amount": "A package credit is refunded whole, as a credit."})
+        try:
+            providers.provider_named(locked.provider).refund(payment=locked, amount=amount)
+        except providers.PaymentRefused as refused:
+            raise ValidationError(str(refused)) from refused
         refund = Refund.objects.create(
             payment=locked,
             amount=amount,
@@ -500,3 +517,103 @@ def gift_card_redeem(*, invoice: Invoice, code: str, amount, by, now=None) -> Pa
         )
         GiftCardEntry.objects.create(card=card, change=-amount, payment=payment, created_by=by)
     return payment
+
+
+# Receipts by email ---------------------------------------------------------
+#
+# The ReceiptEmail row is the outbox: requested in one transaction, sent by a
+# task queued on commit, and swept by beat until sent or given up, so a lost
+# message or a dead worker delays a receipt but never loses it.
+
+
+def receipt_email_request(*, invoice: Invoice, by, to: str = "", now=None) -> ReceiptEmail:
+    """Queue the invoice's receipt to the client's email (or `to`)."""
+    if invoice.is_draft or invoice.status == Invoice.Status.WAIVED:
+        raise ValidationError("Only an issued invoice has a receipt.")
+    address = (to or invoice.client.email or "").strip()
+    if not address:
+        raise ValidationError(
+            "This client has no email address: add one on their page, or print the receipt."
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        receipt = ReceiptEmail.objects.create(
+            invoice=invoice, to=address, requested_at=now, requested_by=by, next_attempt_at=now
+        )
+        transaction.on_commit(lambda: _queue_receipt(receipt.pk))
+    return receipt
+
+
+def _queue_receipt(pk) -> None:
+    from celery import current_app
+
+    try:
+        current_app.send_task(SEND_RECEIPT_TASK, args=[pk])
+    except Exception:
+        # The broker is down: the row stays due and the sweep sends it later.
+        logger.warning("Receipt email %s not queued; the sweep will send it", pk, exc_info=True)
+
+
+def receipt_email_send(*, pk: int, build_pdf, now=None) -> bool:
+    """Send one queued receipt; True when it went now.
+
+    The row stays locked while the mail goes out, so a second worker handed
+    the same row skips it. Delivery is at least once: a crash after the mail
+    server accepted and before the commit sends it again on the next sweep.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        receipt = (
+            ReceiptEmail.objects.select_for_update(skip_locked=True)
+            .select_related("invoice__client")
+            .filter(pk=pk, sent_at__isnull=True, attempts__lt=ReceiptEmail.MAX_ATTEMPTS)
+            .first()
+        )
+        if receipt is None:
+            return False
+        invoice = receipt.invoice
+        try:
+            _mail_receipt(invoice, receipt.to, build_pdf(invoice))
+        except Exception as error:  # kept on the row, retried by the sweep
+            receipt.attempts += 1
+            receipt.last_error = repr(error)[:300]
+            receipt.next_attempt_at = now + timedelta(minutes=2**receipt.attempts)
+            receipt.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            return False
+        receipt.attempts += 1
+        receipt.sent_at = now
+        receipt.last_error = ""
+        receipt.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+def _mail_receipt(invoice: Invoice, to: str, pdf: bytes) -> None:
+    from django.core.mail import EmailMessage
+
+    practice = settings.RELIEF_PRACTICE_NAME
+    message = EmailMessage(
+        subject=f"Your receipt from {practice} (invoice {invoice.number})",
+        body=(
+            f"Hello {invoice.client.first_name_to_use},\n\n"
+            f"Your receipt for invoice {invoice.number} is attached.\n\n"
+            f"{practice}\n{settings.RELIEF_PRACTICE_PHONE}\n"
+        ),
+        to=[to],
+    )
+    message.attach(f"receipt-{invoice.number}.pdf", pdf, "application/pdf")
+    message.send()
+
+
+def receipt_emails_due(*, now=None, grace=timedelta(minutes=2)) -> list[int]:
+    """Unsent receipts to queue again: due, and older than the on-commit send's grace."""
+    now = now or timezone.now()
+    return list(
+        ReceiptEmail.objects.filter(
+            sent_at__isnull=True,
+            attempts__lt=ReceiptEmail.MAX_ATTEMPTS,
+            next_attempt_at__lte=now,
+            requested_at__lte=now - grace,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:500]
+    )

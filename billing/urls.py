@@ -25,6 +25,7 @@ urlpatterns = [
         name="refund_add",
     ),
     path("invoices/<uuid:invoice_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("invoices/<uuid:invoice_id>/receipt/email/", views.receipt_email, name="receipt_email"),
     path("invoices/<uuid:invoice_id>/package/", views.package_pay, name="package_pay"),
     path("invoices/<uuid:invoice_id>/gift-card/", views.gift_card_pay, name="gift_card_pay"),
     path("clients/<uuid:client_id>/sell/", views.sell, name="sell"),

@@ -55,6 +55,7 @@ def _render_invoice(request, invoice, *, status=200, **forms):
         "void_form": forms.get("void_form") or VoidForm(),
         "gift_card_form": forms.get("gift_card_form") or GiftCardPayForm(),
         "packages": selectors.redeemable_packages(invoice) if not invoice.is_draft else [],
+        "receipt_emails": list(invoice.receipt_emails.all()[:10]),
         "currency": invoice.currency,
     }
     return render(request, "billing/invoice.html", context, status=status)
@@ -222,6 +223,18 @@ def receipt(request, invoice_id):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{invoice.number}.pdf"'
     return response
+
+
+@billing_staff
+@require_POST
+def receipt_email(request, invoice_id):
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    return _message_action(
+        request,
+        invoice,
+        lambda: services.receipt_email_request(invoice=invoice, by=request.user),
+        success=lambda sent: f"The receipt is on its way to {sent.to}.",
+    )
 
 
 @billing_staff

@@ -308,6 +308,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch older than its interval is stale: the next one does its work.
         "options": {"expires": 55},
     },
+    # Receipts whose email was lost (broker down, worker killed) or failed.
+    "receipt-emails-sweep": {
+        "task": "billing.tasks.receipt_emails_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # Practice rules.
@@ -323,6 +329,11 @@ RELIEF_FEED_SHOWS_SERVICE = env.bool("RELIEF_FEED_SHOWS_SERVICE", default=False)
 RELIEF_MIN_NOTICE_MINUTES = env.int("RELIEF_MIN_NOTICE_MINUTES", default=30)
 RELIEF_BOOKING_HORIZON_DAYS = env.int("RELIEF_BOOKING_HORIZON_DAYS", default=180)
 RELIEF_SLOT_STEP_MINUTES = env.int("RELIEF_SLOT_STEP_MINUTES", default=15)
+# Where card payments are taken (billing.providers); the built-in one records
+# what the desk took in person.
+RELIEF_PAYMENT_PROVIDER = env(
+    "RELIEF_PAYMENT_PROVIDER", default="billing.providers.InPersonProvider"
+)
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ ACCESS = {
     "billing:payment_add": OWNER_AND_FRONT_DESK,
     "billing:refund_add": OWNER_AND_FRONT_DESK,
     "billing:receipt": OWNER_AND_FRONT_DESK,
+    "billing:receipt_email": OWNER_AND_FRONT_DESK,
     "billing:day_sheet": OWNER_AND_FRONT_DESK,
     "billing:package_pay": OWNER_AND_FRONT_DESK,
     "billing:gift_card_pay": OWNER_AND_FRONT_DESK,

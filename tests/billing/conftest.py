@@ -4,6 +4,7 @@ import pytest
 
 from billing import services
 from tests.factories import AppointmentFactory, ClientFactory, ServiceFactory
+from tests.practice.reminders.test_worker import broker, outbox, workers  # noqa: F401 - fixtures
 
 
 @pytest.fixture
