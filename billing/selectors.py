@@ -2,7 +2,7 @@
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -168,6 +168,49 @@ def day_sheet(*, day, tz) -> dict:
         "issued_count": Invoice.objects.filter(
             ~Q(status=Invoice.Status.DRAFT), issued_at__gte=start, issued_at__lt=end
         ).count(),
+    }
+
+
+def therapist_takings(*, therapist, day, tz) -> dict:
+    """What one therapist's sessions brought in on a day and so far that month.
+
+    Only their own sessions' totals: no client names, no other therapist.
+    """
+    start, end = _day_bounds(day, tz)
+    month_start, _ = _day_bounds(day.replace(day=1), tz)
+    own = Payment.objects.filter(invoice__appointment__therapist=therapist).exclude(
+        method__in=LEDGER_METHODS
+    )
+    own_tips = InvoiceLine.objects.filter(
+        kind=InvoiceLine.Kind.TIP, therapist=therapist, invoice__status=Invoice.Status.ISSUED
+    )
+    zero = Value(money.ZERO, output_field=MONEY_FIELD)
+    payments = own.filter(received_at__gte=month_start, received_at__lt=end).aggregate(
+        day=Coalesce(Sum("amount", filter=Q(received_at__gte=start)), zero),
+        month=Coalesce(Sum("amount"), zero),
+        sessions_day=Count("invoice", distinct=True, filter=Q(received_at__gte=start)),
+    )
+    month_tips = own_tips.filter(invoice__issued_at__gte=month_start, invoice__issued_at__lt=end)
+    tips = month_tips.aggregate(
+        day=Coalesce(Sum("net", filter=Q(invoice__issued_at__gte=start)), zero),
+        month=Coalesce(Sum("net"), zero),
+    )
+    refunds = Refund.objects.filter(
+        payment__in=own, refunded_at__gte=month_start, refunded_at__lt=end
+    ).aggregate(
+        day=Coalesce(Sum("amount", filter=Q(refunded_at__gte=start)), zero),
+        month=Coalesce(Sum("amount"), zero),
+    )
+    return {
+        "taken_day": payments["day"],
+        "taken_month": payments["month"],
+        "refunded_day": refunds["day"],
+        "refunded_month": refunds["month"],
+        "net_day": payments["day"] - refunds["day"],
+        "net_month": payments["month"] - refunds["month"],
+        "invoices_day": payments["sessions_day"],
+        "tips_day": tips["day"],
+        "tips_month": tips["month"],
     }
 
 

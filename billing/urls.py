@@ -33,4 +33,5 @@ urlpatterns = [
     path("clients/<uuid:client_id>/sell/gift-card/", views.sell_gift_card, name="sell_gift_card"),
     path("packages/", views.package_products, name="package_products"),
     path("day-sheet/", views.day_sheet, name="day_sheet"),
+    path("my-takings/", views.my_takings, name="my_takings"),
 ]

@@ -255,6 +255,30 @@ def day_sheet(request):
     )
 
 
+@roles_required(Role.THERAPIST)
+@require_GET
+def my_takings(request):
+    """A therapist's own sessions' totals: what their day and month brought in."""
+    therapist = practice_selectors.own_therapist(request.user)
+    if therapist is None:
+        raise Http404
+    location = practice_selectors.default_location()
+    tz = ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+    today = timezone.localtime(timezone.now(), tz).date()
+    form = DaySheetForm(request.GET or None, initial={"date": today})
+    day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else today
+    return render(
+        request,
+        "billing/my_takings.html",
+        {
+            "form": form,
+            "day": day,
+            "takings": selectors.therapist_takings(therapist=therapist, day=day, tz=tz),
+            "currency": settings.RELIEF_CURRENCY,
+        },
+    )
+
+
 def _day_sheet_csv(day, sheet):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="day-sheet-{day:%Y-%m-%d}.csv"'

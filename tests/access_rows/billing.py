@@ -4,6 +4,9 @@ from billing import services
 from billing.models import Invoice, Payment
 from tests.access_rows.personas import OWNER, OWNER_AND_FRONT_DESK
 
+# A therapist's own takings page: both therapists, each seeing only their own.
+THERAPISTS = frozenset({"therapist", "other_therapist"})
+
 ACCESS = {
     "billing:checkout": OWNER_AND_FRONT_DESK,
     "billing:invoice": OWNER_AND_FRONT_DESK,
@@ -18,6 +21,7 @@ ACCESS = {
     "billing:receipt": OWNER_AND_FRONT_DESK,
     "billing:receipt_email": OWNER_AND_FRONT_DESK,
     "billing:day_sheet": OWNER_AND_FRONT_DESK,
+    "billing:my_takings": THERAPISTS,
     "billing:package_pay": OWNER_AND_FRONT_DESK,
     "billing:gift_card_pay": OWNER_AND_FRONT_DESK,
     "billing:sell": OWNER_AND_FRONT_DESK,

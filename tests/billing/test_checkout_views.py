@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from billing import receipts, services
 from billing.models import Invoice, Payment
+from tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,41 @@ def test_money_is_shown_in_the_invoices_currency_for_the_practices_locale(
     page = client_as("front_desk").get(reverse("billing:invoice", args=[issued.pk]))
     # Issued in dollars, it stays in dollars, written the German way.
     assert "95,00\xa0$" in page.content.decode()
+
+
+def test_a_therapist_sees_only_their_own_sessions_totals(
+    client_as, issued, session, other_therapist, front_desk
+):
+    services.invoice_add_line(
+        invoice=services.invoice_open_for_appointment(
+            appointment=AppointmentFactory(
+                therapist=other_therapist,
+                service=session.service,
+                location=session.location,
+                status="completed",
+            ),
+            by=front_desk,
+        ),
+        kind="product",
+        description="Balm",
+        unit_price="10",
+        by=front_desk,
+    )
+    services.payment_record(invoice=issued, method="card_terminal", amount="95", by=front_desk)
+    payment = services.payment_record(
+        invoice=services.invoice_issue(
+            invoice=Invoice.objects.get(appointment__therapist=other_therapist), by=front_desk
+        ),
+        method="cash",
+        amount="40",
+        by=front_desk,
+    )
+    services.refund_record(payment=payment, amount="5", reason="balm leaked", by=front_desk)
+
+    dana = client_as("therapist").get(reverse("billing:my_takings")).content.decode()
+    assert 'id="taken-day">$95.00' in dana
+    assert 'id="net-day">$95.00' in dana
+    assert "Gonzalez" not in dana  # totals only, no client names
+    other = client_as("other_therapist").get(reverse("billing:my_takings")).content.decode()
+    assert 'id="taken-day">$40.00' in other
+    assert 'id="net-day">$35.00' in other
