@@ -202,10 +202,38 @@ def note_edit(request, note_id):
             else:
                 messages.success(request, "Draft saved.")
                 return redirect("sessions:note_edit", note_id=note.pk)
+        elif "version" not in form.errors:
+            _save_valid_part(request, note, form)
         # Re-render with what was typed, so nothing is lost.
         return _render_editor(request, note, form)
     form = NoteForm(instance=note, initial=_note_form_initial(note))
     return _render_editor(request, note, form)
+
+
+def _save_valid_part(request, note, form):
+    """One bad field must not hold back the rest: save every valid field, as
+    autosave does, and say which field was left as it was."""
+    fields, pain = form.savable_part()
+    try:
+        saved = services.note_save_draft(
+            note=note,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            fields=fields,
+            cautions_reviewed=form.cleaned_data.get("red_flags_reviewed", False),
+            **pain,
+        )
+    except services.CautionsNotReviewed as held:
+        saved = held.note
+    except (services.NoteConflict, ValidationError) as problem:
+        form.add_error(
+            None, str(problem) if isinstance(problem, services.NoteConflict) else problem
+        )
+        return
+    form.data = form.data.copy()
+    form.data["version"] = saved.version
+    left = ", ".join(str(form.fields[name].label) for name in form.errors if name in form.fields)
+    messages.warning(request, f"Saved everything except {left}: correct the marked field.")
 
 
 def _save_draft(request, note, form):
