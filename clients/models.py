@@ -113,6 +113,13 @@ class Score(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A score corrected by a note amendment points at its correction and stays
+    # as recorded (a signed note's scores are part of its signature). Trends
+    # and reports read only scores not superseded.
+    # No reverse accessor: auditlog would read it (one query) for every score.
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["recorded_at"]

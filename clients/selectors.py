@@ -261,9 +261,9 @@ def score_trends(client, *, now=None):
     # Post-session pain is one session's immediate effect (plotted against the
     # pre-session score on the treatment history); mixed into the trend it
     # would zigzag and overstate the change since the first score.
-    scores = Score.objects.filter(client=client, instrument__in=TREND_INSTRUMENTS).exclude(
-        context=Score.Context.POST_SESSION
-    )
+    scores = Score.objects.filter(
+        client=client, instrument__in=TREND_INSTRUMENTS, superseded_by__isnull=True
+    ).exclude(context=Score.Context.POST_SESSION)
     fields = ("instrument", "value", "recorded_at", "pk")
     # A regular client collects thousands of scores; plotting each one made the
     # chart page slow (make bench). The chart shows a year of weekly averages,

@@ -491,6 +491,8 @@ class CoveredBooking:
     starts_at: datetime
     ends_at: datetime
     time_zone: str
+    # The appointment's id: a confirmation names the bookings it was shown.
+    id: str = ""
 
 
 # Bookings a time off would leave without their therapist; completed and
@@ -520,6 +522,7 @@ def bookings_covered(*, therapist_id, starts_at, ends_at) -> list[CoveredBooking
     )
     return [
         CoveredBooking(
+            id=str(pk),
             url=reverse("practice:appointment_detail", args=[pk]),
             client_label=f"{preferred or first} {last[:1]}.".strip(),
             starts_at=start,

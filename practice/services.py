@@ -614,18 +614,19 @@ class TimeOffCoversBookings(ValidationError):
         )
 
 
-def time_off_save(*, time_off: TimeOff, confirm=False) -> TimeOff:
-    """Save a time off. Over existing bookings it is saved only with `confirm`:
-    saved silently, the bookings stayed and nobody knew the therapist was away."""
-    if not confirm:
-        time_off.full_clean()
-        covered = selectors.bookings_covered(
-            therapist_id=time_off.therapist_id,
-            starts_at=time_off.starts_at,
-            ends_at=time_off.ends_at,
-        )
-        if covered:
-            raise TimeOffCoversBookings(covered)
+def time_off_save(*, time_off: TimeOff, confirmed=()) -> TimeOff:
+    """Save a time off. Over existing bookings it is saved only when `confirmed`
+    names every one of them: saved silently, the bookings stayed and nobody knew
+    the therapist was away; and a booking made after the owner was shown the
+    list must be shown too, not kept on a confirmation that never named it."""
+    time_off.full_clean()
+    covered = selectors.bookings_covered(
+        therapist_id=time_off.therapist_id,
+        starts_at=time_off.starts_at,
+        ends_at=time_off.ends_at,
+    )
+    if {booking.id for booking in covered} - {str(pk) for pk in confirmed}:
+        raise TimeOffCoversBookings(covered)
     return _save(time_off)
 
 

@@ -233,7 +233,10 @@ def _notes(*, start, end, location):
 
 
 def _pain(**filters):
-    return Score.objects.filter(instrument=Score.Instrument.PAIN_NRS, **filters)
+    # A score corrected by a note amendment counts as corrected.
+    return Score.objects.filter(
+        instrument=Score.Instrument.PAIN_NRS, superseded_by__isnull=True, **filters
+    )
 
 
 def pain_improvement(*, start, end, location=None, therapist=None) -> dict:

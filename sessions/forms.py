@@ -6,7 +6,14 @@ from clients.widgets import BodyMapWidget
 from practice.models import Therapist
 from practice.validation import PlausibleDatesMixin
 
-from .models import Goal, SessionNote, Technique, TechniqueApplication, TreatmentPlan
+from .models import (
+    AmendedTechnique,
+    Goal,
+    SessionNote,
+    Technique,
+    TechniqueApplication,
+    TreatmentPlan,
+)
 
 PAIN_HELP = "0 = no pain, 10 = worst imaginable."
 REVIEWED_LABEL = "I have reviewed the red flags"
@@ -148,6 +155,60 @@ class AmendmentForm(BootstrapMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Corrections are appended with your name and the time; the note is unchanged.",
     )
+
+
+class CorrectionForm(BootstrapMixin, forms.Form):
+    """An amendment that corrects the note's pain scores and/or technique table."""
+
+    text = forms.CharField(
+        label="What was wrong",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Appended with your name and the time. The signed note stays as it was.",
+        error_messages={"required": "Say what you are correcting and why."},
+    )
+    pain_before = forms.IntegerField(
+        label="Pain before (0-10)", min_value=0, max_value=10, required=False, help_text=PAIN_HELP
+    )
+    pain_after = forms.IntegerField(
+        label="Pain after (0-10)", min_value=0, max_value=10, required=False, help_text=PAIN_HELP
+    )
+    correct_techniques = forms.BooleanField(
+        label="Replace the technique table with the rows below",
+        required=False,
+        help_text="Leave unticked to correct only the text or the pain scores.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("pain_before", "pain_after"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+
+
+class AmendedTechniqueForm(BootstrapMixin, forms.ModelForm):
+    body_regions = forms.MultipleChoiceField(
+        label="Body regions", choices=BODY_REGION_CHOICES, widget=BodyMapWidget, required=False
+    )
+
+    class Meta:
+        model = AmendedTechnique
+        fields = ["technique", "body_regions", "side", "minutes", "pressure", "notes"]
+        error_messages = {"technique": {"required": "Choose the technique you applied."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["technique"].queryset = Technique.objects.filter(active=True)
+        self.fields["technique"].empty_label = "Choose a technique"
+        self.fields["minutes"].widget.attrs.update({"min": 1, "max": 180, "inputmode": "numeric"})
+        for name in ("side", "pressure"):
+            self.fields[name].choices = [("", "Not recorded"), *self.fields[name].choices[1:]]
+
+    def row(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+AmendedTechniqueFormSet = forms.formset_factory(
+    AmendedTechniqueForm, extra=1, can_delete=True, max_num=30, absolute_max=30
+)
 
 
 class ReassignForm(BootstrapMixin, forms.Form):

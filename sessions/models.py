@@ -293,13 +293,32 @@ class TechniqueApplication(models.Model):
         return super().delete(*args, **kwargs)
 
 
+PAIN_VALUE = {
+    "max_digits": 4,
+    "decimal_places": 1,
+    "null": True,
+    "blank": True,
+    "validators": [MinValueValidator(0), MaxValueValidator(10)],
+}
+
+
 class NoteAmendment(models.Model):
-    """A correction appended to a signed note; never edited or deleted."""
+    """A correction appended to a signed note; never edited or deleted.
+
+    Besides its text it may carry corrected structured data: pain before and
+    after (new Score rows that supersede the note's, which stay as signed)
+    and a corrected technique table (AmendedTechnique rows, shown beside the
+    signed ones). The signed rows never change, so the signature still holds.
+    """
 
     note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="amendments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    pain_before = models.DecimalField("corrected pain before", **PAIN_VALUE)
+    pain_after = models.DecimalField("corrected pain after", **PAIN_VALUE)
+    # True when this amendment's technique rows replace the table (even with none).
+    corrects_techniques = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -316,9 +335,46 @@ class NoteAmendment(models.Model):
         raise SignedNoteError("Amendments are append-only.")
 
 
+class AmendedTechnique(models.Model):
+    """One row of an amendment's corrected technique table; append-only."""
+
+    amendment = models.ForeignKey(
+        NoteAmendment, on_delete=models.PROTECT, related_name="techniques"
+    )
+    technique = models.ForeignKey(Technique, on_delete=models.PROTECT, related_name="+")
+    body_regions = models.JSONField(default=list, blank=True)
+    side = models.CharField(max_length=10, choices=TechniqueApplication.Side.choices, blank=True)
+    minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+    pressure = models.CharField(max_length=10, choices=Pressure.choices, blank=True)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gte=1) & Q(minutes__lte=180),
+                name="amended_technique_minutes_1_to_180",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.technique} {self.minutes} min (amended)"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SignedNoteError("Amendments are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SignedNoteError("Amendments are append-only.")
+
+
 auditlog.register(Technique)
 auditlog.register(TreatmentPlan, m2m_fields={"planned_techniques"})
 auditlog.register(Goal)
 auditlog.register(SessionNote)
 auditlog.register(TechniqueApplication)
 auditlog.register(NoteAmendment)
+auditlog.register(AmendedTechnique)

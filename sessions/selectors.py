@@ -21,9 +21,17 @@ from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
 from . import signing
-from .models import NoteAmendment, SessionNote, TechniqueApplication, TreatmentPlan
+from .models import (
+    AmendedTechnique,
+    NoteAmendment,
+    SessionNote,
+    TechniqueApplication,
+    TreatmentPlan,
+)
 
 NOTE_SOURCE = "session_note"
+# Scores written by an amendment that corrects a note's pain before or after.
+AMENDMENT_SOURCE = "note_amendment"
 PAIN_CONTEXTS = (Score.Context.PRE_SESSION, Score.Context.POST_SESSION)
 BACKLOG_STATUSES = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 
@@ -100,7 +108,7 @@ def check_in_scores(appointment):
     """Pre-session check-in scores for an appointment, not written by a note."""
     return list(
         Score.objects.filter(appointment=appointment, context=Score.Context.PRE_SESSION)
-        .exclude(source_type=NOTE_SOURCE)
+        .exclude(source_type__in=[NOTE_SOURCE, AMENDMENT_SOURCE])
         .order_by("-recorded_at")
     )
 
@@ -114,6 +122,24 @@ def note_pain_scores(note):
         source_type=NOTE_SOURCE,
         source_id=str(note.pk),
     )
+    return {s.context: s for s in scores}
+
+
+def note_pain_in_effect(note, *, lock=False):
+    """{context: Score} of the note's pain before and after as corrected by amendments."""
+    scores = Score.objects.filter(
+        Q(source_type=NOTE_SOURCE, source_id=str(note.pk))
+        | Q(
+            source_type=AMENDMENT_SOURCE,
+            source_id__in=[str(pk) for pk in note.amendments.values_list("pk", flat=True)],
+        ),
+        appointment_id=note.appointment_id,
+        instrument=Score.Instrument.PAIN_NRS,
+        context__in=PAIN_CONTEXTS,
+        superseded_by__isnull=True,
+    )
+    if lock:
+        scores = scores.select_for_update()
     return {s.context: s for s in scores}
 
 
@@ -149,14 +175,29 @@ def note_verify(note) -> bool:
 def note_detail(note):
     """Everything the note page shows, in a fixed number of queries."""
     techniques = list(note.techniques.select_related("technique"))
-    amendments = list(note.amendments.select_related("author"))
+    amendments = list(_amendments_with_corrections().filter(note=note))
     pain = note_pain_scores(note)
+    for amendment in amendments:
+        amendment.technique_rows = [_technique_row(t) for t in amendment.techniques.all()]
+    correcting = [a for a in amendments if a.corrects_techniques]
     return {
         "techniques": [_technique_row(t) for t in techniques],
         "amendments": amendments,
+        # The technique table as the latest correction has it (None: as signed).
+        "techniques_corrected_by": correcting[-1] if correcting else None,
         "pain_before": pain.get(Score.Context.PRE_SESSION),
         "pain_after": pain.get(Score.Context.POST_SESSION),
+        "pain_before_corrected": _latest_correction(amendments, "pain_before"),
+        "pain_after_corrected": _latest_correction(amendments, "pain_after"),
     }
+
+
+def _latest_correction(amendments, field):
+    """(value, amendment) of the last amendment that corrected `field`, else None."""
+    for amendment in reversed(amendments):
+        if getattr(amendment, field) is not None:
+            return getattr(amendment, field), amendment
+    return None
 
 
 def _technique_row(application):
@@ -253,7 +294,7 @@ def client_history(*, client):
                 "techniques",
                 queryset=TechniqueApplication.objects.select_related("technique"),
             ),
-            Prefetch("amendments", queryset=NoteAmendment.objects.select_related("author")),
+            Prefetch("amendments", queryset=_amendments_with_corrections()),
         )
         .order_by("-appointment__starts_at")
     )
@@ -282,7 +323,8 @@ def client_history(*, client):
             )
             != note.content_hash
         )
-        for application in note.techniques.all():
+        _apply_corrections(note)
+        for application in note.techniques_shown:
             _technique_row(application)
             entry = usage[application.technique.name]
             entry["count"] += 1
@@ -327,6 +369,27 @@ def client_history(*, client):
     }
 
 
+def _amendments_with_corrections():
+    return NoteAmendment.objects.select_related("author").prefetch_related(
+        Prefetch("techniques", queryset=AmendedTechnique.objects.select_related("technique"))
+    )
+
+
+def _apply_corrections(note):
+    """What the history shows and counts: the note as its amendments corrected it."""
+    note.techniques_shown = list(note.techniques.all())
+    note.techniques_corrected = False
+    note.pain_corrected = False
+    for amendment in note.amendments.all():  # oldest first: the latest wins
+        if amendment.corrects_techniques:
+            note.techniques_shown = list(amendment.techniques.all())
+            note.techniques_corrected = True
+        for field in ("pain_before", "pain_after"):
+            if getattr(amendment, field) is not None:
+                setattr(note, field, getattr(amendment, field))
+                note.pain_corrected = True
+
+
 def _num(value):
     return None if value is None else float(value)
 
@@ -346,6 +409,7 @@ def plan_progress(*, plan, today: date | None = None):
                 client_id=plan.client_id,
                 instrument__in=instruments,
                 recorded_at__date__gte=plan.start_date,
+                superseded_by__isnull=True,
             )
             .exclude(context=Score.Context.POST_SESSION)
             .order_by("recorded_at")

@@ -20,6 +20,7 @@ from practice.validation import full_clean_loaded
 
 from . import selectors, signing
 from .models import (
+    AmendedTechnique,
     Goal,
     NoteAmendment,
     SessionNote,
@@ -402,15 +403,73 @@ def note_sign(*, note, user, cautions_reviewed=False, version=None) -> SessionNo
     return current
 
 
-def note_amend(*, note, user, text) -> NoteAmendment:
-    """Append a correction to a signed note."""
+def note_amend(
+    *, note, user, text, pain_before=KEEP, pain_after=KEEP, techniques=None
+) -> NoteAmendment:
+    """Append a correction to a signed note.
+
+    `pain_before`/`pain_after` correct the session's pain scores (a new Score
+    supersedes the one in effect; the signed one stays). `techniques`, a list
+    of dicts of technique rows, replaces the technique table as shown (the
+    signed rows stay beside it). The text says what was wrong and is required.
+    """
     _require_author(user, note)
     if not note.is_signed:
         raise ValidationError("Drafts are edited directly; amendments are for signed notes.")
-    amendment = NoteAmendment(note=note, author=user, text=(text or "").strip())
-    amendment.full_clean()
-    amendment.save()
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": "Say what you are correcting and why."})
+    with transaction.atomic():
+        current = selectors.note_pain_in_effect(note, lock=True)
+        pain = {
+            context: value
+            for context, value in (
+                (Score.Context.PRE_SESSION, pain_before),
+                (Score.Context.POST_SESSION, pain_after),
+            )
+            # A value equal to what is in effect corrects nothing.
+            if value is not KEEP and _value_of(current.get(context)) != value
+        }
+        if any(value is None for value in pain.values()):
+            raise ValidationError("A corrected pain score needs a value from 0 to 10.")
+        amendment = NoteAmendment(
+            note=note,
+            author=user,
+            text=text,
+            pain_before=pain.get(Score.Context.PRE_SESSION),
+            pain_after=pain.get(Score.Context.POST_SESSION),
+            corrects_techniques=techniques is not None,
+        )
+        amendment.full_clean()
+        amendment.save()
+        for context, value in pain.items():
+            _supersede_pain(note, amendment, current.get(context), context, value, user)
+        for row in techniques or ():
+            corrected = AmendedTechnique(amendment=amendment, **row)
+            corrected.full_clean(exclude=["amendment"])
+            corrected.save()
     return amendment
+
+
+def _value_of(score):
+    return None if score is None else score.value
+
+
+def _supersede_pain(note, amendment, current, context, value, user):
+    correction = Score.objects.create(
+        client_id=note.client_id,
+        instrument=Score.Instrument.PAIN_NRS,
+        value=value,
+        recorded_at=current.recorded_at if current else note.appointment.starts_at,
+        context=context,
+        source_type=selectors.AMENDMENT_SOURCE,
+        source_id=str(amendment.pk),
+        appointment_id=note.appointment_id,
+        recorded_by=user,
+    )
+    if current is not None:
+        current.superseded_by = correction
+        current.save(update_fields=["superseded_by"])
 
 
 def _require_owner(user):

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("note/<uuid:note_id>/sign/", views.note_sign, name="note_sign"),
     path("note/<uuid:note_id>/amend/", views.note_amend, name="note_amend"),
+    path("note/<uuid:note_id>/correct/", views.note_correct, name="note_correct"),
     path("note/<uuid:note_id>/reassign/", views.note_reassign, name="note_reassign"),
     path("client/<uuid:client_id>/", views.client_history, name="client_history"),
     path("client/<uuid:client_id>/plans/new/", views.plan_create, name="plan_create"),

@@ -15,13 +15,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from clients.models import Score
 from clients.selectors import get_client_for_user, treatment_cautions
 from practice.security.access import Role, owner_required, roles_of, roles_required
 from practice.validation import parse_id
 
 from . import selectors, services
 from .forms import (
+    AmendedTechniqueFormSet,
     AmendmentForm,
+    CorrectionForm,
     GoalFormSet,
     NoteForm,
     PlanCloseForm,
@@ -199,10 +202,38 @@ def note_edit(request, note_id):
             else:
                 messages.success(request, "Draft saved.")
                 return redirect("sessions:note_edit", note_id=note.pk)
+        elif "version" not in form.errors:
+            _save_valid_part(request, note, form)
         # Re-render with what was typed, so nothing is lost.
         return _render_editor(request, note, form)
     form = NoteForm(instance=note, initial=_note_form_initial(note))
     return _render_editor(request, note, form)
+
+
+def _save_valid_part(request, note, form):
+    """One bad field must not hold back the rest: save every valid field, as
+    autosave does, and say which field was left as it was."""
+    fields, pain = form.savable_part()
+    try:
+        saved = services.note_save_draft(
+            note=note,
+            user=request.user,
+            version=form.cleaned_data["version"],
+            fields=fields,
+            cautions_reviewed=form.cleaned_data.get("red_flags_reviewed", False),
+            **pain,
+        )
+    except services.CautionsNotReviewed as held:
+        saved = held.note
+    except (services.NoteConflict, ValidationError) as problem:
+        form.add_error(
+            None, str(problem) if isinstance(problem, services.NoteConflict) else problem
+        )
+        return
+    form.data = form.data.copy()
+    form.data["version"] = saved.version
+    left = ", ".join(str(form.fields[name].label) for name in form.errors if name in form.fields)
+    messages.warning(request, f"Saved everything except {left}: correct the marked field.")
 
 
 def _save_draft(request, note, form):
@@ -411,6 +442,86 @@ def note_amend(request, note):
     else:
         messages.error(request, "Write the amendment text before adding it.")
     return redirect("sessions:note_detail", note_id=note.pk)
+
+
+@clinical_staff
+@require_http_methods(["GET", "POST"])
+def note_correct(request, note_id):
+    """An amendment that corrects pain scores or the technique table, beside the signed ones."""
+    note = _own_note(request, note_id)
+    if not note.is_signed:
+        messages.info(request, "Drafts are edited directly.")
+        return redirect("sessions:note_edit", note_id=note.pk)
+    detail = selectors.note_detail(note)
+    if request.method == "POST":
+        form = CorrectionForm(request.POST)
+        rows = AmendedTechniqueFormSet(request.POST, prefix="row")
+        wants_rows = form.is_valid() and form.cleaned_data["correct_techniques"]
+        if form.is_valid() and (not wants_rows or rows.is_valid()):
+            data = form.cleaned_data
+            try:
+                services.note_amend(
+                    note=note,
+                    user=request.user,
+                    text=data["text"],
+                    pain_before=_corrected(data["pain_before"]),
+                    pain_after=_corrected(data["pain_after"]),
+                    techniques=[
+                        row.row()
+                        for row in rows
+                        if row.has_changed() and row not in rows.deleted_forms
+                    ]
+                    if wants_rows
+                    else None,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, "Correction added beside the signed note.")
+                return redirect("sessions:note_detail", note_id=note.pk)
+        status = 400
+    else:
+        form = CorrectionForm(initial=_pain_initial(note))
+        rows = AmendedTechniqueFormSet(prefix="row", initial=_rows_initial(detail))
+        status = 200
+    return render(
+        request,
+        "sessions/note_correct.html",
+        {"note": note, "form": form, "rows": rows, **detail},
+        status=status,
+    )
+
+
+def _corrected(value):
+    # An empty box leaves the score as it is; corrections need a value.
+    return services.KEEP if value is None else value
+
+
+def _pain_initial(note):
+    pain = selectors.note_pain_in_effect(note)
+    return {
+        field: int(pain[context].value) if context in pain else None
+        for field, context in (
+            ("pain_before", Score.Context.PRE_SESSION),
+            ("pain_after", Score.Context.POST_SESSION),
+        )
+    }
+
+
+def _rows_initial(detail):
+    corrected = detail["techniques_corrected_by"]
+    rows = corrected.technique_rows if corrected else detail["techniques"]
+    return [
+        {
+            "technique": row.technique_id,
+            "body_regions": row.body_regions,
+            "side": row.side,
+            "minutes": row.minutes,
+            "pressure": row.pressure,
+            "notes": row.notes,
+        }
+        for row in rows
+    ]
 
 
 def _reassign_form(request, record):

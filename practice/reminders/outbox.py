@@ -82,6 +82,35 @@ def _bump_sequence(appointment: Appointment) -> None:
     appointment.sequence += 1
 
 
+def _hand_on_series_confirmation(appointment, unsent, now) -> None:
+    """The series' one confirmation rode on this date, which is cancelled before
+    it went: the next date still booked carries it, or the series is never
+    announced."""
+    following = (
+        Appointment.objects.filter(
+            series_id=appointment.series_id,
+            status__in=[Appointment.Status.BOOKED, Appointment.Status.CONFIRMED],
+        )
+        .exclude(pk=appointment.pk)
+        .order_by("starts_at")
+        .first()
+    )
+    if following is None:
+        return
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                appointment=following,
+                channel=reminder.channel,
+                kind=Reminder.Kind.CONFIRMATION,
+                due_at=max(reminder.due_at, now),
+            )
+            for reminder in unsent
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def _locked_reminders(appointment: Appointment) -> list[Reminder]:
     """The appointment's reminders, locked, in a fixed order.
 
@@ -175,6 +204,11 @@ def reminders_cancel(*, appointment: Appointment, notify: bool = True, now=None)
             if reminder.status == Status.PENDING and reminder.kind != Reminder.Kind.CANCELLATION
         ]
     ).update(status=Status.CANCELLED, skip_reason="Appointment cancelled.", claimed_at=None)
+    unsent = [
+        r for r in reminders if r.kind == Reminder.Kind.CONFIRMATION and r.status == Status.PENDING
+    ]
+    if appointment.series_id is not None and unsent:
+        _hand_on_series_confirmation(appointment, unsent, now)
     if notify:
         Reminder.objects.bulk_create(
             [

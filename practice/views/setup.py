@@ -36,8 +36,8 @@ def _save_with(service, name):
     return save
 
 
-def _time_off_save(form, *, confirm=False):
-    return services.time_off_save(time_off=form.save(commit=False), confirm=confirm)
+def _time_off_save(form, *, confirmed=()):
+    return services.time_off_save(time_off=form.save(commit=False), confirmed=confirmed)
 
 
 def _therapist_update(form):
@@ -65,7 +65,7 @@ class Section:
     help: str = ""
     # A callable(rows) -> context for a template shown instead of the flat table.
     grid: object = None
-    # Whether `save` takes confirm= (a second post, after the page said what
+    # Whether `save` takes confirmed= (a second post, after the page said what
     # the save would affect).
     asks_confirmation: bool = False
 
@@ -229,7 +229,8 @@ def _apply(section, form, save, request):
         return None, ()
     try:
         if section.asks_confirmation:
-            return save(form, confirm=request.POST.get("confirm") == "1"), ()
+            confirmed = request.POST.getlist("confirmed") if request.POST.get("confirm") else ()
+            return save(form, confirmed=confirmed), ()
         return save(form), ()
     except services.TimeOffCoversBookings as exc:
         return None, exc.covered

@@ -17,6 +17,7 @@ ACCESS = {
     "sessions:note_technique_remove": DANA,
     "sessions:note_sign": DANA,
     "sessions:note_amend": DANA,
+    "sessions:note_correct": DANA,
     "sessions:note_reassign": OWNER,
     "sessions:client_history": DANA_AND_OWNER,
     "sessions:plan_create": DANA_AND_OWNER,

@@ -181,6 +181,21 @@ def test_pain_out_of_range_is_a_clear_error_and_keeps_the_text(client_as, draft)
     assert response.status_code == 200
     assert "less than or equal to 10" in body
     assert "Careful palpation notes" in body
+    # "Save draft" saved every valid field and says which one it left.
+    note = SessionNote.objects.get(pk=draft.pk)
+    assert note.objective == "Careful palpation notes"
+    assert "Saved everything except Pain after (0-10)" in body
+    assert f'name="version" value="{note.version}"' in body
+    # The next save from the same page is not a conflict.
+    response = http.post(
+        reverse("sessions:note_edit", args=[draft.pk]),
+        {
+            **_form(draft, objective="Careful palpation notes", pain_after="3"),
+            "version": str(note.version),
+        },
+    )
+    assert response.status_code == 302
+    assert Score.objects.get(source_id=str(draft.pk), context="post_session").value == 3
 
 
 def test_one_bad_pain_score_does_not_hold_back_the_rest_of_the_autosave(client_as, draft):

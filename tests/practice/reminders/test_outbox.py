@@ -238,3 +238,35 @@ def test_a_series_sends_one_confirmation_listing_its_dates(book, location, thera
     text = messages.build_sms(confirmations.get(channel="sms")).body
     last = booked[-1].starts_at.astimezone(tz)
     assert f"{last:%a} {last.day} {last:%b} 10:00" in text
+
+
+def test_cancelling_the_first_date_before_its_confirmation_hands_it_to_the_next(
+    book, location, therapist, front_desk
+):
+    booked, messages = _book_weekly_series(location, therapist, front_desk)
+    services.appointment_cancel(appointment=booked[0], by=front_desk, reason="ill")
+    confirmations = Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION)
+    assert set(confirmations.filter(status="cancelled").values_list("appointment", flat=True)) == {
+        booked[0].pk
+    }
+    pending = confirmations.filter(status="pending")
+    assert {r.appointment_id for r in pending} == {booked[1].pk}
+    assert sorted(pending.values_list("channel", flat=True)) == ["email", "sms"]
+    # Nobody was told about the first date: no cancellation notice for it.
+    assert not Reminder.objects.filter(kind=Reminder.Kind.CANCELLATION).exists()
+    email = messages.build_email(pending.get(channel="email"))
+    tz = ZoneInfo(location.time_zone)
+    first = booked[0].starts_at.astimezone(tz)
+    assert f"{first:%a} {first.day} {first:%b} 10:00" not in email.body
+    for appointment in booked[1:]:
+        local = appointment.starts_at.astimezone(tz)
+        assert f"{local:%a} {local.day} {local:%b} 10:00" in email.body
+
+
+def test_cancelling_a_whole_series_before_its_confirmation_announces_nothing(
+    book, location, therapist, front_desk
+):
+    booked, _ = _book_weekly_series(location, therapist, front_desk)
+    services.appointment_cancel_following(appointment=booked[0], by=front_desk, reason="moved")
+    assert not Reminder.objects.filter(kind=Reminder.Kind.CONFIRMATION, status="pending").exists()
+    assert not Reminder.objects.filter(kind=Reminder.Kind.CANCELLATION).exists()

@@ -189,11 +189,40 @@ def test_time_off_over_bookings_lists_them_and_saves_nothing_until_confirmed(
     # The typed values are kept for the second post.
     assert 'value="Course"' in html
 
-    response = http.post(reverse("practice:setup_time_off"), {**post, "confirm": "1"})
+    assert f'name="confirmed" value="{appointment.pk}"' in box
+    response = http.post(
+        reverse("practice:setup_time_off"),
+        {**post, "confirm": "1", "confirmed": [str(appointment.pk)]},
+    )
     assert response.status_code == 302
     assert TimeOff.objects.get().reason == "Course"
     appointment.refresh_from_db()
     assert appointment.status == "booked"  # kept, and marked on the calendar
+
+
+def test_a_confirmation_keeps_only_the_bookings_it_was_shown(client_as, therapist, location):
+    """A booking made after the list was shown is listed too, and nothing is saved."""
+    from practice.models import TimeOff
+    from tests.factories import AppointmentFactory, ClientFactory
+
+    appointment, post = _time_off_over_a_booking(therapist, location)
+    http = client_as("owner")
+    http.post(reverse("practice:setup_time_off"), post)  # lists Maria's booking
+    AppointmentFactory(
+        client=ClientFactory(first_name="Sam", last_name="Lee"),
+        therapist=therapist,
+        location=location,
+        starts_at=appointment.ends_at + timedelta(minutes=30),
+    )
+    response = http.post(
+        reverse("practice:setup_time_off"),
+        {**post, "confirm": "1", "confirmed": [str(appointment.pk)]},
+    )
+    assert response.status_code == 200
+    assert not TimeOff.objects.exists()
+    box = response.content.decode().split('id="covered-bookings"')[1].split("</section>")[0]
+    assert "covers 2 bookings" in box
+    assert "Maria G." in box and "Sam L." in box
 
 
 def test_editing_time_off_onto_a_booking_asks_too(client_as, therapist, location):
