@@ -35,6 +35,8 @@ class BenchData:
     writer_client_id: str | None = None
     # A draft note of the bench therapist, for the autosave page.
     draft_note_id: str | None = None
+    # An issued invoice of the writer client with plenty left to pay (checkout).
+    invoice_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,36 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         slots=free,
         writer_client_id=str(writer.pk),
         draft_note_id=str(draft.pk) if draft else None,
+        invoice_id=str(bench_invoice(writer).pk),
     )
+
+
+def bench_invoice(client, *, by=None):
+    """An issued invoice with a large balance, so every payment POST is accepted.
+
+    Reused while it has enough left to pay; a new one is issued only when an
+    earlier run has paid it down (issued invoices are never deleted)."""
+    from billing import selectors as billing_selectors
+    from billing import services as billing
+
+    BIG = "50000.00"
+    existing = (
+        billing_selectors.with_balance(client.invoices.filter(status="issued"))
+        .filter(balance__gte=1000)
+        .order_by("-issued_at")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    from django.conf import settings
+
+    from billing.models import Invoice
+
+    draft = Invoice.objects.create(client=client, currency=settings.RELIEF_CURRENCY, created_by=by)
+    billing.invoice_add_line(
+        invoice=draft, kind="product", description="Bench checkout", unit_price=BIG, by=by
+    )
+    return billing.invoice_issue(invoice=draft, by=by)
 
 
 def _writer_client():
@@ -223,6 +254,11 @@ def _q(url: str, **params) -> str:
     return f"{reverse(url)}?{urlencode(params)}" if params else reverse(url)
 
 
+def payment_body(data: BenchData, n: int) -> dict:
+    """One dollar in cash: the invoice's balance covers every run."""
+    return {"method": "cash", "amount": "1.00", "reference": f"bench {n}"}
+
+
 HTMX_SEARCH = {"HX-Request": "true", "HX-Target": "client-results"}
 
 PAGES = [
@@ -291,4 +327,19 @@ PAGES = [
         headers={"HX-Request": "true"},
         chain_version=True,
     ),
+    Page(
+        "checkout: invoice page (front desk)",
+        lambda d: reverse("billing:invoice", args=[d.invoice_id]),
+        40,
+    ),
+    Page(
+        "checkout: take a payment (POST)",
+        lambda d: reverse("billing:payment_add", args=[d.invoice_id]),
+        40,
+        method="POST",
+        body=payment_body,
+        expect_status=302,
+    ),
+    Page("day sheet (front desk)", lambda d: reverse("billing:day_sheet"), 40),
+    Page("day sheet CSV", lambda d: _q("billing:day_sheet", format="csv"), 40),
 ]

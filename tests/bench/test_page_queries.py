@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.pages import PAGES, BenchData, free_slots
+from bench.pages import PAGES, BenchData, bench_invoice, free_slots
+from billing import services as billing
 from sessions.services import note_open_for_appointment
 from tests import factories
 from tests.practice.scheduling_world import works_every_day
@@ -57,6 +58,12 @@ def world(location, therapist, other_therapist, owner, front_desk):
                     starts_at=starts_at,
                 )
             )
+            # Each visit is checked out and part paid: the day sheet grows too.
+            invoice = billing.invoice_issue(
+                invoice=billing.invoice_open_for_appointment(appointment=made[-1], by=None),
+                by=None,
+            )
+            billing.payment_record(invoice=invoice, method="cash", amount="1.00", by=None)
 
     users = {"owner": owner, "front_desk": front_desk, "therapist": therapist.user}
     data = BenchData(
@@ -67,6 +74,7 @@ def world(location, therapist, other_therapist, owner, front_desk):
         slots=free_slots(service=service, first_day=day + timedelta(days=2), days=3, limit=8),
         writer_client_id=str(client.pk),
         draft_note_id=str(draft.pk),
+        invoice_id=str(bench_invoice(client, by=front_desk).pk),
     )
     return book, users, data
 
