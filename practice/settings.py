@@ -308,6 +308,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch older than its interval is stale: the next one does its work.
         "options": {"expires": 55},
     },
+    # Hourly: close CSV imports left open for a day and delete their files.
+    "imports-expire": {
+        "task": "api.imports.tasks.import_batches_expire",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # Practice rules.
