@@ -154,9 +154,10 @@ _DATE_SPLIT = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(?:[ T].*)?$")
 
 def guess_date_order(values: list[str]) -> str:
     """The date order that reads the most samples; month first on a tie (US exports)."""
-    samples = [v for v in values if _DATE_SPLIT.match(v.strip())]
-    if not samples:
+    matches = [m for m in (_DATE_SPLIT.match(v.strip()) for v in values) if m]
+    if not matches or all(len(m.group(1)) == 4 for m in matches):
         return "ymd"
+    samples = [m.group(0) for m in matches]
 
     def readable(order):
         count = 0

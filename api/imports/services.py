@@ -130,13 +130,18 @@ def _checked_mapping(batch: ImportBatch, mapping: dict, date_order: str) -> dict
     return mapping
 
 
+CLOSED_MESSAGES = {
+    ImportBatch.Status.CONFIRMED: "This file has been imported already.",
+    ImportBatch.Status.ABANDONED: "This import was abandoned; upload the file again.",
+    ImportBatch.Status.EXPIRED: "This upload has expired. Upload the file again.",
+}
+
+
 def _require_open(batch: ImportBatch, now) -> None:
     if batch.status in ImportBatch.OPEN and batch.expires_at <= now:
         raise ValidationError("This upload has expired. Upload the file again.", code="expired")
     if batch.status not in ImportBatch.OPEN:
-        raise ValidationError(
-            f"This import is {batch.get_status_display().lower()}.", code="closed"
-        )
+        raise ValidationError(CLOSED_MESSAGES[batch.status], code="closed")
 
 
 def import_batch_check(*, batch: ImportBatch, mapping: dict, date_order: str, by, now=None):
@@ -195,7 +200,7 @@ def import_batch_abandon(*, batch: ImportBatch, by, now=None) -> ImportBatch:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status not in ImportBatch.OPEN:
-            raise ValidationError(f"This import is {locked.get_status_display().lower()}.")
+            raise ValidationError(CLOSED_MESSAGES[locked.status])
         _close(locked, ImportBatch.Status.ABANDONED, by, now)
     return locked
 
@@ -313,8 +318,9 @@ def _client_from(cells, get, date_order, by) -> tuple[Client | None, list[str]]:
             except csvfile.CsvProblem as exc:
                 problems.append(f"{CLIENT_LABELS[key]}: {exc}")
     try:
-        # No unique fields but the random id, and no constraints: nothing to ask the database.
-        client.full_clean(validate_unique=False, validate_constraints=False)
+        # No unique fields but the random id, no constraints, and the one
+        # relation is the signed-in owner: nothing to ask the database per row.
+        client.full_clean(exclude=["created_by"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         written = {key: get(cells, key) for key in ("email", "phone", "emergency_contact_phone")}
         problems += _messages(exc, CLIENT_LABELS, written)

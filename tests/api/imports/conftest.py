@@ -34,3 +34,35 @@ def practice(location, therapist, other_therapist):
                 end_time=time(17),
             )
     return service
+
+
+def next_weekday_local(days_ahead: int = 7):
+    """A Monday to Friday date at least `days_ahead` days from today, New York time."""
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("America/New_York")).date() + timedelta(days=days_ahead)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    return day
+
+
+def appointments_csv(rows, header="Date,Start Time,Duration,Practitioner,Service,Client Email"):
+    """An appointment export in US date order: each row a tuple of the header's values."""
+    lines = [header] + [",".join(str(v) for v in row) for row in rows]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+@pytest.fixture
+def upload(client, owner):
+    """Upload `raw` as the owner; returns the response (follow=False)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    def send(raw: bytes, kind="clients", name="export.csv"):
+        client.force_login(owner)
+        return client.post(
+            reverse("api:imports:start"),
+            {"kind": kind, "file": SimpleUploadedFile(name, raw, content_type="text/csv")},
+        )
+
+    return send
