@@ -22,7 +22,9 @@ class UploadForm(forms.Form):
             f"{csvfile.MAX_BYTES // 2**20} MB. Comma, semicolon or tab separated; "
             "UTF-8 or Windows encoding."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,text/csv"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,text/csv", "class": "form-control"}
+        ),
     )
 
     def clean_file(self):
@@ -54,6 +56,7 @@ class MappingForm(forms.Form):
             label="Dates in the file are written",
             choices=list(csvfile.DATE_ORDERS.items()),
             initial=batch.date_order,
+            widget=forms.Select(attrs={"class": "form-select"}),
         )
 
     def mapping(self) -> dict:

@@ -35,9 +35,11 @@ from .models import ImportBatch
 
 LIFETIME = timedelta(days=1)
 PREVIEW_ROWS = 100
-# Appointment rows are booked one by one through the booking service (about
-# a dozen queries each), so a file of them is capped lower than one of clients.
-MAX_APPOINTMENT_ROWS = 2000
+# Appointment rows are booked one by one through the booking service (seven
+# queries a row, 30-60 ms on a busy 2-core machine), and the dry run and the
+# confirm each run inside the request: 250 rows stay well under a worker's
+# 30-second timeout (bench/imports.py).
+MAX_APPOINTMENT_ROWS = 250
 # Client.phone's region: numbers written without a country code are read as these.
 PHONE_REGION = "US"
 NOT_IMPORTED_STATUSES = ("cancel", "no show", "no-show", "noshow", "missed", "declined")
@@ -332,7 +334,8 @@ def _duplicate_keys(client: Client) -> list[tuple[str, str]]:
     if client.email:
         keys.append(("email", client.email.lower()))
     if client.phone:
-        keys.append(("phone", str(client.phone)))
+        # as_e164 formats without validating again (str() would, every time).
+        keys.append(("phone", client.phone.as_e164))
     if client.date_of_birth:
         name = f"{client.first_name.casefold()} {client.last_name.casefold()}"
         keys.append(("name and date of birth", f"{name} {client.date_of_birth}"))
@@ -342,7 +345,7 @@ def _duplicate_keys(client: Client) -> list[tuple[str, str]]:
 def _existing_clients(candidates: list[Client]) -> dict[tuple[str, str], Client]:
     """Clients already in Relief that share an email, a phone, or a name and birth date."""
     emails = {c.email.lower() for c in candidates if c.email}
-    phones = {str(c.phone) for c in candidates if c.phone}
+    phones = {c.phone.as_e164 for c in candidates if c.phone}
     births = {c.date_of_birth for c in candidates if c.date_of_birth}
     found = {}
     queries = [
@@ -369,8 +372,9 @@ def _client_rows(table, get, date_order, *, by, commit) -> Outcome:
     seen: dict[tuple[str, str], int] = {}
     to_create = []
     for line, client, problems in parsed:
-        if client is not None:
-            for key in _duplicate_keys(client):
+        keys = _duplicate_keys(client) if client is not None else []
+        if keys:
+            for key in keys:
                 what, _ = key
                 if key in existing:
                     problems.append(
@@ -380,7 +384,7 @@ def _client_rows(table, get, date_order, *, by, commit) -> Outcome:
                 if key in seen:
                     problems.append(f"Repeats row {seen[key]} (same {what}).")
                     break
-            for key in _duplicate_keys(client):
+            for key in keys:
                 seen.setdefault(key, line)
         if problems:
             outcome.fail(line, problems)
@@ -455,7 +459,7 @@ class _Directory:
             if client.email:
                 self.by_email.setdefault(client.email.lower(), []).append(client)
             if client.phone:
-                self.by_phone.setdefault(str(client.phone), []).append(client)
+                self.by_phone.setdefault(client.phone.as_e164, []).append(client)
             self.by_name.setdefault(_key(f"{client.first_name} {client.last_name}"), []).append(
                 client
             )

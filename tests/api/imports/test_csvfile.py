@@ -71,7 +71,7 @@ def test_read_table_names_blank_and_repeated_headers():
         ("A,B\n", "no rows"),
         ("A,B\n1,2,3\n", "Line 2 has 3 values"),
         ("A,B\n" + "x" * 3000 + ",1\n", "Line 2 has a value of 3,000 characters"),
-        ("A,B\n" + "1,2\n" * (csvfile.MAX_ROWS + 1), "more than 5,000 rows"),
+        ("A,B\n" + "1,2\n" * (csvfile.MAX_ROWS + 1), "more than 2,000 rows"),
     ],
 )
 def test_read_table_refuses_with_a_reason(text, message):

@@ -233,3 +233,15 @@ def test_the_pages_run_a_constant_number_of_queries(upload, client, django_asser
     with django_assert_max_num_queries(40):
         client.post(_url("confirm", batch))
     assert Client.objects.count() == 300
+
+
+def test_an_appointments_file_over_the_cap_is_refused_with_a_way_out(upload):
+    rows = [("03/01/2027", "10:00", 60, "Dana", "x", "a@example.com")] * (
+        services.MAX_APPOINTMENT_ROWS + 1
+    )
+
+    response = upload(appointments_csv(rows), kind="appointments")
+
+    page = response.content.decode()
+    assert f"import at most {services.MAX_APPOINTMENT_ROWS} at a time (split it by month)" in page
+    assert not ImportBatch.objects.exists()
