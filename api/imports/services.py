@@ -422,7 +422,10 @@ class _Directory:
         self.therapists: dict[str, list[Therapist]] = {}
         for therapist in Therapist.objects.select_related("user"):
             user = therapist.user
-            names = {therapist.display_name, f"{user.first_name} {user.last_name}", user.username}
+            # "Dana Reyes, LMT" is also "Dana Reyes" in other systems' exports.
+            plain = therapist.display_name.split(",")[0]
+            names = {therapist.display_name, plain, f"{user.first_name} {user.last_name}"}
+            names.add(user.username)
             # "Dana" alone names Dana where she is the only Dana.
             names.add(user.first_name or therapist.display_name.split(" ")[0])
             for name in {_key(n) for n in names if n.strip()}:
@@ -559,25 +562,25 @@ def _appointment_from(cells, get, date_order, directory: _Directory, now):
     therapist = attempt("", lambda: directory.therapist(get(cells, "therapist")))
     service = attempt("", lambda: directory.service(get(cells, "service")))
     location = attempt("", lambda: directory.location(get(cells, "location")))
-    names = attempt(
-        "Client",
-        lambda: _names(
+    email, phone = get(cells, "client_email"), get(cells, "client_phone")
+    try:
+        first, last = _names(
             get(cells, "client_first_name"),
             get(cells, "client_last_name"),
             get(cells, "client_name"),
-        ),
-    )
-    client = None
-    if names is not None:
-        client = attempt(
-            "",
-            lambda: directory.client(
-                email=get(cells, "client_email"),
-                phone=get(cells, "client_phone"),
-                first=names[0],
-                last=names[1],
-            ),
         )
+    except csvfile.CsvProblem as exc:
+        # A name like "Jim" is fine where the email or phone finds the client.
+        first = last = ""
+        if not (email or phone):
+            problems.append(f"Client: {exc}")
+    client = None
+    if email or phone or (first and last):
+        client = attempt(
+            "", lambda: directory.client(email=email, phone=phone, first=first, last=last)
+        )
+    elif not problems:
+        problems.append("The row names no client (no email, phone or name).")
     starts_at = None
     if day and at and location:
         starts_at = attempt("", lambda: _local_start(day, at, location))
@@ -631,7 +634,13 @@ def _appointment_rows(table, get, date_order, *, by, now) -> Outcome:
             )
         except booking.AppointmentClash as exc:
             conflict = exc.conflict
-            if conflict is not None and conflict.pk in row_of:
+            if (
+                conflict is not None
+                and (conflict.client_id, conflict.therapist_id) == (client.pk, therapist.pk)
+                and conflict.starts_at == starts_at
+            ):
+                outcome.fail(line, ["Already in Relief: this booking exists (imported before?)."])
+            elif conflict is not None and conflict.pk in row_of:
                 outcome.fail(
                     line,
                     [f"Clashes with row {row_of[conflict.pk]} of this file: {exc.messages[0]}"],

@@ -94,3 +94,35 @@ def test_past_appointments_are_not_imported(owner, practice):
     assert _messages(batch) == {
         2: "2 Mar 2020 10:00 is in the past: only future appointments are imported."
     }
+
+
+def test_a_one_word_name_is_fine_where_the_email_finds_the_client(owner, practice):
+    jim = factories.ClientFactory(first_name="Jim", last_name="Park", email="jim@example.com")
+    raw = (
+        b"Date,Start Time,Duration,Practitioner,Service,Customer,Email\n"
+        b"03/01/2027,10:00,60,Dana Reyes,60 min deep tissue,Jim,jim@example.com\n"
+        b"03/01/2027,14:00,60,Dana Reyes,60 min deep tissue,Jim,\n"
+    )
+
+    batch = _dry_run(owner, raw, "appointments", now=datetime(2027, 2, 22, tzinfo=UTC))
+
+    assert batch.valid_rows == [2]
+    assert batch.preview[0]["text"].endswith(jim.full_name)
+    assert _messages(batch) == {3: "Client: “Jim” is not a first and last name."}
+
+
+def test_importing_the_same_appointments_again_books_nothing_twice(owner, practice, therapist):
+    therapist.display_name = "Dana Reyes, LMT"
+    therapist.save()
+    factories.ClientFactory(email="ana@example.com")
+    raw = (
+        b"Date,Start Time,Duration,Practitioner,Service,Client Email\n"
+        b"03/01/2027,10:00,60,Dana Reyes,60 min deep tissue,ana@example.com\n"
+    )
+    now = datetime(2027, 2, 22, tzinfo=UTC)
+    first = _dry_run(owner, raw, "appointments", now=now)
+    services.import_batch_confirm(batch=first, by=owner, now=now)
+
+    again = _dry_run(owner, raw, "appointments", now=now)
+
+    assert _messages(again) == {2: "Already in Relief: this booking exists (imported before?)."}

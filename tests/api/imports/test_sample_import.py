@@ -91,10 +91,10 @@ def test_sample_clients_confirm_writes_the_valid_rows_with_their_audit(owner, cl
 def test_sample_appointments_dry_run_and_then_book(owner, practice, therapist, location):
     clients = _import_clients(owner)
     services.import_batch_confirm(batch=clients, by=owner)
-    zoe = Client.objects.get(last_name="Ng")
-    # Already in Dana's calendar on Thursday at 10:00 New York time.
+    grace = Client.objects.get(last_name="Hill")
+    # Grace is already in Dana's calendar on Thursday at 10:00 New York time.
     factories.AppointmentFactory(
-        client=zoe,
+        client=grace,
         therapist=therapist,
         service=practice,
         location=location,
