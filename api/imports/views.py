@@ -80,10 +80,12 @@ def import_mapping(request, batch_id):
         }
         for f in form.relief_fields
     ]
+    # Every column's first values, so the page can show them as a choice changes.
+    column_samples = {h: [s.get(h, "")[:40] for s in samples] for h in batch.headers}
     return render(
         request,
         "api/imports/mapping.html",
-        {"batch": batch, "form": form, "rows": rows, "samples": samples},
+        {"batch": batch, "form": form, "rows": rows, "column_samples": column_samples},
     )
 
 

@@ -32,6 +32,12 @@ def test_owner_imports_clients_from_another_systems_export(page, owner):
     assert page.get_by_text("read as UTF-8 with BOM, comma separated").is_visible()
     assert page.get_by_label("Phone", exact=True).input_value() == "Mobile Phone"
     page.get_by_label("Preferred name").select_option("")
+    # Choosing a column shows its first values.
+    page.get_by_label("Full name").select_option("Emergency Contact")
+    samples = page.locator('[data-samples-of="id_full_name"]')
+    assert samples.is_visible() and "Luis Ruiz" in samples.inner_text()
+    page.get_by_label("Full name").select_option("")
+    assert samples.is_hidden()
     page.get_by_role("button", name="Run the dry run").click()
 
     # The dry run lists each bad row with its reason, and writes nothing.
