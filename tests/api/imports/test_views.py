@@ -10,6 +10,7 @@ from api.imports import csvfile, services
 from api.imports.models import ImportBatch
 from clients.models import Client
 from practice.models import Appointment, Reminder
+from practice.services import appointment_book
 from tests import factories
 
 from .conftest import appointments_csv, next_weekday_local
@@ -123,7 +124,7 @@ def test_confirm_after_the_slot_was_taken_writes_nothing_and_shows_the_new_dry_r
     batch = ImportBatch.objects.get()
     client.post(_url("mapping", batch), {**batch.mapping, "date_order": "mdy"})
     # Meanwhile the front desk books Dana at 14:00.
-    taken = services.booking.appointment_book(
+    taken = appointment_book(
         client=factories.ClientFactory(),
         therapist=therapist,
         service=practice,
