@@ -4,6 +4,7 @@ from django import forms
 
 from . import csvfile, fields
 from .models import ImportBatch
+from .services import MAX_APPOINTMENT_ROWS
 
 NOT_IN_FILE = ""
 
@@ -18,9 +19,10 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
         help_text=(
-            f"As exported from your previous system or a spreadsheet, at most "
-            f"{csvfile.MAX_BYTES // 2**20} MB. Comma, semicolon or tab separated; "
-            "UTF-8 or Windows encoding."
+            f"As exported from your previous system or a spreadsheet: at most "
+            f"{csvfile.MAX_BYTES // 2**20} MB, {csvfile.MAX_ROWS:,} clients or "
+            f"{MAX_APPOINTMENT_ROWS} appointments a file. Comma, semicolon or tab "
+            "separated; UTF-8 or Windows encoding."
         ),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".csv,.txt,.tsv,text/csv", "class": "form-control"}
