@@ -314,6 +314,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Hourly: close CSV imports left open for a day and delete their files.
+    "imports-expire": {
+        "task": "api.imports.tasks.import_batches_expire",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # Practice rules.

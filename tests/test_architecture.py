@@ -26,6 +26,8 @@ PURE = {
     "billing.money",
     "reports.periods",
     "reports.statistics",
+    "api.imports.csvfile",
+    "api.imports.fields",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.
