@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from api.webhooks.services import webhook_event_record
 from clients.tokens import hash_token
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
@@ -216,6 +217,7 @@ def invoice_issue(*, invoice: Invoice, by, now=None) -> Invoice:
             totals["total"],
         )
         locked.save()
+        webhook_event_record(event="invoice.issued", instance=locked, now=now)
     return locked
 
 
@@ -261,7 +263,7 @@ def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Paym
     if amount > due:
         shown = money.format_money(due, locked.currency, settings.RELIEF_LOCALE)
         raise ValidationError({"amount": f"Only {shown} is due."})
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         invoice=locked,
         method=method,
         amount=amount,
@@ -269,6 +271,9 @@ def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Paym
         received_at=now or timezone.now(),
         received_by=by,
     )
+    # Every way money comes in (till, package credit, gift card) ends here.
+    webhook_event_record(event="payment.received", instance=payment, now=payment.received_at)
+    return payment
 
 
 def payment_record(*, invoice: Invoice, method, amount, by, reference="", now=None) -> Payment:

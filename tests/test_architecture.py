@@ -26,6 +26,8 @@ PURE = {
     "billing.money",
     "reports.periods",
     "reports.statistics",
+    "api.webhooks.events",
+    "api.webhooks.signing",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.
