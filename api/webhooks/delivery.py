@@ -115,12 +115,12 @@ class Sender:
 
 
 def _network_error(exc) -> str:
-    reason = getattr(exc, "reason", None) or exc
-    if isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(
-        reason, urllib3.exceptions.TimeoutError
-    ):
+    # NewConnectionError is also a ConnectTimeoutError in urllib3: test it first.
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return f"Could not connect: {exc}"[:500]
+    if isinstance(exc, urllib3.exceptions.TimeoutError):
         return "Timed out."
-    return f"{type(reason).__name__}: {reason}"[:500]
+    return f"{type(exc).__name__}: {exc}"[:500]
 
 
 # The delivery and its endpoint in one query; a row another worker is
