@@ -2,7 +2,7 @@
 
 It records every request as it arrives (before answering), answers with the
 next status of `answers` (then 200), and can hold an answer for `delay`
-seconds or until `release` is set.
+seconds, or hold the `hold_at`-th request (1-based) until `release` is set.
 """
 
 import json
@@ -12,8 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, answers=(), delay=0.0, path="/hooks/relief"):
+    def __init__(self, answers=(), delay=0.0, path="/hooks/relief", hold_at=None):
         self.answers = list(answers)
+        self.hold_at = hold_at
+        self.release = threading.Event()
         self.delay = delay
         self.path = path
         self.requests: list[dict] = []
@@ -31,7 +33,10 @@ class Receiver:
                         {"path": self.path, "headers": dict(self.headers), "body": body}
                     )
                     status = receiver.answers.pop(0) if receiver.answers else 200
+                    held = len(receiver.requests) == receiver.hold_at
                 receiver.arrived.set()
+                if held:
+                    receiver.release.wait(60)
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 answer = b'{"ok": true}'
