@@ -78,3 +78,13 @@ def test_during_a_rotation_either_secret_verifies():
     assert header.count("v1=") == 2
     assert signing.verify("whsec_new", header, b"{}", now=1_800_000_000)
     assert signing.verify("whsec_old", header, b"{}", now=1_800_000_000)
+
+
+def test_deploy_check_warns_while_local_http_is_allowed(settings):
+    from api.webhooks.checks import local_http_allowed
+
+    settings.DEBUG = False
+    settings.RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP = True
+    assert [w.id for w in local_http_allowed(None)] == ["relief.W201"]
+    settings.RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP = False
+    assert local_http_allowed(None) == []
