@@ -47,6 +47,9 @@ class Sender:
 
     def __init__(self):
         self.pools: dict[tuple, urllib3.HTTPConnectionPool] = {}
+        # One name lookup per URL and task: the connection goes to the
+        # checked address, so reusing it opens no gap for DNS tricks.
+        self.targets: dict[str, addresses.Target] = {}
 
     def _pool(self, target: addresses.Target):
         key = (target.scheme, target.address, target.port, target.host)
@@ -73,10 +76,12 @@ class Sender:
 
     def post(self, url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
         """(HTTP status or None, error text) for one POST; never raises for the network."""
-        try:
-            target = addresses.resolve(url)
-        except ValidationError as exc:
-            return None, " ".join(exc.messages)
+        target = self.targets.get(url)
+        if target is None:
+            try:
+                target = self.targets[url] = addresses.resolve(url)
+            except ValidationError as exc:
+                return None, " ".join(exc.messages)
         default_port = 443 if target.scheme == "https" else 80
         host = target.host if target.port == default_port else f"{target.host}:{target.port}"
         try:
@@ -112,6 +117,7 @@ class Sender:
         for pool in self.pools.values():
             pool.close()
         self.pools.clear()
+        self.targets.clear()
 
 
 def _network_error(exc) -> str:

@@ -34,8 +34,8 @@ def retry_window() -> timedelta:
 def _clean(*, url: str, description: str, event_names) -> dict:
     url = (url or "").strip()
     addresses.resolve(url)  # raises ValidationError: not https, private, unknown name
-    chosen = [name for name in event_names if name in events.SUBSCRIBABLE]
-    if not chosen or len(chosen) != len(set(event_names)):
+    chosen = set(event_names)
+    if not chosen or not chosen <= set(events.SUBSCRIBABLE):
         raise ValidationError({"events": "Choose at least one event from the list."})
     return {"url": url, "description": (description or "").strip(), "events": events.encode(chosen)}
 

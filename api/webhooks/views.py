@@ -23,10 +23,7 @@ def _endpoint(endpoint_id) -> WebhookEndpoint:
 def _form_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
-            if field == "events" and "events" in form.fields:
-                form.add_error("events", errors)
-            else:
-                form.add_error(field if field in form.fields else None, errors)
+            form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
 
