@@ -162,8 +162,12 @@ def test_the_delivery_log_and_resend(client_as, endpoint, owner):
         status="failed", attempts=1, last_status_code=502
     )
     http = client_as("owner")
+    listing = http.get(reverse("api:webhooks:list")).content.decode()
+    assert "1 failed today" in listing
     page = http.get(reverse("api:webhooks:endpoint", args=[endpoint.pk])).content.decode()
     assert "Failed" in page and "HTTP 502" in page
+    failed_only = http.get(reverse("api:webhooks:endpoint", args=[endpoint.pk]) + "?status=sent")
+    assert "No sent deliveries." in failed_only.content.decode()
     detail = reverse("api:webhooks:delivery", args=[endpoint.pk, delivery.pk])
     page = http.get(detail).content.decode()
     assert "812 ms" in page and "The receiver answered 502." in page
