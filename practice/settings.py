@@ -413,9 +413,16 @@ RELIEF_WEBHOOK_READ_TIMEOUT = env.float("RELIEF_WEBHOOK_READ_TIMEOUT", default=5
 RELIEF_WEBHOOK_BATCH_SIZE = env.int("RELIEF_WEBHOOK_BATCH_SIZE", default=500)
 RELIEF_WEBHOOK_TASK_SIZE = env.int("RELIEF_WEBHOOK_TASK_SIZE", default=50)
 RELIEF_WEBHOOK_CLAIM_LEASE_SECONDS = env.int("RELIEF_WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
+# Sent and failed deliveries (and their attempts) are kept this many days.
+RELIEF_WEBHOOK_KEEP_DAYS = env.int("RELIEF_WEBHOOK_KEEP_DAYS", default=30)
 CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {
     # Every 10 s: claim due webhook deliveries (and claims past their lease).
     "task": "api.webhooks.tasks.webhooks_dispatch",
     "schedule": 10.0,
     "options": {"expires": 9},
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
+    # Daily: delete webhook deliveries older than RELIEF_WEBHOOK_KEEP_DAYS.
+    "task": "api.webhooks.tasks.webhooks_prune",
+    "schedule": 24 * 3600.0,
 }

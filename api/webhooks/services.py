@@ -210,3 +210,20 @@ def delivery_resend(*, delivery: WebhookDelivery, by, now=None) -> WebhookDelive
         locked.save(update_fields=["status", "due_at", "retry_until", "claimed_at", "attempts"])
     logger.info("Webhook delivery %s queued again by %s", locked.pk, by)
     return locked
+
+
+def webhook_deliveries_prune(*, now=None, chunk=5000) -> int:
+    """Delete sent and failed deliveries older than RELIEF_WEBHOOK_KEEP_DAYS, with
+    their attempts; pending ones stay whatever their age. Returns how many went.
+
+    In chunks, so years of log never become one long-locking DELETE.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.RELIEF_WEBHOOK_KEEP_DAYS)
+    old = WebhookDelivery.objects.filter(
+        created_at__lt=cutoff, status__in=[Status.SENT, Status.FAILED]
+    )
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:chunk]):
+        WebhookDelivery.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted

@@ -7,7 +7,7 @@ from time import monotonic
 from celery import shared_task
 from django.conf import settings
 
-from api.webhooks import delivery, dispatch
+from api.webhooks import delivery, dispatch, services
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +54,9 @@ def webhooks_send(delivery_ids: list[int]):
     finally:
         sender.close()
     return dict(outcomes)
+
+
+@shared_task(soft_time_limit=300, time_limit=330)
+def webhooks_prune():
+    """Daily (beat): forget deliveries older than RELIEF_WEBHOOK_KEEP_DAYS."""
+    return services.webhook_deliveries_prune()

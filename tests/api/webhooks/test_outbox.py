@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.webhooks import events, services
-from api.webhooks.models import WebhookDelivery
+from api.webhooks.models import WebhookAttempt, WebhookDelivery
 from billing import services as billing
 from clients import services as clients
 from practice import services as practice
@@ -212,3 +212,26 @@ def test_recording_is_one_statement_with_or_without_subscribers(
 def test_an_unknown_event_name_is_a_programming_error():
     with pytest.raises(ValueError):
         services.webhook_event_record(event="note.deleted", instance=None)
+
+
+def test_old_sent_and_failed_deliveries_are_pruned_and_pending_ones_kept(endpoint_for, settings):
+    settings.RELIEF_WEBHOOK_KEEP_DAYS = 30
+    endpoint_for(HOOK)
+    old = timezone.now() - timedelta(days=31)
+
+    def delivery(status, created):
+        services.webhook_event_record(
+            event="appointment.booked", instance=AppointmentFactory(), now=created
+        )
+        row = WebhookDelivery.objects.order_by("-id").first()
+        WebhookDelivery.objects.filter(pk=row.pk).update(status=status)
+        row.attempt_log.create(started_at=created, duration_ms=1, status_code=200)
+        return row.pk
+
+    for status in ("sent", "failed", "sent"):
+        delivery(status, old)
+    waiting = delivery("pending", old)
+    recent = delivery("sent", timezone.now())
+    assert services.webhook_deliveries_prune(chunk=2) == 3
+    assert sorted(WebhookDelivery.objects.values_list("pk", flat=True)) == [waiting, recent]
+    assert WebhookAttempt.objects.count() == 2
