@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz lint format bench bench-reminders loadtest wrk check-deploy clean
+.PHONY: run test fuzz lint format bench bench-reminders bench-webhooks loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: $(VENV)/.installed wrk
 # Reminder pipeline throughput: one worker, a scratch database (DATABASE_URL).
 bench-reminders: $(VENV)/.installed
 	$(PY) -m bench.reminders $(ARGS)
+
+# Webhook throughput: one worker, a local HTTP receiver, a scratch database (DATABASE_URL).
+bench-webhooks: $(VENV)/.installed
+	$(PY) -m bench.webhooks $(ARGS)
 
 # 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
 loadtest: $(VENV)/.installed wrk

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from api.webhooks.services import webhook_event_record
 from clients.tokens import hash_token
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
@@ -221,6 +222,7 @@ def invoice_issue(*, invoice: Invoice, by, now=None) -> Invoice:
             totals["total"],
         )
         locked.save()
+        webhook_event_record(event="invoice.issued", instance=locked, now=now)
     return locked
 
 
@@ -273,7 +275,7 @@ def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Paym
         )
     except providers.PaymentRefused as refused:
         raise ValidationError(str(refused)) from refused
-    return Payment.objects.create(
+    payment = Payment.objects.create(
         invoice=locked,
         method=method,
         amount=amount,
@@ -282,6 +284,9 @@ def _add_payment(locked: Invoice, *, method, amount, by, reference, now) -> Paym
         received_at=now or timezone.now(),
         received_by=by,
     )
+    # Every way money comes in (till, package credit, gift card) ends here.
+    webhook_event_record(event="payment.received", instance=payment, now=payment.received_at)
+    return payment
 
 
 def payment_record(*, invoice: Invoice, method, amount, by, reference="", now=None) -> Payment:

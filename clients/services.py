@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from api.webhooks.services import webhook_event_record
 from practice.security.audit import AuditBatch, audit_batch
 from practice.validation import full_clean_loaded
 
@@ -331,6 +332,7 @@ def _intake_save(
         log=log,
         by=submitted_by,
     )
+    webhook_event_record(event="intake.submitted", instance=intake, now=now)
     return intake
 
 

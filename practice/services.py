@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from api.webhooks.services import webhook_event_record
 from billing import services as billing_services
 from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
@@ -307,6 +308,7 @@ def appointment_book(
                 outbox.reminders_schedule(
                     appointment=appointment, now=now, confirmation=confirmation
                 )
+                webhook_event_record(event="appointment.booked", instance=appointment, now=now)
         except IntegrityError as exc:
             clash = _overlap_clash(exc, appointment)
             if clash is None:
@@ -353,6 +355,7 @@ def appointment_reschedule(
             _place(locked, exclude_pk=locked.pk)
             _save_or_clash(locked, exclude_pk=locked.pk)
             outbox.reminders_reschedule(appointment=locked, now=now)
+            webhook_event_record(event="appointment.rescheduled", instance=locked, now=now)
         return locked
 
     return run_retrying_conflicts(write)
@@ -396,6 +399,7 @@ def appointment_cancel(
             late_cancel=is_late_cancel(appointment, now),
         )
         outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
+        webhook_event_record(event="appointment.cancelled", instance=cancelled, now=now)
         if cancelled.late_cancel:
             billing_services.fee_draft(appointment=cancelled, kind="late_cancel", by=by)
     return cancelled

@@ -418,3 +418,28 @@ RELIEF_PORTAL_CODES_PER_CONTACT = env.int("RELIEF_PORTAL_CODES_PER_CONTACT", def
 RELIEF_PORTAL_FAILURES_PER_IP = env.int("RELIEF_PORTAL_FAILURES_PER_IP", default=20)
 # Test hook only: seconds a send task waits, holding its claim, before sending.
 RELIEF_REMINDER_TEST_SEND_DELAY = env.float("RELIEF_REMINDER_TEST_SEND_DELAY", default=0)
+
+# Webhooks (api/webhooks). Deliveries retry with backoff for this many hours,
+# then fail. Plain http to 127.0.0.1 is refused unless this is on (development
+# and tests only; `check --deploy` warns when it is on).
+RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP = env.bool("RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP", default=False)
+RELIEF_WEBHOOK_RETRY_HOURS = env.int("RELIEF_WEBHOOK_RETRY_HOURS", default=24)
+# Seconds; short, so one slow receiver cannot hold a worker.
+RELIEF_WEBHOOK_CONNECT_TIMEOUT = env.float("RELIEF_WEBHOOK_CONNECT_TIMEOUT", default=3)
+RELIEF_WEBHOOK_READ_TIMEOUT = env.float("RELIEF_WEBHOOK_READ_TIMEOUT", default=5)
+RELIEF_WEBHOOK_BATCH_SIZE = env.int("RELIEF_WEBHOOK_BATCH_SIZE", default=500)
+RELIEF_WEBHOOK_TASK_SIZE = env.int("RELIEF_WEBHOOK_TASK_SIZE", default=50)
+RELIEF_WEBHOOK_CLAIM_LEASE_SECONDS = env.int("RELIEF_WEBHOOK_CLAIM_LEASE_SECONDS", default=300)
+# Sent and failed deliveries (and their attempts) are kept this many days.
+RELIEF_WEBHOOK_KEEP_DAYS = env.int("RELIEF_WEBHOOK_KEEP_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["webhooks-dispatch"] = {
+    # Every 10 s: claim due webhook deliveries (and claims past their lease).
+    "task": "api.webhooks.tasks.webhooks_dispatch",
+    "schedule": 10.0,
+    "options": {"expires": 9},
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
+    # Daily: delete webhook deliveries older than RELIEF_WEBHOOK_KEEP_DAYS.
+    "task": "api.webhooks.tasks.webhooks_prune",
+    "schedule": 24 * 3600.0,
+}

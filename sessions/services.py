@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from api.webhooks.services import webhook_event_record
 from clients.body_regions import BODY_REGIONS
 from clients.models import Score
 from clients.selectors import treatment_cautions
@@ -398,6 +399,7 @@ def note_sign(*, note, user, cautions_reviewed=False, version=None) -> SessionNo
         current.content_hash = signing.content_hash(selectors.note_signed_content(current))
         current.full_clean()
         current.save()
+        webhook_event_record(event="note.signed", instance=current)
         # Dropping the cached count early is harmless should this roll back.
         selectors.charting_backlog_forget(therapist_id=current.therapist_id)
     return current

@@ -28,6 +28,8 @@ PURE = {
     "reports.statistics",
     "api.imports.csvfile",
     "api.imports.fields",
+    "api.webhooks.events",
+    "api.webhooks.signing",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.

@@ -6,9 +6,31 @@ the `access_world` fixture: sample records owned by Dana (the `therapist`
 persona), so "their clients" rules can be checked for Dana and Sam.
 """
 
-from . import billing, clients, core, imports, portal, reminders, reports, scheduling, sessions
+from . import (
+    billing,
+    clients,
+    core,
+    imports,
+    portal,
+    reminders,
+    reports,
+    scheduling,
+    sessions,
+    webhooks,
+)
 
-MODULES = [core, scheduling, reminders, clients, sessions, billing, portal, reports, imports]
+MODULES = [
+    core,
+    scheduling,
+    reminders,
+    clients,
+    sessions,
+    billing,
+    portal,
+    reports,
+    imports,
+    webhooks,
+]
 
 
 def all_access():
