@@ -170,6 +170,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
 LANGUAGE_CODE = "en-us"
+# One date style on every page (practice/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["practice.formats"]
 TIME_ZONE = env("RELIEF_DEFAULT_TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clients.body_regions import region_label
 from clients.models import Score
@@ -352,7 +353,7 @@ def client_history(*, client):
         if note.pain_before is None and note.pain_after is None:
             continue
         pain_chart["labels"].append(
-            timezone.localtime(note.appointment.starts_at).strftime("%Y-%m-%d")
+            date_format(timezone.localtime(note.appointment.starts_at), "SHORT_DATE_FORMAT")
         )
         pain_chart["before"].append(_num(note.pain_before))
         pain_chart["after"].append(_num(note.pain_after))
@@ -429,7 +430,8 @@ def plan_progress(*, plan, today: date | None = None):
                     "label": goal.get_instrument_display(),
                     "target": float(goal.target_value),
                     "labels": [
-                        timezone.localtime(s.recorded_at).strftime("%Y-%m-%d") for s in scores
+                        date_format(timezone.localtime(s.recorded_at), "SHORT_DATE_FORMAT")
+                        for s in scores
                     ],
                     "values": [float(s.value) for s in scores],
                 },

@@ -1,6 +1,6 @@
 """Times on the clock of the location they belong to.
 
-`{% local_time appointment.starts_at appointment.location.time_zone "D j M H:i" %}`
+`{% local_time appointment.starts_at appointment.location.time_zone "DATETIME_FORMAT" %}`
 formats an instant as read at that location, whatever zone is active, and
 adds the zone's abbreviation ("10:00 BST") where a reader needs it: when the
 practice has locations in more than one zone, and in the hour the clocks go
@@ -13,7 +13,7 @@ without a request.
 """
 
 from django import template
-from django.utils import dateformat
+from django.utils import dateformat, formats
 
 from practice import availability
 from practice.timezones import several_zones_in_use
@@ -28,6 +28,8 @@ def _name_zones(context) -> bool:
 
 def _parts(value, time_zone: str, fmt: str, name_zone: bool) -> tuple[str, str]:
     local = value.astimezone(availability.zone(time_zone))
+    # A setting name ("DATETIME_FORMAT") means the project's one style for it.
+    fmt = formats.get_format(fmt) if fmt.endswith("_FORMAT") else fmt
     return dateformat.format(local, fmt), availability.zone_label(local, name_zone=name_zone)
 
 

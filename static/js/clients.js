@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // The pages' one date style ("1 Dec 2026"), not the browser's locale order.
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function shortDate(ms) {
+    var d = new Date(ms);
+    return d.getDate() + " " + MONTHS[d.getMonth()] + " " + d.getFullYear();
+  }
+
   // After a failed submit, move focus to the error summary so screen readers
   // announce it and keyboard users start from the list of fixes.
   var summary = document.querySelector("[data-focus-on-load]");
@@ -44,12 +51,15 @@
             type: "linear",
             ticks: {
               maxTicksLimit: 5,
-              callback: function (value) { return new Date(value).toLocaleDateString(); }
+              callback: function (value) { return shortDate(value); }
             }
           },
           y: { min: 0, max: 10, ticks: { stepSize: 2 } }
         },
-        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { title: function (items) { return items.length ? shortDate(items[0].parsed.x) : ""; } } }
+        }
       }
     });
   }

@@ -121,4 +121,4 @@ def test_the_check_in_link_gives_the_session_time_on_its_locations_clock(
     appointment = AppointmentFactory(therapist=therapist, location=london, starts_at=starts_at)
     url = services.checkin_link_create(appointment=appointment)
     body = client.get(url).content.decode()
-    assert f"{starts_at:%A} {starts_at.day} {starts_at:%B}, 18:00 {starts_at.tzname()}" in body
+    assert f"{starts_at:%a} {starts_at.day} {starts_at:%b %Y}, 18:00 {starts_at.tzname()}" in body

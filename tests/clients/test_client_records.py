@@ -378,5 +378,5 @@ def test_the_chart_lists_a_london_appointment_at_london_time(client_as, location
         AppointmentFactory(client=client, therapist=therapist, location=london, starts_at=starts_at)
     html = client_as("front_desk").get(reverse("clients:detail", args=[client.pk])).content
     html = html.decode()
-    assert f"{upcoming:%a} {day.day} {upcoming:%b}, 10:00 {upcoming.tzname()}" in html
+    assert f"{upcoming:%a} {day.day} {upcoming:%b %Y}, 10:00 {upcoming.tzname()}" in html
     assert f", 16:30 {past.tzname()}" in html
