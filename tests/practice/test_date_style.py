@@ -16,8 +16,9 @@ NAMED = {
     "YEAR_MONTH_FORMAT",
     "TIME_FORMAT",
 }
-# Not for reading: ISO dates in URLs and attributes, a bare time, a month's name.
-MACHINE_OR_PART = {"Y-m-d", "H:i", "F"}
+# Not for reading: ISO dates in URLs and attributes, a bare time, a month's
+# name; and a log's timestamp, which keeps its seconds in the same style.
+MACHINE_OR_PART = {"Y-m-d", "H:i", "F", "j M Y, H:i:s"}
 
 
 def _formats_in_templates():
