@@ -125,7 +125,7 @@ def _run(args, env) -> dict:
 
     from practice.celery import app
     from practice.models import Reminder
-    from practice.reminders.outbox import reminders_claim_due
+    from practice.reminders.dispatch import reminders_claim_due
 
     _fill(args.count)
     app.control.purge()
