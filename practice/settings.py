@@ -308,6 +308,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch older than its interval is stale: the next one does its work.
         "options": {"expires": 55},
     },
+    # Every minute: offer freed time to the waitlist (a missed after-commit
+    # task is picked up here) and expire old offers.
+    "waitlist-process": {
+        "task": "practice.waitlist.tasks.waitlist_process",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # Practice rules.
@@ -401,3 +408,15 @@ RELIEF_PORTAL_CODES_PER_CONTACT = env.int("RELIEF_PORTAL_CODES_PER_CONTACT", def
 RELIEF_PORTAL_FAILURES_PER_IP = env.int("RELIEF_PORTAL_FAILURES_PER_IP", default=20)
 # Test hook only: seconds a send task waits, holding its claim, before sending.
 RELIEF_REMINDER_TEST_SEND_DELAY = env.float("RELIEF_REMINDER_TEST_SEND_DELAY", default=0)
+# Waitlist: an offer of freed time stays open this many minutes (never past the
+# time itself); one freed time is offered to at most this many entries at
+# once, the longest waiting first; a client has at most this many open entries.
+RELIEF_WAITLIST_OFFER_MINUTES = env.int("RELIEF_WAITLIST_OFFER_MINUTES", default=120)
+RELIEF_WAITLIST_OFFERS_PER_TIME = env.int("RELIEF_WAITLIST_OFFERS_PER_TIME", default=5)
+RELIEF_WAITLIST_MAX_ENTRIES = env.int("RELIEF_WAITLIST_MAX_ENTRIES", default=5)
+# Twilio (practice.reminders.twilio_sms.TwilioBackend, and the inbound webhook's
+# signature check). The base URL is Twilio's REST API; tests point it elsewhere.
+RELIEF_TWILIO_ACCOUNT_SID = env("RELIEF_TWILIO_ACCOUNT_SID", default="")
+RELIEF_TWILIO_AUTH_TOKEN = env("RELIEF_TWILIO_AUTH_TOKEN", default="")
+RELIEF_TWILIO_FROM_NUMBER = env("RELIEF_TWILIO_FROM_NUMBER", default="")
+RELIEF_TWILIO_BASE_URL = env("RELIEF_TWILIO_BASE_URL", default="https://api.twilio.com")
