@@ -19,6 +19,8 @@ urlpatterns = [
     # The waitlist: own requests, and offer links (the token is the credential).
     path("waitlist/", views.waitlist, name="waitlist"),
     path("waitlist/add/", views.waitlist_add, name="waitlist_add"),
-    path("waitlist/<uuid:entry_id>/remove/", views.waitlist_remove, name="waitlist_remove"),
+    path(
+        "waitlist/<uuid:waitlist_entry_id>/remove/", views.waitlist_remove, name="waitlist_remove"
+    ),
     path("offers/<str:offer_token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

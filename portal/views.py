@@ -296,8 +296,8 @@ def waitlist_add(request):
 
 @client_required
 @require_POST
-def waitlist_remove(request, entry_id):
-    entry = waitlist_selectors.get_entry_for_client(request.portal_client, entry_id)
+def waitlist_remove(request, waitlist_entry_id):
+    entry = waitlist_selectors.get_entry_for_client(request.portal_client, waitlist_entry_id)
     waitlist_services.entry_withdraw(entry=entry)
     messages.success(request, "That request is off the waitlist.")
     return redirect("portal:waitlist")

@@ -21,7 +21,7 @@ from django.utils import timezone
 from clients.tokens import new_token
 from practice import selectors as practice_selectors
 from practice import services as practice_services
-from practice.models import Appointment
+from practice.models import Appointment, Therapist
 from practice.waitlist import messages, windows
 from practice.waitlist.models import FreedTime, WaitlistEntry, WaitlistOffer
 
@@ -275,15 +275,33 @@ def offer_claim(*, offer: WaitlistOffer, by=None, now=None) -> ClaimResult:
     """Book the offered time for the entry's client, if it is still free.
 
     One transaction: the offer row is locked first (so fifty clicks of one
-    link book once), then the booking service inserts the appointment, whose
-    overlap constraint lets only one of several offers of a time succeed.
+    link book once), then the therapist's row (FOR NO KEY UPDATE, which a
+    booking's foreign-key check does not wait on), so claims of one
+    therapist's freed time queue instead of deadlocking on each other's new
+    rows in the overlap constraint; the booking service then inserts the
+    appointment, and the constraint still decides against any desk booking.
+    A deadlock with other bookings retries the whole claim.
     """
     now = now or timezone.now()
+    try:
+        return practice_services.run_retrying_conflicts(
+            lambda: _claim_once(offer_id=offer.pk, by=by, now=now)
+        )
+    except ValidationError:
+        # Retried out: others kept winning the time.
+        with transaction.atomic():
+            locked = WaitlistOffer.objects.select_for_update().get(pk=offer.pk)
+            if locked.status == Offer.PENDING:
+                _close(locked, Offer.TAKEN, now)
+        return ClaimResult(TAKEN, locked)
+
+
+def _claim_once(*, offer_id, by, now) -> ClaimResult:
     with transaction.atomic():
         offer = (
             WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("entry__client", "service", "therapist", "location", "appointment")
-            .get(pk=offer.pk)
+            .get(pk=offer_id)
         )
         if offer.status == Offer.CLAIMED:
             return ClaimResult(ALREADY_BOOKED, offer, offer.appointment)
@@ -298,6 +316,7 @@ def offer_claim(*, offer: WaitlistOffer, by=None, now=None) -> ClaimResult:
         if entry.status not in WaitlistEntry.OPEN_STATUSES:
             _close(offer, Offer.WITHDRAWN, now)
             return ClaimResult(CLOSED, offer)
+        Therapist.objects.select_for_update(no_key=True).filter(pk=offer.therapist_id).first()
         try:
             appointment = practice_services.appointment_book(
                 client=offer.entry.client,

@@ -9,6 +9,6 @@ app_name = "waitlist"
 urlpatterns = [
     path("", views.waitlist_list, name="list"),
     path("add/", views.waitlist_add, name="add"),
-    path("<uuid:entry_id>/withdraw/", views.waitlist_withdraw, name="withdraw"),
+    path("<uuid:waitlist_entry_id>/withdraw/", views.waitlist_withdraw, name="withdraw"),
     path("offers/<uuid:offer_id>/book/", views.waitlist_book_offer, name="book_offer"),
 ]

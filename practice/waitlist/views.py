@@ -124,8 +124,8 @@ def waitlist_add(request):
 @staff_required
 @_booker_only
 @require_POST
-def waitlist_withdraw(request, entry_id):
-    entry = selectors.get_open_entry(entry_id)
+def waitlist_withdraw(request, waitlist_entry_id):
+    entry = selectors.get_open_entry(waitlist_entry_id)
     services.entry_withdraw(entry=entry)
     messages.success(request, f"{entry.client.first_name_to_use} is off the waitlist.")
     return redirect("waitlist:list")

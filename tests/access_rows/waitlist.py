@@ -59,4 +59,9 @@ def sample_kwargs(world):
         client=world.client,
         action=SmsInbound.Action.INBOX,
     )
-    return {"entry_id": entry.pk, "offer_id": offer.pk, "offer_token": raw, "text_id": text.pk}
+    return {
+        "waitlist_entry_id": entry.pk,
+        "offer_id": offer.pk,
+        "offer_token": raw,
+        "text_id": text.pk,
+    }

@@ -79,9 +79,9 @@ def test_a_client_removes_an_entry_and_cannot_touch_another_clients(client, worl
     mine = wait()
     theirs = wait()
     portal_sign_in(client, mine.client)
-    other = client.post(reverse("portal:waitlist_remove", kwargs={"entry_id": theirs.pk}))
+    other = client.post(reverse("portal:waitlist_remove", kwargs={"waitlist_entry_id": theirs.pk}))
     assert other.status_code == 404
-    client.post(reverse("portal:waitlist_remove", kwargs={"entry_id": mine.pk}))
+    client.post(reverse("portal:waitlist_remove", kwargs={"waitlist_entry_id": mine.pk}))
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert mine.status == WaitlistEntry.Status.WITHDRAWN
@@ -174,7 +174,7 @@ def test_a_therapist_reads_the_waitlist_but_cannot_change_it(client, world, wait
     page = client.get(reverse("waitlist:list")).content.decode()
     assert str(entry.client) in page
     assert "Remove" not in page
-    response = client.post(reverse("waitlist:withdraw", kwargs={"entry_id": entry.pk}))
+    response = client.post(reverse("waitlist:withdraw", kwargs={"waitlist_entry_id": entry.pk}))
     assert response.status_code == 404
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.WAITING
