@@ -22,5 +22,6 @@ urlpatterns = [
     path(
         "waitlist/<uuid:waitlist_entry_id>/remove/", views.waitlist_remove, name="waitlist_remove"
     ),
+    path("waitlist/offers/<uuid:offer_id>/book/", views.waitlist_claim, name="waitlist_claim"),
     path("offers/<str:offer_token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

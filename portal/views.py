@@ -303,6 +303,14 @@ def waitlist_remove(request, waitlist_entry_id):
     return redirect("portal:waitlist")
 
 
+@client_required
+@require_POST
+def waitlist_claim(request, offer_id):
+    """Book an offer from the signed-in client's waitlist page (the same claim as the link)."""
+    offer = waitlist_selectors.get_offer_for_client(request.portal_client, offer_id)
+    return _offer_page(request, offer, waitlist_services.offer_claim(offer=offer))
+
+
 OFFER_OUTCOMES = {
     waitlist_services.BOOKED: "booked",
     waitlist_services.ALREADY_BOOKED: "booked",
@@ -323,9 +331,14 @@ def waitlist_offer(request, offer_token):
     if offer is None:
         ratelimit.failure(ip=ip)
         return render(request, "portal/waitlist_offer_unknown.html", status=404)
-    state = "open"
     if request.method == "POST":
-        result = waitlist_services.offer_claim(offer=offer)
+        return _offer_page(request, offer, waitlist_services.offer_claim(offer=offer))
+    return _offer_page(request, offer)
+
+
+def _offer_page(request, offer, result=None):
+    state = "open"
+    if result is not None:
         state = OFFER_OUTCOMES[result.outcome]
         offer = result.offer
     elif offer.status != offer.Status.PENDING or offer.expires_at <= timezone.now():

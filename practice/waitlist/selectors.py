@@ -72,6 +72,17 @@ def get_offer_for_token(raw_token: str) -> WaitlistOffer | None:
     )
 
 
+def get_offer_for_client(client, offer_id) -> WaitlistOffer:
+    offer = (
+        WaitlistOffer.objects.filter(pk=offer_id, entry__client=client)
+        .select_related("entry__client", "service", "therapist", "location")
+        .first()
+    )
+    if offer is None:
+        raise Http404
+    return offer
+
+
 def get_offer_for_desk(offer_id) -> WaitlistOffer:
     offer = (
         WaitlistOffer.objects.filter(pk=offer_id)

@@ -22,6 +22,7 @@ ACCESS = {
     "portal:waitlist": CLIENT,
     "portal:waitlist_add": CLIENT,
     "portal:waitlist_remove": CLIENT,
+    "portal:waitlist_claim": CLIENT,
     # Offer links: the token is the credential.
     "portal:waitlist_offer": EVERYONE,
     # The provider's webhook is public (POST-only, signed); the inbox is the desk's.

@@ -185,3 +185,18 @@ def test_a_retried_webhook_acts_once(twilio, webhook, maria, therapist, location
     webhook("C")
     assert SmsInbound.objects.count() == 1
     assert len(twilio.requests) == 1
+
+
+def test_the_system_check_names_missing_twilio_settings(settings):
+    from practice.checks import twilio_configured
+
+    settings.RELIEF_SMS_BACKEND = "practice.reminders.twilio_sms.TwilioBackend"
+    settings.RELIEF_TWILIO_ACCOUNT_SID = SID
+    settings.RELIEF_TWILIO_AUTH_TOKEN = ""
+    settings.RELIEF_TWILIO_FROM_NUMBER = ""
+    [error] = twilio_configured(None)
+    assert error.id == "relief.E008"
+    assert "RELIEF_TWILIO_AUTH_TOKEN, RELIEF_TWILIO_FROM_NUMBER" in error.msg
+    settings.RELIEF_TWILIO_AUTH_TOKEN = TOKEN
+    settings.RELIEF_TWILIO_FROM_NUMBER = FROM
+    assert twilio_configured(None) == []

@@ -188,3 +188,35 @@ def test_the_waitlist_page_runs_a_constant_number_of_queries(
         wait()
     with django_assert_max_num_queries(15):
         assert client.get(reverse("waitlist:list")).status_code == 200
+
+
+def test_a_signed_in_client_books_an_offer_from_the_waitlist_page(client, world, wait):
+    entry = _freed(world, wait)
+    offer = WaitlistOffer.objects.get(entry=entry)
+    other = _freed_for_other(world)
+    portal_sign_in(client, entry.client)
+    assert "Book this time" in client.get(reverse("portal:waitlist")).content.decode()
+    not_mine = client.post(reverse("portal:waitlist_claim", kwargs={"offer_id": other.pk}))
+    assert not_mine.status_code == 404
+    page = client.post(reverse("portal:waitlist_claim", kwargs={"offer_id": offer.pk}))
+    assert "You are booked" in page.content.decode()
+    assert Appointment.objects.get(client=entry.client).starts_at == offer.starts_at
+
+
+def _freed_for_other(world):
+    """An offer of another time to another client (the morning after)."""
+    today = timezone.localdate()
+    entry = WaitlistEntry.objects.create(
+        client=factories.ClientFactory(), service=world["service"], date_from=today, date_to=today
+    )
+    now = timezone.now()
+    return WaitlistOffer.objects.create(
+        entry=entry,
+        therapist=world["therapist"],
+        service=world["service"],
+        location=world["location"],
+        starts_at=world["booked"].starts_at + timedelta(days=1),
+        token_hash="f" * 64,
+        created_at=now,
+        expires_at=now + timedelta(hours=1),
+    )
