@@ -12,8 +12,8 @@ class EntryForm(PlausibleDatesMixin, forms.Form):
     therapist = forms.ModelChoiceField(
         queryset=Therapist.objects.none(), required=False, empty_label="Anyone"
     )
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
     weekdays = forms.MultipleChoiceField(
         label="Days (none ticked: any day)",
         choices=[(str(n), name) for n, name in enumerate(WEEKDAY_NAMES)],
