@@ -295,12 +295,17 @@ def waitlist_add(request):
 
 
 @client_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def waitlist_remove(request, waitlist_entry_id):
+    """Asks first (GET), removes on POST."""
     entry = waitlist_selectors.get_entry_for_client(request.portal_client, waitlist_entry_id)
-    waitlist_services.entry_withdraw(entry=entry)
-    messages.success(request, "That request is off the waitlist.")
-    return redirect("portal:waitlist")
+    if request.method == "POST":
+        waitlist_services.entry_withdraw(entry=entry)
+        messages.success(request, "That request is off the waitlist.")
+        return redirect("portal:waitlist")
+    if entry.status not in entry.OPEN_STATUSES:
+        return redirect("portal:waitlist")
+    return render(request, "portal/waitlist_remove.html", {"entry": entry})
 
 
 @client_required

@@ -123,12 +123,15 @@ def waitlist_add(request):
 
 @staff_required
 @_booker_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def waitlist_withdraw(request, waitlist_entry_id):
+    """Asks first (GET), removes on POST."""
     entry = selectors.get_open_entry(waitlist_entry_id)
-    services.entry_withdraw(entry=entry)
-    messages.success(request, f"{entry.client.first_name_to_use} is off the waitlist.")
-    return redirect("waitlist:list")
+    if request.method == "POST":
+        services.entry_withdraw(entry=entry)
+        messages.success(request, f"{entry.client.first_name_to_use} is off the waitlist.")
+        return redirect("waitlist:list")
+    return render(request, "practice/waitlist/withdraw.html", {"entry": entry})
 
 
 @staff_required

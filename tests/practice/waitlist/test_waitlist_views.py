@@ -220,3 +220,18 @@ def _freed_for_other(world):
         created_at=now,
         expires_at=now + timedelta(hours=1),
     )
+
+
+def test_removing_asks_first(client, world, wait, front_desk):
+    entry = wait()
+    portal_sign_in(client, entry.client)
+    url = reverse("portal:waitlist_remove", kwargs={"waitlist_entry_id": entry.pk})
+    assert "Yes, remove it" in client.get(url).content.decode()
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WAITING
+    client.force_login(front_desk)
+    desk_url = reverse("waitlist:withdraw", kwargs={"waitlist_entry_id": entry.pk})
+    assert "off the waitlist?" in client.get(desk_url).content.decode()
+    client.post(desk_url)
+    entry.refresh_from_db()
+    assert entry.status == WaitlistEntry.Status.WITHDRAWN
