@@ -135,9 +135,12 @@ def _refresh_entries(entry_ids) -> None:
 
 
 def _candidates(freed: FreedTime, now):
-    """Open entries that could take time of this therapist, oldest first."""
+    """Open entries that could take time of this therapist, oldest first, leaving out
+    those already offered this freed time (a second round goes to the next ones)."""
+    offered_before = WaitlistOffer.objects.filter(entry=OuterRef("pk"), freed=freed)
     return list(
-        WaitlistEntry.objects.filter(
+        WaitlistEntry.objects.exclude(Exists(offered_before))
+        .filter(
             status__in=WaitlistEntry.OPEN_STATUSES,
             service__active=True,
             service__in=freed.therapist.services.all(),
@@ -222,10 +225,10 @@ def offers_expire(*, now=None) -> int:
     with transaction.atomic():
         stale = list(
             WaitlistOffer.objects.filter(status=Offer.PENDING, expires_at__lte=now).values_list(
-                "pk", "entry_id"
+                "pk", "entry_id", "freed_id"
             )
         )
-        WaitlistOffer.objects.filter(pk__in=[pk for pk, _ in stale]).update(
+        WaitlistOffer.objects.filter(pk__in=[pk for pk, _, _ in stale]).update(
             status=Offer.EXPIRED, closed_at=now
         )
         # A day's grace: the last day is a local date, and no clock is a day behind UTC.
@@ -237,8 +240,20 @@ def offers_expire(*, now=None) -> int:
             status=Offer.EXPIRED, closed_at=now
         )
         past.update(status=Entry.EXPIRED, closed_at=now)
-        _refresh_entries({entry_id for _, entry_id in stale})
+        _refresh_entries({entry_id for _, entry_id, _ in stale})
+        _offer_again({freed_id for _, _, freed_id in stale if freed_id}, now)
     return len(stale)
+
+
+def _offer_again(freed_ids, now) -> None:
+    """Freed time still ahead whose last offers just lapsed, none taken up, goes to the
+    next entries in line (the matcher leaves out those offered it before)."""
+    live = WaitlistOffer.objects.filter(
+        freed=OuterRef("pk"), status__in=[Offer.PENDING, Offer.CLAIMED]
+    )
+    FreedTime.objects.filter(pk__in=freed_ids, ends_at__gt=now).exclude(Exists(live)).update(
+        processed_at=None
+    )
 
 
 def waitlist_process(*, now=None, limit=50) -> int:

@@ -251,3 +251,29 @@ def test_entry_rules(world, wait, settings):
     with pytest.raises(ValidationError):
         wait(client=client)
     assert WaitlistEntry.objects.filter(client=client).count() == 1
+
+
+def test_lapsed_offers_pass_the_time_to_the_next_in_line(world, wait, settings):
+    settings.RELIEF_WAITLIST_OFFERS_PER_TIME = 1
+    first, second = wait(), wait()
+    _cancel(world)
+    assert services.waitlist_process() == 1
+    assert WaitlistOffer.objects.get().entry == first
+    later = timezone.now() + timedelta(minutes=settings.RELIEF_WAITLIST_OFFER_MINUTES + 1)
+    assert services.waitlist_process(now=later) == 1
+    second_round = WaitlistOffer.objects.get(status=WaitlistOffer.Status.PENDING)
+    assert second_round.entry == second
+    # The first, who let it lapse, is not offered the same time again.
+    assert services.waitlist_process(now=later) == 0
+    first.refresh_from_db()
+    assert first.status == WaitlistEntry.Status.WAITING
+
+
+def test_a_claimed_time_is_not_offered_again(world, wait, settings):
+    settings.RELIEF_WAITLIST_OFFERS_PER_TIME = 1
+    first, _ = wait(), wait()
+    _cancel(world)
+    services.waitlist_process()
+    services.offer_claim(offer=WaitlistOffer.objects.get(entry=first))
+    later = timezone.now() + timedelta(days=1)
+    assert services.waitlist_process(now=later) == 0
