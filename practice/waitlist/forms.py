@@ -1,5 +1,8 @@
 """The waitlist request form, shared by the portal and the front desk."""
 
+from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 
 from practice.models import Service, Therapist
@@ -36,6 +39,12 @@ class EntryForm(PlausibleDatesMixin, forms.Form):
         self.fields["service"].queryset = Service.objects.filter(active=True).order_by("name")
         self.fields["therapist"].queryset = Therapist.objects.filter(active=True).order_by(
             "display_name"
+        )
+        # The seven days side by side: a shorter form on a phone.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            *(InlineCheckboxes(name) if name == "weekdays" else name for name in self.fields)
         )
 
     def clean(self):
