@@ -16,4 +16,12 @@ urlpatterns = [
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
     path("details/", views.details, name="details"),
     path("receipts/<uuid:invoice_id>.pdf", views.receipt, name="receipt"),
+    # The waitlist: own requests, and offer links (the token is the credential).
+    path("waitlist/", views.waitlist, name="waitlist"),
+    path("waitlist/add/", views.waitlist_add, name="waitlist_add"),
+    path(
+        "waitlist/<uuid:waitlist_entry_id>/remove/", views.waitlist_remove, name="waitlist_remove"
+    ),
+    path("waitlist/offers/<uuid:offer_id>/book/", views.waitlist_claim, name="waitlist_claim"),
+    path("offers/<str:offer_token>/", views.waitlist_offer, name="waitlist_offer"),
 ]

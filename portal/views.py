@@ -5,17 +5,25 @@ Whether an address is on file never changes a page: the code request always
 goes on to the same code page, and every wrong code gets the same answer.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from billing import receipts
 from practice.reminders import messages as messaging
 from practice.security.access import public
+from practice.validation import booking_window, parse_day, parse_id
+from practice.waitlist import messages as waitlist_messages
+from practice.waitlist import selectors as waitlist_selectors
+from practice.waitlist import services as waitlist_services
+from practice.waitlist.forms import EntryForm
 
 from . import ratelimit, selectors, services, session
 from .access import client_required
@@ -229,3 +237,128 @@ def receipt(request, invoice_id):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{invoice.number}.pdf"'
     return response
+
+
+# The waitlist: the client's requests, and the offers made when time comes free.
+
+
+def _entry_initial(request) -> dict:
+    """Prefill from a link (`?service=&therapist=&date=`): where online booking found nothing."""
+    today = timezone.localdate()
+    initial = {"date_from": today, "date_to": today + timedelta(days=14)}
+    for name in ("service", "therapist"):
+        value = parse_id(request.GET.get(name))
+        if value:
+            initial[name] = value
+    _, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
+    day = parse_day(request.GET.get("date"), default=None, earliest=today, latest=latest)
+    if day is not None:
+        initial["date_from"] = day
+        initial["date_to"] = max(day, today + timedelta(days=14))
+    return initial
+
+
+@client_required
+@require_GET
+def waitlist(request):
+    entries, closed = waitlist_selectors.entries_for_client(request.portal_client)
+    offers = [
+        {"offer": offer, "entry": entry, "details": waitlist_messages.offer_details(offer)}
+        for entry in entries
+        for offer in entry.open_offers
+    ]
+    return render(
+        request,
+        "portal/waitlist.html",
+        {"entries": entries, "closed": closed, "offers": offers},
+    )
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def waitlist_add(request):
+    form = EntryForm(request.POST or None, initial=_entry_initial(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            waitlist_services.entry_add(
+                client=request.portal_client, source="online", **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(
+                request, "You are on the waitlist. We will email or text you when a time frees up."
+            )
+            return redirect("portal:waitlist")
+    status = 400 if form.is_bound else 200
+    return render(request, "portal/waitlist_add.html", {"form": form}, status=status)
+
+
+@client_required
+@require_http_methods(["GET", "POST"])
+def waitlist_remove(request, waitlist_entry_id):
+    """Asks first (GET), removes on POST."""
+    entry = waitlist_selectors.get_entry_for_client(request.portal_client, waitlist_entry_id)
+    if request.method == "POST":
+        waitlist_services.entry_withdraw(entry=entry)
+        messages.success(request, "That request is off the waitlist.")
+        return redirect("portal:waitlist")
+    if entry.status not in entry.OPEN_STATUSES:
+        return redirect("portal:waitlist")
+    return render(request, "portal/waitlist_remove.html", {"entry": entry})
+
+
+@client_required
+@require_POST
+def waitlist_claim(request, offer_id):
+    """Book an offer from the signed-in client's waitlist page (the same claim as the link)."""
+    offer = waitlist_selectors.get_offer_for_client(request.portal_client, offer_id)
+    return _offer_page(request, offer, waitlist_services.offer_claim(offer=offer))
+
+
+OFFER_OUTCOMES = {
+    waitlist_services.BOOKED: "booked",
+    waitlist_services.ALREADY_BOOKED: "booked",
+    waitlist_services.TAKEN: "taken",
+    waitlist_services.EXPIRED: "expired",
+    waitlist_services.CLOSED: "closed",
+}
+
+
+@public
+@require_http_methods(["GET", "POST"])
+def waitlist_offer(request, offer_token):
+    """The offer link (the token is the credential): a GET shows the time, a POST books it."""
+    ip = ratelimit.client_ip(request)
+    if ratelimit.failures_exceeded(ip=ip):
+        return _rate_limited(request)
+    offer = waitlist_selectors.get_offer_for_token(offer_token)
+    if offer is None:
+        ratelimit.failure(ip=ip)
+        return render(request, "portal/waitlist_offer_unknown.html", status=404)
+    if request.method == "POST":
+        return _offer_page(request, offer, waitlist_services.offer_claim(offer=offer))
+    return _offer_page(request, offer)
+
+
+def _offer_page(request, offer, result=None):
+    state = "open"
+    if result is not None:
+        state = OFFER_OUTCOMES[result.outcome]
+        offer = result.offer
+    elif offer.status != offer.Status.PENDING or offer.expires_at <= timezone.now():
+        state = {
+            offer.Status.CLAIMED: "booked",
+            offer.Status.TAKEN: "taken",
+            offer.Status.WITHDRAWN: "closed",
+        }.get(offer.status, "expired")
+    return render(
+        request,
+        "portal/waitlist_offer.html",
+        {
+            "offer": offer,
+            "state": state,
+            "details": waitlist_messages.offer_details(offer),
+            "signed_in": session.current_client(request) is not None,
+        },
+    )

@@ -33,3 +33,9 @@ class PracticeConfig(AppConfig):
 
         # Who made or revoked a calendar feed, never the (hashed) secret.
         auditlog.register(CalendarFeed, exclude_fields=["token_hash", "last_fetched_at"])
+        from practice.models import SmsInbound, WaitlistEntry, WaitlistOffer
+
+        # Who joined, left or was booked from the waitlist, and who handled a text.
+        auditlog.register(WaitlistEntry)
+        auditlog.register(WaitlistOffer, exclude_fields=["token_hash"])
+        auditlog.register(SmsInbound, include_fields=["handled_at", "handled_by"])

@@ -100,3 +100,27 @@ def email_is_delivered(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def twilio_configured(app_configs, **kwargs):
+    """The Twilio backend needs its account, token and number, or every SMS fails."""
+    from django.core.checks import Error
+
+    if not settings.RELIEF_SMS_BACKEND.endswith("twilio_sms.TwilioBackend"):
+        return []
+    missing = [
+        name
+        for name in ("ACCOUNT_SID", "AUTH_TOKEN", "FROM_NUMBER")
+        if not getattr(settings, f"RELIEF_TWILIO_{name}")
+    ]
+    if not missing:
+        return []
+    return [
+        Error(
+            "The Twilio SMS backend is set but "
+            + ", ".join(f"RELIEF_TWILIO_{name}" for name in missing)
+            + " is empty.",
+            id="relief.E008",
+        )
+    ]

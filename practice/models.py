@@ -378,14 +378,22 @@ class CalendarFeed(models.Model):
         return f"Calendar feed of {self.therapist}"
 
 
+# Models of this app kept beside their code: the waitlist and inbound texts.
+from practice.reminders.models import SmsInbound  # noqa: E402
+from practice.waitlist.models import FreedTime, WaitlistEntry, WaitlistOffer  # noqa: E402
+
 __all__ = [
     "Appointment",
     "CalendarFeed",
+    "FreedTime",
     "Location",
     "Reminder",
     "Room",
     "Service",
+    "SmsInbound",
     "Therapist",
     "TimeOff",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "WorkingHours",
 ]

@@ -20,9 +20,18 @@ from api.webhooks.services import webhook_event_record
 from billing import services as billing_services
 from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
-from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice.models import (
+    Appointment,
+    FreedTime,
+    Location,
+    Room,
+    Therapist,
+    TimeOff,
+    WorkingHours,
+)
 from practice.reminders import outbox
 from practice.validation import full_clean_loaded
+from practice.waitlist import triggers as waitlist_triggers
 
 Status = Appointment.Status
 
@@ -344,6 +353,8 @@ def appointment_reschedule(
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status not in (Status.BOOKED, Status.CONFIRMED):
                 raise ValidationError("This appointment was changed by someone else; reload it.")
+            # The time it leaves, before it is overwritten (the move may keep part of it).
+            freed_from = (locked.therapist_id, locked.starts_at, locked.occupied_until)
             locked.therapist = therapist
             locked.room = room
             locked.starts_at = starts_at
@@ -356,6 +367,15 @@ def appointment_reschedule(
             _save_or_clash(locked, exclude_pk=locked.pk)
             outbox.reminders_reschedule(appointment=locked, now=now)
             webhook_event_record(event="appointment.rescheduled", instance=locked, now=now)
+            if freed_from != (locked.therapist_id, locked.starts_at, locked.occupied_until):
+                waitlist_triggers.freed_time_record(
+                    therapist_id=freed_from[0],
+                    location_id=locked.location_id,
+                    starts_at=freed_from[1],
+                    ends_at=freed_from[2],
+                    reason=FreedTime.Reason.MOVE,
+                    now=now,
+                )
         return locked
 
     return run_retrying_conflicts(write)
@@ -375,6 +395,17 @@ def _transition(appointment: Appointment, new_status, by, **fields) -> Appointme
             setattr(locked, name, value)
         locked.save()
     return locked
+
+
+def _record_freed(appointment: Appointment, reason, now) -> None:
+    waitlist_triggers.freed_time_record(
+        therapist_id=appointment.therapist_id,
+        location_id=appointment.location_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.occupied_until,
+        reason=reason,
+        now=now,
+    )
 
 
 def is_late_cancel(appointment: Appointment, now=None) -> bool:
@@ -400,6 +431,7 @@ def appointment_cancel(
         )
         outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
         webhook_event_record(event="appointment.cancelled", instance=cancelled, now=now)
+        _record_freed(cancelled, FreedTime.Reason.CANCELLATION, now)
         if cancelled.late_cancel:
             billing_services.fee_draft(appointment=cancelled, kind="late_cancel", by=by)
     return cancelled
@@ -631,11 +663,28 @@ def time_off_save(*, time_off: TimeOff, confirmed=()) -> TimeOff:
     )
     if {booking.id for booking in covered} - {str(pk) for pk in confirmed}:
         raise TimeOffCoversBookings(covered)
-    return _save(time_off)
+    with transaction.atomic():
+        before = TimeOff.objects.filter(pk=time_off.pk).first() if time_off.pk else None
+        saved = _save(time_off)
+        if before is not None:
+            # An edit may give back some of the old time; matching checks what is free.
+            _record_time_off_freed(before)
+    return saved
+
+
+def _record_time_off_freed(time_off: TimeOff) -> None:
+    waitlist_triggers.freed_time_record(
+        therapist_id=time_off.therapist_id,
+        location_id=None,
+        starts_at=time_off.starts_at,
+        ends_at=time_off.ends_at,
+        reason=FreedTime.Reason.TIME_OFF_REMOVED,
+    )
 
 
 @transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
+    _record_time_off_freed(time_off)
     time_off.delete()
 
 

@@ -322,6 +322,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    # Every minute: offer freed time to the waitlist (a missed after-commit
+    # task is picked up here) and expire old offers.
+    "waitlist-process": {
+        "task": "practice.waitlist.tasks.waitlist_process",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 # Practice rules.
@@ -445,3 +452,16 @@ CELERY_BEAT_SCHEDULE["webhooks-prune"] = {
     "task": "api.webhooks.tasks.webhooks_prune",
     "schedule": 24 * 3600.0,
 }
+
+# Waitlist: an offer of freed time stays open this many minutes (never past the
+# time itself); one freed time is offered to at most this many entries at
+# once, the longest waiting first; a client has at most this many open entries.
+RELIEF_WAITLIST_OFFER_MINUTES = env.int("RELIEF_WAITLIST_OFFER_MINUTES", default=120)
+RELIEF_WAITLIST_OFFERS_PER_TIME = env.int("RELIEF_WAITLIST_OFFERS_PER_TIME", default=5)
+RELIEF_WAITLIST_MAX_ENTRIES = env.int("RELIEF_WAITLIST_MAX_ENTRIES", default=5)
+# Twilio (practice.reminders.twilio_sms.TwilioBackend, and the inbound webhook's
+# signature check). The base URL is Twilio's REST API; tests point it elsewhere.
+RELIEF_TWILIO_ACCOUNT_SID = env("RELIEF_TWILIO_ACCOUNT_SID", default="")
+RELIEF_TWILIO_AUTH_TOKEN = env("RELIEF_TWILIO_AUTH_TOKEN", default="")
+RELIEF_TWILIO_FROM_NUMBER = env("RELIEF_TWILIO_FROM_NUMBER", default="")
+RELIEF_TWILIO_BASE_URL = env("RELIEF_TWILIO_BASE_URL", default="https://api.twilio.com")

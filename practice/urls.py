@@ -10,6 +10,7 @@ from practice.views import home
 urlpatterns = [
     path("", include("practice.views.urls")),
     path("r/", include("practice.reminders.urls")),
+    path("waitlist/", include("practice.waitlist.urls")),
     path("owner/", include((owner_patterns, "owner"))),
     path("clients/", include("clients.urls")),
     path("notes/", include("sessions.urls")),

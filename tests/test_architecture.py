@@ -18,6 +18,7 @@ APPS = ("practice", "clients", "sessions", "portal", "billing", "reports", "api"
 PURE = {
     "practice.availability",
     "practice.calendar",
+    "practice.waitlist.windows",
     "clients.body_map",
     "clients.body_regions",
     "clients.red_flags",

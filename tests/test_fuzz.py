@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from clients.models import Intake, Score
-from practice.models import Appointment, Reminder
+from practice.models import Appointment, Reminder, WaitlistEntry, WaitlistOffer
 from sessions.models import SessionNote
 from tests.access_rows import all_access, all_sample_kwargs
 from tests.urlwalk import walk
@@ -154,6 +154,20 @@ def _partial_rows(since) -> list[str]:
     problems += [f"booking {pk} without reminders" for pk in booked.values_list("pk", flat=True)]
     unsigned = SessionNote.objects.filter(status=SessionNote.Status.SIGNED, content_hash="")
     problems += [f"signed note {pk} without hash" for pk in unsigned.values_list("pk", flat=True)]
+    booked_entries = WaitlistEntry.objects.filter(
+        status=WaitlistEntry.Status.BOOKED, appointment__isnull=True
+    )
+    problems += [
+        f"waitlist entry {pk} booked without its appointment"
+        for pk in booked_entries.values_list("pk", flat=True)
+    ]
+    claimed = WaitlistOffer.objects.filter(
+        status=WaitlistOffer.Status.CLAIMED, appointment__isnull=True
+    )
+    problems += [
+        f"waitlist offer {pk} claimed without its appointment"
+        for pk in claimed.values_list("pk", flat=True)
+    ]
     return problems
 
 

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from practice.models import Reminder
+from practice.models import Reminder, SmsInbound
 from practice.security.access import Role, roles_of
 
 
@@ -66,3 +66,13 @@ def sent_messages(limit=50):
             if len(found) >= limit:
                 return found
     return found
+
+
+def sms_inbox(*, limit=100):
+    """Texts for the front desk: those still to handle, then the latest handled ones."""
+    base = SmsInbound.objects.filter(action=SmsInbound.Action.INBOX).select_related(
+        "client", "handled_by"
+    )
+    open_messages = list(base.filter(handled_at__isnull=True).order_by("-received_at")[:limit])
+    handled = list(base.filter(handled_at__isnull=False).order_by("-received_at")[:20])
+    return open_messages, handled

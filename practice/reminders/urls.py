@@ -18,4 +18,8 @@ urlpatterns = [
     path("calendar/<str:feed_token>.ics", views.feed, name="feed"),
     # Development: the emails the file backend kept, for the owner to open.
     path("sent/", views.sent_messages_page, name="sent_messages"),
+    # Two-way SMS: the provider's webhook (signed) and the front desk's inbox.
+    path("sms/inbound/", views.sms_inbound, name="sms_inbound"),
+    path("sms/", views.sms_inbox, name="sms_inbox"),
+    path("sms/<int:text_id>/handled/", views.sms_handled, name="sms_handled"),
 ]

@@ -14,13 +14,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from practice import services
-from practice.models import CalendarFeed
-from practice.reminders import feeds, ics, links, outbox
+from practice.models import CalendarFeed, SmsInbound
+from practice.reminders import feeds, ics, inbound, links, outbox, twilio_sms
 from practice.reminders import messages as messaging
-from practice.reminders.selectors import reminders_manageable_by, sent_messages, sent_messages_kept
+from practice.reminders.selectors import (
+    reminders_manageable_by,
+    sent_messages,
+    sent_messages_kept,
+)
+from practice.reminders.selectors import sms_inbox as sms_inbox_messages
 from practice.security.access import (
     Role,
     owner_required,
@@ -214,3 +220,49 @@ def sent_messages_page(request):
             "sent": sent_messages(),
         },
     )
+
+
+# Two-way SMS: the provider's webhook (public, signed) and the front desk's inbox.
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+@public
+@csrf_exempt
+@require_POST
+def sms_inbound(request):
+    """Twilio's incoming-message webhook; 403 unless X-Twilio-Signature is Twilio's.
+
+    The signed URL is the public one Twilio was given (RELIEF_BASE_URL), not
+    what a proxy in front of Django makes of it.
+    """
+    url = settings.RELIEF_BASE_URL.rstrip("/") + request.get_full_path()
+    params = {key: request.POST.get(key) for key in request.POST}
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not twilio_sms.signature_valid(url=url, params=params, signature=signature):
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    provider_id = (params.get("MessageSid") or params.get("SmsSid") or "")[:64]
+    sender = (params.get("From") or "")[:32]
+    if provider_id and sender:
+        inbound.sms_receive(provider_id=provider_id, from_number=sender, body=params.get("Body"))
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+@roles_required(Role.OWNER, Role.FRONT_DESK)
+@require_GET
+def sms_inbox(request):
+    open_messages, handled = sms_inbox_messages()
+    return render(
+        request,
+        "practice/reminders/sms_inbox.html",
+        {"open_messages": open_messages, "handled": handled},
+    )
+
+
+@roles_required(Role.OWNER, Role.FRONT_DESK)
+@require_POST
+def sms_handled(request, text_id):
+    message = get_object_or_404(SmsInbound, pk=text_id, action=SmsInbound.Action.INBOX)
+    inbound.sms_mark_handled(message=message, by=request.user)
+    messages.success(request, f"The text from {message.from_number} is marked handled.")
+    return redirect("reminders:sms_inbox")

@@ -16,6 +16,7 @@ from . import (
     reports,
     scheduling,
     sessions,
+    waitlist,
     webhooks,
 )
 
@@ -29,6 +30,7 @@ MODULES = [
     portal,
     reports,
     imports,
+    waitlist,
     webhooks,
 ]
 
