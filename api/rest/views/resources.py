@@ -139,7 +139,9 @@ class ScoreViewSet(ReadOnly):
     serializer_class = s.ScoreSerializer
     lookup_url_kwarg = "score_id"
     scoped = staticmethod(selectors.api_scores)
-    pagination_class = cursor_by("-recorded_at", "id")
+    # Newest first by id (insertion order), which the primary key's index
+    # serves; `recorded_at` has no index of its own.
+    pagination_class = cursor_by("-id")
 
     def filter_queryset(self, queryset):
         return _by_client(self.request, queryset)
