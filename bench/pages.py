@@ -343,3 +343,26 @@ PAGES = [
     Page("day sheet (front desk)", lambda d: reverse("billing:day_sheet"), 40),
     Page("day sheet CSV", lambda d: _q("billing:day_sheet", format="csv"), 40),
 ]
+
+# REST API list endpoints, a full page of 100 rows each (budget: 50 ms p95, 15
+# queries). Signed in by session, as the docs page is; a token costs the same
+# one lookup in place of the session's.
+API_LISTS = [
+    ("clients", "owner"),
+    ("appointments", "front_desk"),
+    ("notes", "therapist"),
+    ("intakes", "owner"),
+    ("scores", "owner"),
+    ("plans", "owner"),
+    ("invoices", "front_desk"),
+    ("payments", "front_desk"),
+]
+PAGES += [
+    Page(
+        f"API: {resource} list (100 rows, {who.replace('_', ' ')})",
+        lambda d, resource=resource: reverse(f"api:v1:{resource[:-1]}-list"),
+        50,
+        as_user=who,
+    )
+    for resource, who in API_LISTS
+]

@@ -87,6 +87,17 @@ def can_see_clinical(user, client) -> bool:
     return _therapist_clients(therapist).filter(pk=client.pk).exists()
 
 
+def clinical_clients_visible_to(user):
+    """Clients whose clinical record (intakes, scores) `user` may read, as a
+    queryset: the rule of `can_see_clinical`, for lists (the REST API)."""
+    if Role.OWNER in roles_of(user):
+        return Client.objects.all()
+    therapist = _therapist_of(user)
+    if therapist is None:
+        return Client.objects.none()
+    return _therapist_clients(therapist)
+
+
 def can_manage_records(user) -> bool:
     """Create and archive client records: owner and front desk."""
     return bool(roles_of(user) & {Role.OWNER, Role.FRONT_DESK})

@@ -465,3 +465,42 @@ RELIEF_TWILIO_ACCOUNT_SID = env("RELIEF_TWILIO_ACCOUNT_SID", default="")
 RELIEF_TWILIO_AUTH_TOKEN = env("RELIEF_TWILIO_AUTH_TOKEN", default="")
 RELIEF_TWILIO_FROM_NUMBER = env("RELIEF_TWILIO_FROM_NUMBER", default="")
 RELIEF_TWILIO_BASE_URL = env("RELIEF_TWILIO_BASE_URL", default="https://api.twilio.com")
+
+# REST API (/api/v1/). Tokens first, so a request without credentials gets a
+# 401 with the Bearer challenge; the session lets the docs page try requests.
+# Deny by default: every endpoint needs a role (api.rest.permissions.HasRole).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.rest.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.rest.permissions.HasRole"],
+    "DEFAULT_PAGINATION_CLASS": "api.rest.pagination.Cursor",
+    "PAGE_SIZE": 100,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.rest.errors.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Relief API",
+    "DESCRIPTION": "Clients, appointments, availability, intakes, scores, signed notes, "
+    "plans, invoices and payments, scoped to the token's user as on the pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files come from drf-spectacular-sidecar under /static/, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# Roles that may create personal API tokens (the design: owner and therapists).
+RELIEF_API_TOKEN_ROLES = env.list("RELIEF_API_TOKEN_ROLES", default=["Owner", "Therapist"])
+RELIEF_API_TOKEN_MAX_DAYS = env.int("RELIEF_API_TOKEN_MAX_DAYS", default=365)
+# Bad tokens one address may present in 15 minutes before it is refused (429).
+RELIEF_API_AUTH_FAILURE_LIMIT = env.int("RELIEF_API_AUTH_FAILURE_LIMIT", default=20)

@@ -216,6 +216,12 @@ class SessionNote(models.Model):
         indexes = [
             # Client history: a client's notes newest first.
             models.Index(fields=["client", "-created_at"], name="note_client_recent"),
+            # The REST API's signed-note list, newest signed first (its cursor order).
+            models.Index(
+                fields=["-signed_at", "id"],
+                condition=Q(status="signed"),
+                name="note_signed_recent",
+            ),
         ]
 
     def __str__(self):

@@ -66,6 +66,30 @@ def audit_read(instance) -> None:
         accessed.send(instance.__class__, instance=instance)
 
 
+def audit_reads(instances, *, actor, remote_addr=None) -> None:
+    """Record reads of several records in one INSERT (a list of the REST API),
+    skipping those already recorded in this request."""
+    fresh = reads_to_log(list(instances))
+    if not fresh:
+        return
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                content_type=ContentType.objects.get_for_model(instance),
+                object_pk=str(instance.pk),
+                object_repr=str(instance.pk),
+                action=LogEntry.Action.ACCESS,
+                actor=actor if actor.is_authenticated else None,
+                remote_addr=remote_addr,
+                timestamp=timezone.now(),
+                changes_text="",
+                cid=get_cid(),
+            )
+            for instance in fresh
+        ]
+    )
+
+
 def audit_entries():
     """Newest first, with the actor and model loaded in the same query."""
     return LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")

@@ -7,6 +7,7 @@ persona), so "their clients" rules can be checked for Dana and Sam.
 """
 
 from . import (
+    api,
     billing,
     clients,
     core,
@@ -32,6 +33,7 @@ MODULES = [
     imports,
     waitlist,
     webhooks,
+    api,
 ]
 
 

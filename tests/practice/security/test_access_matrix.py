@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from practice.security.access import CLIENT_PORTAL, PUBLIC, rule_of
 from tests.access_rows import all_access, all_sample_kwargs
+from tests.access_rows.api import TOKEN_ENDPOINTS
 from tests.access_rows.personas import CLIENT, EVERYONE
 from tests.urlwalk import walk
 
@@ -72,12 +73,18 @@ def test_url_as_persona(client_as, access_world, name, route, persona_name):
         and response["Location"].startswith(reverse("portal:home") + "?")
     )
     allowed = persona_name in ACCESS[name]
+    # API endpoints answer 401 to a request without a token or staff session.
+    api_refused = name in TOKEN_ENDPOINTS and response.status_code == 401
     got_in = (
         response.status_code != 404
+        and not api_refused
         and not (redirected_to_login and "anonymous" not in ACCESS[name])
         and not redirected_to_portal_sign_in
     )
     assert got_in == allowed, f"{persona_name} on {name}: {response.status_code}"
     if persona_name in ("anonymous", "client") and not allowed:
         # A portal session is no staff sign-in: staff pages ask it to sign in.
-        assert redirected_to_portal_sign_in if portal_page else redirected_to_login
+        if name in TOKEN_ENDPOINTS:
+            assert api_refused
+        else:
+            assert redirected_to_portal_sign_in if portal_page else redirected_to_login

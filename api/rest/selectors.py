@@ -1,0 +1,107 @@
+"""API reads: tokens, and the API's own views of records the pages already scope.
+
+Every queryset here starts from the pages' own scoping selectors
+(clients_visible_to, notes_visible_to, invoices_visible_to, ...), so the API
+can show no more than the pages do.
+"""
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.utils import timezone
+
+from billing.models import Payment
+from billing.selectors import invoices_visible_to, with_balance
+from clients.models import Intake, Score
+from clients.selectors import clients_visible_to, clinical_clients_visible_to
+from clients.tokens import hash_token
+from practice.models import Appointment, Location, Service, Therapist
+from sessions.models import SessionNote, TechniqueApplication
+from sessions.selectors import notes_visible_to, plans_visible_to
+
+from .models import ApiToken
+
+
+def tokens_of(user):
+    return ApiToken.objects.filter(user=user)
+
+
+def get_token_for_user(user, pk) -> ApiToken:
+    try:
+        return tokens_of(user).get(pk=pk)
+    except (ApiToken.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def token_for_secret(secret: str, *, now=None) -> ApiToken | None:
+    """The usable token whose secret this is, with its user, or None. One query."""
+    now = now or timezone.now()
+    return (
+        ApiToken.objects.usable(now)
+        .select_related("user")
+        .filter(key_hash=hash_token(secret), user__is_active=True)
+        .first()
+    )
+
+
+# Records, as the API lists them ---------------------------------------------
+
+
+def api_locations():
+    return Location.objects.all()
+
+
+def api_services():
+    return Service.objects.all()
+
+
+def api_therapists():
+    return Therapist.objects.prefetch_related("services")
+
+
+def api_clients(user):
+    return clients_visible_to(user).select_related("primary_therapist")
+
+
+def api_appointments(user):
+    """The calendar: every staff member reads every appointment (as the pages do)."""
+    del user  # kept for symmetry: the calendar is shared by all staff
+    # Only the names the list shows from the related rows: a whole client row
+    # would parse two phone numbers per appointment (a third of a page's time).
+    return Appointment.objects.select_related("client", "therapist", "service").only(
+        *(f.name for f in Appointment._meta.concrete_fields),
+        "client__first_name",
+        "client__last_name",
+        "client__preferred_name",
+        "therapist__display_name",
+        "service__name",
+    )
+
+
+def api_intakes(user):
+    """Intake answers: the owner, and a therapist for their clients; front desk none."""
+    return Intake.objects.filter(client__in=clinical_clients_visible_to(user))
+
+
+def api_scores(user):
+    return Score.objects.filter(client__in=clinical_clients_visible_to(user))
+
+
+def api_signed_notes(user):
+    techniques = TechniqueApplication.objects.select_related("technique")
+    return (
+        notes_visible_to(user)
+        .filter(status=SessionNote.Status.SIGNED)
+        .prefetch_related(Prefetch("techniques", queryset=techniques), "amendments")
+    )
+
+
+def api_plans(user):
+    return plans_visible_to(user).prefetch_related("goals", "planned_techniques")
+
+
+def api_invoices(user):
+    return with_balance(invoices_visible_to(user)).prefetch_related("lines")
+
+
+def api_payments(user):
+    return Payment.objects.filter(invoice__in=invoices_visible_to(user))
