@@ -19,7 +19,15 @@ from django.utils import timezone
 from billing import services as billing_services
 from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
-from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice.models import (
+    Appointment,
+    DeskView,
+    Location,
+    Room,
+    Therapist,
+    TimeOff,
+    WorkingHours,
+)
 from practice.reminders import outbox
 from practice.validation import full_clean_loaded
 
@@ -696,3 +704,12 @@ def appointment_book_from_desk(
         if not booked:
             raise ValidationError("None of the dates could be booked; nothing was saved.")
         return booked, skipped
+
+
+def desk_view_remember(*, user, location, group: str = "") -> DeskView:
+    """Remember the location and therapist group `user` chose, so Today and the
+    day calendar open there next time (on any device they sign in on)."""
+    view, _ = DeskView.objects.update_or_create(
+        user=user, defaults={"location": location, "group": group[:16]}
+    )
+    return view
