@@ -198,3 +198,30 @@ def test_working_now_spans_a_lunch_break(location):
     assert selectors.day_roster(location=location, day=day, now=at).working_now == {therapist.pk}
     late = datetime.combine(day, time(17, 30), tzinfo=tz)
     assert selectors.day_roster(location=location, day=day, now=late).working_now == set()
+
+
+def test_any_therapist_in_the_picker_looks_at_the_desks_location(client_as, location):
+    from tests.practice.scheduling_world import works_every_day
+
+    lakeside = LocationFactory(name="Relief Lakeside", time_zone="America/Chicago")
+    service = ServiceFactory(needs_room=False)
+    downtown_therapist = TherapistFactory(display_name="Dana Downtown")
+    lakeside_therapist = TherapistFactory(display_name="Lee Lakeside")
+    for therapist, where in ((downtown_therapist, location), (lakeside_therapist, lakeside)):
+        therapist.services.add(service)
+        works_every_day(therapist, where)
+    http = client_as("front_desk")
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    asked = {"service": service.pk, "date": tomorrow}
+    body = http.get(reverse("practice:book_slots"), asked).content.decode()
+    assert "Dana Downtown" in body and "Lee Lakeside" not in body
+    assert "Any therapist at Relief Downtown" in body
+    http.get(reverse("practice:home"), {"location": lakeside.pk})
+    body = http.get(reverse("practice:book_slots"), asked).content.decode()
+    assert "Lee Lakeside" in body and "Dana Downtown" not in body
+    # A named therapist is searched wherever they work.
+    named = {**asked, "therapist": downtown_therapist.pk}
+    assert (
+        "Any therapist at" not in http.get(reverse("practice:book_slots"), named).content.decode()
+    )
+    assert f"|{location.pk}|" in http.get(reverse("practice:book_slots"), named).content.decode()
