@@ -7,7 +7,7 @@ local wall-clock time, so templates position entries with CSS classes alone
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 ROW_MINUTES = 15
 DEFAULT_FIRST_HOUR = 8
@@ -81,6 +81,9 @@ PALETTE = (
 )  # fmt: skip
 
 
+# Cached: a day calendar asks for it once per block and column, with a few
+# dozen distinct colours (it was a tenth of a busy day view's CPU time).
+@lru_cache(maxsize=512)
 def colour_class(colour: str) -> str:
     """The palette class nearest to a "#rrggbb" colour ("" for anything else)."""
     try:
