@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make bench SCALE=chain: the 100-therapist, four-location practice (own database).
+SCALE ?= large
 
 .PHONY: run test fuzz lint format bench bench-reminders bench-webhooks loadtest wrk check-deploy clean
 
@@ -44,7 +46,7 @@ format: $(VENV)/.installed
 # Benchmarks on a large generated practice (PostgreSQL only): set DATABASE_URL.
 # The first run generates the practice (minutes); later runs reuse it.
 bench: $(VENV)/.installed wrk
-	$(PY) -m bench.run $(ARGS)
+	$(PY) -m bench.run --scale $(SCALE) $(ARGS)
 
 # Reminder pipeline throughput: one worker, a scratch database (DATABASE_URL).
 bench-reminders: $(VENV)/.installed

@@ -79,6 +79,11 @@ def ensure_practice(scale_name: str, seed: int) -> dict[str, int]:
     if all(counts[k] >= wanted[k] for k in wanted):
         print(f"Practice present: {counts}")
         return counts
+    if counts["appointments"] and counts["therapists"] >= wanted["therapists"]:
+        # A practice of this shape generated with fewer rows (`generate_practice
+        # --appointments N`): measured as it is, and the counts go into the results.
+        print(f"Practice present, smaller than the {scale_name} scale {wanted}: {counts}")
+        return counts
     if counts["appointments"]:
         sys.exit(
             f"The database holds a smaller practice {counts}; drop it (or point DATABASE_URL "

@@ -250,7 +250,6 @@ def free_slots(
     wanted = set(order if therapist_ids is None else therapist_ids) & set(order)
     earliest = rules.now + rules.min_notice
     latest = rules.now + rules.horizon
-    step_minutes = max(1, int(rules.step.total_seconds() // 60))
     occupied_length = rules.duration + rules.buffer
     slots = []
     room_cache: dict = {}
@@ -264,10 +263,7 @@ def free_slots(
             window_start, window_end = _shift_bounds(shift, day)
             if window_end <= earliest or window_start > latest:
                 continue
-            starts = _shift_starts(day, shift.start, shift.end, step_minutes, shift.time_zone)
-            # Candidates: after the notice, within the horizon, ending in the shift.
-            first = bisect_left(starts, earliest)
-            last = bisect_right(starts, min(latest, window_end - rules.duration))
+            starts, first, last = _candidates(shift, day, rules, window_end)
             if first >= last:
                 continue
             free = bytearray(b"\x01") * (last - first)
@@ -295,6 +291,47 @@ def free_slots(
                 slots.append(Slot(start, shift.therapist_id, shift.location_id, shift.time_zone))
     slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
     return slots
+
+
+def _candidates(shift: Shift, day: date, rules: Rules, window_end: datetime):
+    """A shift's grid of starts on `day` and the range of those after the notice,
+    within the horizon and ending in the shift: what could be free at best."""
+    step_minutes = max(1, int(rules.step.total_seconds() // 60))
+    starts = _shift_starts(day, shift.start, shift.end, step_minutes, shift.time_zone)
+    first = bisect_left(starts, rules.now + rules.min_notice)
+    last = bisect_right(starts, min(rules.now + rules.horizon, window_end - rules.duration))
+    return starts, first, last
+
+
+def could_add(
+    schedule: Schedule, rules: Rules, days: Iterable[date], covered: set, therapist_ids
+) -> set[int]:
+    """Which of `therapist_ids` have, on `days`, a candidate start (ignoring
+    their bookings) that no slot found so far (`covered`) offers: the only
+    therapists whose bookings an "any therapist" search still needs. Everyone
+    else could at most offer a start already offered."""
+    wanted = set(therapist_ids)
+    found = set()
+    for day in days:
+        for shift in schedule.shifts:
+            tid = shift.therapist_id
+            if tid not in wanted or tid in found or shift.weekday != day.weekday():
+                continue
+            if rules.needs_room and not schedule.rooms.get(shift.location_id):
+                continue
+            starts, first, last = _candidates(shift, day, rules, _shift_bounds(shift, day)[1])
+            if any(starts[n] not in covered for n in range(first, last)):
+                found.add(tid)
+    return found
+
+
+def shown_days(slots: Iterable[Slot], days: list[date], enough: int | None) -> list[date]:
+    """The days whose slots decide what is shown: up to the `enough`-th day with
+    free time (all `days` while fewer have any)."""
+    with_time = sorted({s.local.date() for s in slots})
+    if enough is None or len(with_time) < enough:
+        return list(days)
+    return [d for d in days if d <= with_time[enough - 1]]
 
 
 def one_per_start(slots: Iterable[Slot]) -> list[Slot]:

@@ -7,7 +7,7 @@ local wall-clock time, so templates position entries with CSS classes alone
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 ROW_MINUTES = 15
 DEFAULT_FIRST_HOUR = 8
@@ -81,6 +81,9 @@ PALETTE = (
 )  # fmt: skip
 
 
+# Cached: a day calendar asks for it once per block and column, with a few
+# dozen distinct colours (it was a tenth of a busy day view's CPU time).
+@lru_cache(maxsize=512)
 def colour_class(colour: str) -> str:
     """The palette class nearest to a "#rrggbb" colour ("" for anything else)."""
     try:
@@ -148,3 +151,64 @@ def add_block(grid: Grid, column: Column, kind: str, start: time, end: time, ite
     placed = place(start, end, grid.first_hour, grid.last_hour)
     if placed is not None:
         getattr(column, kind).append(Block(row=placed[0], span=placed[1], item=item, label=label))
+
+
+# Therapist groups -------------------------------------------------------------
+
+# Beyond this many therapists at a location, Today and the day calendar show a
+# group: twenty columns is about what a desktop screen holds side by side, and
+# a hundred would render hundreds of appointments nobody scrolls to.
+GROUP_SIZE = 20
+WORKING_NOW = "now"
+
+
+@dataclass(frozen=True)
+class TherapistGroup:
+    key: str  # "now" or "g1", "g2", ... (the form value, remembered per user)
+    label: str
+    ids: frozenset
+
+
+def therapist_groups(
+    therapists: list[tuple[int, str]], working_now=None, size: int = GROUP_SIZE
+) -> list[TherapistGroup]:
+    """The groups to choose from, or [] when everyone fits (`size` or fewer).
+
+    `therapists`: (id, display name) in name order. Groups are consecutive in
+    that order and of nearly equal size (45 therapists: 15, 15, 15), so a
+    name is always in the same group on the same day. `working_now`: the ids
+    on shift at this moment, offered first (None on another day than today).
+    """
+    if len(therapists) <= size:
+        return []
+    count = -(-len(therapists) // size)
+    groups = []
+    if working_now is not None:
+        ids = frozenset(tid for tid, _ in therapists if tid in working_now)
+        groups.append(TherapistGroup(WORKING_NOW, f"Working now ({len(ids)})", ids))
+    for n in range(count):
+        chunk = therapists[n * len(therapists) // count : (n + 1) * len(therapists) // count]
+        first, last = _first_word(chunk[0][1]), _first_word(chunk[-1][1])
+        groups.append(
+            TherapistGroup(
+                f"g{n + 1}", f"{first} to {last} ({len(chunk)})", frozenset(t for t, _ in chunk)
+            )
+        )
+    return groups
+
+
+def choose_group(groups: list[TherapistGroup], wanted: str) -> TherapistGroup | None:
+    """The wanted group if offered; else "working now" when someone is, else the first."""
+    if not groups:
+        return None
+    by_key = {g.key: g for g in groups}
+    if wanted in by_key:
+        return by_key[wanted]
+    now = by_key.get(WORKING_NOW)
+    if now is not None and now.ids:
+        return now
+    return next(g for g in groups if g.key != WORKING_NOW)
+
+
+def _first_word(name: str) -> str:
+    return (name.split() or ["?"])[0].rstrip(",")

@@ -378,6 +378,25 @@ class CalendarFeed(models.Model):
         return f"Calendar feed of {self.therapist}"
 
 
+class DeskView(models.Model):
+    """What Today and the day calendar open on for one staff member: the
+    location and the therapist group last chosen. A practice of a hundred
+    therapists shows one location, and beyond about twenty of them a group."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_view"
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "now" (working now) or "g<n>" (the n-th group in name order); "" for none.
+    group = models.CharField(max_length=16, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Desk view of {self.user_id}"
+
+
 # Models of this app kept beside their code: the waitlist and inbound texts.
 from practice.reminders.models import SmsInbound  # noqa: E402
 from practice.waitlist.models import FreedTime, WaitlistEntry, WaitlistOffer  # noqa: E402
@@ -385,6 +404,7 @@ from practice.waitlist.models import FreedTime, WaitlistEntry, WaitlistOffer  # 
 __all__ = [
     "Appointment",
     "CalendarFeed",
+    "DeskView",
     "FreedTime",
     "Location",
     "Reminder",

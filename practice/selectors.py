@@ -1,6 +1,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from practice import availability, calendar
-from practice.models import Appointment, Location, Room, Therapist, TimeOff, WorkingHours
+from practice.models import (
+    Appointment,
+    DeskView,
+    Location,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 from practice.security.access import Role, roles_of
 
 
@@ -125,7 +133,71 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
     ]
 
 
-def appointments_today(*, locations, now, therapist=None) -> list[AppointmentEntry]:
+def desk_view_of(user) -> tuple[int | None, str]:
+    """The location id and therapist group `user` last chose (None, "" if never)."""
+    row = DeskView.objects.filter(user=user).values_list("location_id", "group").first()
+    return row or (None, "")
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who works at a location on a day: in name order, with their hours."""
+
+    therapists: list[tuple[int, str, str]]  # id, display name, colour
+    hours: list[tuple[int, time, time]]  # therapist id, local start, local end
+    working_now: set | None  # on shift at this moment; None unless the day is today
+
+
+def day_roster(*, location, day, now=None) -> Roster:
+    """Therapists with working hours at `location` on `day`, or with an
+    appointment there that day (a booking outside their hours still needs a
+    column). Two queries, whatever the number of therapists."""
+    tz = availability.zone(location.time_zone)
+    hours = list(
+        WorkingHours.objects.filter(
+            location=location, weekday=day.weekday(), therapist__active=True
+        ).values_list(
+            "therapist_id",
+            "therapist__display_name",
+            "therapist__colour",
+            "start_time",
+            "end_time",
+        )
+    )
+    start, end = local_day_bounds(day, tz)
+    booked = (
+        Appointment.objects.between(start, end)
+        .filter(location=location)
+        .exclude(status__in=NOT_ON_GRID)
+        .order_by()
+        .values_list("therapist_id", "therapist__display_name", "therapist__colour")
+        .distinct()
+    )
+    people = {tid: (tid, name, colour) for tid, name, colour, _, _ in hours}
+    for tid, name, colour in booked:
+        people.setdefault(tid, (tid, name, colour))
+    working_now = None
+    now = now or timezone.now()
+    local = now.astimezone(tz)
+    if local.date() == day:
+        # On shift: between the first start and the last end of their day, so a
+        # lunch break between split shifts does not drop them from the view.
+        spans = {}
+        for tid, _, _, s, e in hours:
+            first, last = spans.get(tid, (s, e))
+            spans[tid] = (min(first, s), max(last, e))
+        wall = local.time()
+        working_now = {tid for tid, (s, e) in spans.items() if s <= wall < e}
+    return Roster(
+        therapists=sorted(people.values(), key=lambda t: (t[1], t[0])),
+        hours=[(tid, s, e) for tid, _, _, s, e in hours],
+        working_now=working_now,
+    )
+
+
+def appointments_today(
+    *, locations, now, therapist=None, therapist_ids=None
+) -> list[AppointmentEntry]:
     """Each location's appointments of its own local today, in start order.
 
     With locations in several zones "today" is not one UTC range: at 20:00 in
@@ -141,27 +213,20 @@ def appointments_today(*, locations, now, therapist=None) -> list[AppointmentEnt
     )
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
+    if therapist_ids is not None:
+        appointments = appointments.filter(therapist_id__in=sorted(therapist_ids))
     return appointment_entries(appointments)
 
 
-def load_schedule(
-    *,
-    service,
-    start: datetime,
-    end: datetime,
-    therapist_ids=None,
-    bookings: bool = True,
-    exclude_appointment=None,
-) -> availability.Schedule:
-    """Working hours, time off, appointments and room bookings of [start, end).
-
-    A fixed handful of set-based queries for the whole range and every
-    candidate therapist (active, offering `service`, with working hours),
-    whatever the volume.
-    """
+def load_shifts(*, service, therapist_ids=None, location_id=None) -> availability.Schedule:
+    """The candidate therapists (active, offering `service`, with working hours)
+    and their weekly shifts, as a schedule without busy times. One query.
+    `location_id`: only shifts there."""
     hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service)
     if therapist_ids is not None:
         hours = hours.filter(therapist_id__in=list(therapist_ids))
+    if location_id is not None:
+        hours = hours.filter(location_id=location_id)
     names, time_zones, shifts = {}, {}, []
     for tid, name, lid, tz, weekday, start_time, end_time in hours.order_by(
         "therapist__display_name", "therapist_id", "weekday", "start_time"
@@ -177,45 +242,101 @@ def load_schedule(
         names[tid] = name
         time_zones[lid] = tz
         shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
-    ids = list(names)
-    busy = defaultdict(list)
+    return availability.Schedule(therapists=names, shifts=shifts, time_zones=time_zones)
+
+
+def load_busy(
+    schedule: availability.Schedule,
+    *,
+    service,
+    start: datetime,
+    end: datetime,
+    therapist_ids,
+    time_off_ids=None,
+    room_bookings: bool = True,
+    exclude_appointment=None,
+    location_id=None,
+) -> None:
+    """Add the busy times of [start, end) to `schedule`: time off of
+    `time_off_ids` (default `therapist_ids`), appointments of `therapist_ids`
+    and, with `room_bookings` when the service needs a room, every room
+    booking (whoever the therapist; at `location_id` only, if given) and the
+    active rooms. Two to four queries, whatever the volume."""
+    ids = list(therapist_ids)
     for tid, s, e in TimeOff.objects.filter(
-        therapist_id__in=ids, starts_at__lt=end, ends_at__gt=start
+        therapist_id__in=list(ids if time_off_ids is None else time_off_ids),
+        starts_at__lt=end,
+        ends_at__gt=start,
     ).values_list("therapist_id", "starts_at", "ends_at"):
-        busy[tid].append(availability.Busy(s, e, "time_off"))
-    rooms = defaultdict(list)
-    room_busy = defaultdict(list)
-    if bookings:
-        needs_room = service.needs_room
-        if needs_room:
-            for room_id, location_id in (
-                Room.objects.filter(active=True).order_by("name").values_list("pk", "location_id")
-            ):
-                rooms[location_id].append(room_id)
-        # One pass over the range for the candidates' bookings and, when a room
-        # is needed, every room booking (whoever the therapist).
-        wanted = Q(therapist_id__in=ids)
-        if needs_room:
-            wanted |= Q(room__isnull=False)
-        candidates = set(ids)
-        booked = Appointment.objects.active().overlapping(start, end).filter(wanted)
-        if exclude_appointment is not None:
-            booked = booked.exclude(pk=exclude_appointment.pk)
-        for tid, room_id, s, e in booked.order_by().values_list(
-            "therapist_id", "room_id", "starts_at", "occupied_until"
+        schedule.busy.setdefault(tid, []).append(availability.Busy(s, e, "time_off"))
+    here = {} if location_id is None else {"location_id": location_id}
+    with_rooms = room_bookings and service.needs_room
+    if with_rooms:
+        for room_id, room_location_id in (
+            Room.objects.filter(active=True, **here)
+            .order_by("name")
+            .values_list("pk", "location_id")
         ):
-            if tid in candidates:
-                busy[tid].append(availability.Busy(s, e, "appointment"))
-            if needs_room and room_id is not None:
-                room_busy[room_id].append((s, e))
-    return availability.Schedule(
-        therapists=names,
-        shifts=shifts,
-        busy=dict(busy),
-        rooms=dict(rooms),
-        room_busy=dict(room_busy),
-        time_zones=time_zones,
+            schedule.rooms.setdefault(room_location_id, []).append(room_id)
+    # One pass over the range for the candidates' bookings and, when a room is
+    # needed, every room booking (whoever the therapist).
+    wanted = Q(therapist_id__in=ids)
+    if with_rooms:
+        wanted |= Q(room__isnull=False, **here)
+    if not ids and not with_rooms:
+        return
+    candidates = set(ids)
+    booked = Appointment.objects.active().overlapping(start, end).filter(wanted)
+    if exclude_appointment is not None:
+        booked = booked.exclude(pk=exclude_appointment.pk)
+    for tid, room_id, s, e in booked.order_by().values_list(
+        "therapist_id", "room_id", "starts_at", "occupied_until"
+    ):
+        if tid in candidates:
+            schedule.busy.setdefault(tid, []).append(availability.Busy(s, e, "appointment"))
+        if with_rooms and room_id is not None:
+            schedule.room_busy.setdefault(room_id, []).append((s, e))
+
+
+def load_schedule(
+    *,
+    service,
+    start: datetime,
+    end: datetime,
+    therapist_ids=None,
+    bookings: bool = True,
+    exclude_appointment=None,
+    location_id=None,
+) -> availability.Schedule:
+    """Working hours, time off, appointments and room bookings of [start, end).
+
+    A fixed handful of set-based queries for the whole range and every
+    candidate therapist (active, offering `service`, with working hours),
+    whatever the volume. `location_id`: only shifts (and rooms) there.
+    """
+    schedule = load_shifts(service=service, therapist_ids=therapist_ids, location_id=location_id)
+    ids = list(schedule.therapists)
+    if not bookings:
+        load_busy(
+            schedule,
+            service=service,
+            start=start,
+            end=end,
+            therapist_ids=[],
+            time_off_ids=ids,
+            room_bookings=False,
+        )
+        return schedule
+    load_busy(
+        schedule,
+        service=service,
+        start=start,
+        end=end,
+        therapist_ids=ids,
+        exclude_appointment=exclude_appointment,
+        location_id=location_id,
     )
+    return schedule
 
 
 def booking_rules(*, service, now=None) -> availability.Rules:
@@ -247,6 +368,7 @@ def available_slots(
     enough_days=None,
     preferred_therapist_id=None,
     exclude_appointment=None,
+    location_id=None,
 ) -> tuple[list[availability.Slot], dict[int, str]]:
     """Free slots for `service` over `days` local days (one therapist, or any).
 
@@ -258,7 +380,8 @@ def available_slots(
     of the schedule's queries. For any therapist, each start goes to one
     therapist, spread fairly (`availability.spread_per_start`), the client's
     usual therapist (`preferred_therapist_id`) first. `exclude_appointment`:
-    an appointment being moved, whose own time counts as free.
+    an appointment being moved, whose own time counts as free. `location_id`:
+    only therapists' shifts at that location (a desk books for its own).
     """
     day_list = [first_day + timedelta(days=n) for n in range(days)]
     rounds = [day_list]
@@ -266,19 +389,33 @@ def available_slots(
         rounds = [day_list[: enough_days + 1], day_list[enough_days + 1 :]]
     ids = [therapist.pk] if therapist is not None else None
     rules = booking_rules(service=service, now=now)
-    slots, names, loads = [], {}, {}
+    shifts = load_shifts(service=service, therapist_ids=ids, location_id=location_id)
+    names = shifts.therapists
+    slots, loads = [], {}
     for round_days in rounds:
         start, end = _range_around(round_days[0], round_days[-1])
-        schedule = load_schedule(
+        # Each round reads its own range's busy times into a fresh copy.
+        schedule = availability.Schedule(
+            therapists=names, shifts=shifts.shifts, time_zones=shifts.time_zones
+        )
+        load = partial(
+            load_busy,
+            schedule,
             service=service,
             start=start,
             end=end,
-            therapist_ids=ids,
             exclude_appointment=exclude_appointment,
+            location_id=location_id,
         )
-        names.update(schedule.therapists)
+        if therapist is None and enough_days is not None:
+            found = _search_early(
+                schedule, rules, round_days, load, preferred_therapist_id, slots, enough_days
+            )
+        else:
+            load(therapist_ids=list(names))
+            found = availability.free_slots(schedule, rules, round_days)
         loads.update(availability.bookings_per_day(schedule))
-        slots += availability.free_slots(schedule, rules, round_days)
+        slots += found
         if enough_days is not None and len({s.local.date() for s in slots}) >= enough_days:
             break
     # Rounds are whole local days, but with locations in several time zones
@@ -288,6 +425,42 @@ def available_slots(
     if therapist is None:
         slots = availability.spread_per_start(slots, loads, order, preferred_therapist_id)
     return slots, names
+
+
+# "Any therapist" reads the bookings of this many first; a chain's picker then
+# needs only the colleagues who could offer a time nobody of them offers.
+FIRST_BATCH = 10
+
+
+def _search_early(schedule, rules, days, load, preferred, earlier_slots, enough_days):
+    """Free slots of `days` for any therapist, reading as few therapists'
+    bookings as give the same starts on the days shown as reading everyone's.
+
+    First FIRST_BATCH therapists (the client's usual one, then a rotation that
+    moves with the date, so the same names do not always come first); then only
+    those whose shifts hold a start the first found taken or not offered
+    (`availability.could_add`). Anyone left could offer only starts already
+    offered, so the starts and days shown are those of the exhaustive search
+    (tested on random schedules). Two or three queries per round.
+    """
+    ids = list(schedule.therapists)
+    if not ids:
+        return []
+    turn = (days[0].toordinal() * FIRST_BATCH) % len(ids)
+    rotated = ids[turn:] + ids[:turn]
+    if preferred in schedule.therapists:
+        rotated.remove(preferred)
+        rotated.insert(0, preferred)
+    first = rotated[:FIRST_BATCH]
+    load(therapist_ids=first, time_off_ids=ids)
+    found = availability.free_slots(schedule, rules, days, therapist_ids=first)
+    decisive = availability.shown_days(earlier_slots + found, days, enough_days)
+    covered = {s.starts_at for s in found if s.local.date() in set(decisive)}
+    rest = availability.could_add(schedule, rules, decisive, covered, rotated[FIRST_BATCH:])
+    if rest:
+        load(therapist_ids=rest, time_off_ids=(), room_bookings=False)
+        found += availability.free_slots(schedule, rules, days, therapist_ids=rest)
+    return found
 
 
 def schedule_for_booking(
@@ -323,14 +496,18 @@ def _place_all(grid, column_of, appointments, day_of, tz):
             calendar.add_block(grid, column, "entries", *span, item=appointment)
 
 
-def calendar_day(*, day, location, by_room=False):
+def calendar_day(*, day, location, by_room=False, roster=None, therapist_ids=None):
     """Day grid at `location`: one column per working therapist (or per room).
 
-    Returns (grid, cancelled appointments of the day). A constant four queries.
+    `therapist_ids`: only these therapists' columns and appointments (a group
+    of a large location); `roster`: the day's `day_roster`, when the caller
+    already has it. Returns (grid, cancelled appointments of the day). A
+    constant four or five queries.
     """
     tz = ZoneInfo(location.time_zone)
     start, end = local_day_bounds(day, tz)
-    appointments = _appointments_between(start, end, location=location)
+    only = {} if therapist_ids is None else {"therapist_id__in": sorted(therapist_ids)}
+    appointments = _appointments_between(start, end, location=location, **only)
     on_grid = [a for a in appointments if a.status not in NOT_ON_GRID]
     cancelled = [a for a in appointments if a.status in NOT_ON_GRID]
     spans = [
@@ -351,16 +528,13 @@ def calendar_day(*, day, location, by_room=False):
         grid = calendar.build_grid(columns, spans)
         _place_all(grid, lambda a: by_key.get(a.room_id), on_grid, lambda c: day, tz)
         return grid, cancelled
-    hours = list(
-        WorkingHours.objects.filter(
-            location=location, weekday=day.weekday(), therapist__active=True
-        ).values_list("therapist_id", "start_time", "end_time")
-    )
-    ids = {tid for tid, _, _ in hours} | {a.therapist_id for a in on_grid}
-    therapists = list(Therapist.objects.filter(pk__in=ids).order_by("display_name", "pk"))
+    if roster is None:
+        roster = day_roster(location=location, day=day)
+    shown = [t for t in roster.therapists if therapist_ids is None or t[0] in therapist_ids]
+    ids = {t[0] for t in shown}
+    hours = [h for h in roster.hours if h[0] in ids]
     columns = [
-        calendar.Column(key=t.pk, label=t.display_name, colour=t.colour, day=day)
-        for t in therapists
+        calendar.Column(key=tid, label=name, colour=colour, day=day) for tid, name, colour in shown
     ]
     by_key = {c.key: c for c in columns}
     grid = calendar.build_grid(columns, spans + [(s, e) for _, s, e in hours])

@@ -22,6 +22,7 @@ from practice import availability, selectors
 from practice.constraints import database_refuses_overlaps
 from practice.models import (
     Appointment,
+    DeskView,
     FreedTime,
     Location,
     Room,
@@ -750,3 +751,12 @@ def appointment_book_from_desk(
         if not booked:
             raise ValidationError("None of the dates could be booked; nothing was saved.")
         return booked, skipped
+
+
+def desk_view_remember(*, user, location, group: str = "") -> DeskView:
+    """Remember the location and therapist group `user` chose, so Today and the
+    day calendar open there next time (on any device they sign in on)."""
+    view, _ = DeskView.objects.update_or_create(
+        user=user, defaults={"location": location, "group": group[:16]}
+    )
+    return view

@@ -92,12 +92,21 @@ MIDDLEWARE = [
 ROOT_URLCONF = "practice.urls"
 WSGI_APPLICATION = "practice.wsgi.application"
 
+_TEMPLATE_LOADERS = [
+    "django.template.loaders.filesystem.Loader",
+    "django.template.loaders.app_directories.Loader",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Parsed once per process in production, stated so that adding a
+            # loader cannot silently drop the cache; re-read on every use while
+            # debugging, so an edited template shows under gunicorn --reload too.
+            "loaders": _TEMPLATE_LOADERS
+            if DEBUG
+            else [("django.template.loaders.cached.Loader", _TEMPLATE_LOADERS)],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

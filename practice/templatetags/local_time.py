@@ -30,7 +30,10 @@ def _parts(value, time_zone: str, fmt: str, name_zone: bool) -> tuple[str, str]:
     local = value.astimezone(availability.zone(time_zone))
     # A setting name ("DATETIME_FORMAT") means the project's one style for it.
     fmt = formats.get_format(fmt) if fmt.endswith("_FORMAT") else fmt
-    return dateformat.format(local, fmt), availability.zone_label(local, name_zone=name_zone)
+    # "H:i" (the clock on every list row) needs no locale: dateformat's
+    # general path was a tenth of a busy Today page's CPU time.
+    text = f"{local:%H:%M}" if fmt == "H:i" else dateformat.format(local, fmt)
+    return text, availability.zone_label(local, name_zone=name_zone)
 
 
 @register.simple_tag(takes_context=True)

@@ -131,15 +131,13 @@ def _move_picker(request, appointment, *, therapist_id, day_value, selected=""):
         tz=tz,
         client_id=appointment.client_id,
         moving=appointment,
+        # Slots at another location cannot take this appointment.
+        location=appointment.location,
+        named_too=True,
     )
     context["picker_url"] = reverse(
         "practice:appointment_reschedule_slots", kwargs={"appointment_id": appointment.pk}
     )
-    # Slots at another location cannot take this appointment.
-    context["days"] = [
-        (day, [s for s in slots if s["value"].split("|")[1] == str(appointment.location_id)])
-        for day, slots in context["days"]
-    ]
     return context
 
 

@@ -11,6 +11,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clients.selectors import client_search, clients_visible_to
@@ -21,6 +23,7 @@ from practice.models import Location, Service, Therapist
 from practice.security.access import staff_required
 from practice.timezones import several_zones_in_use
 from practice.validation import booking_window, parse_day, parse_id
+from practice.views.desk import desk_location
 
 # Search two weeks ahead; show the first few days that have free times.
 SEARCH_DAYS = 14
@@ -44,9 +47,13 @@ def _require_booker(user):
         raise Http404
 
 
-def _location_tz():
-    location = selectors.default_location()
-    return location, ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+def _location_tz(request):
+    """The desk's location (remembered per user, else the first), its zone, and
+    where an "any therapist" search looks: that location when there are several."""
+    choice = desk_location(request, remember=False)
+    location = choice.location
+    tz = ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+    return location, tz, location if len(choice.locations) > 1 else None
 
 
 def add_service_errors(form, exc: ValidationError, mapping=FIELD_OF_ERROR):
@@ -79,12 +86,24 @@ def _wanted_label(selected, tz) -> str:
 
 
 def slot_picker_context(
-    *, service_id, therapist_id, day_value, selected, tz, client_id=None, moving=None
+    *,
+    service_id,
+    therapist_id,
+    day_value,
+    selected,
+    tz,
+    client_id=None,
+    moving=None,
+    location=None,
+    named_too=False,
 ):
     """Free slots grouped by local day, for the picker partial.
 
     `client_id`: whose usual therapist an "any therapist" search offers first.
     `moving`: the appointment being rescheduled (its own time counts as free).
+    `location`: where an "any therapist" search looks (a chain's desk books
+    for its own location; a named therapist is searched wherever they work,
+    unless `named_too`: a move stays at its appointment's location).
     """
     service_id, therapist_id = _int(service_id), _int(therapist_id)
     service_id, therapist_id = parse_id(service_id), parse_id(therapist_id)
@@ -120,27 +139,22 @@ def slot_picker_context(
         enough_days=SHOWN_DAYS,
         preferred_therapist_id=preferred,
         exclude_appointment=moving,
+        location_id=location.pk if location is not None and (named_too or not therapist) else None,
     )
     name_zone = several_zones_in_use()
-    # Plain dicts with their element ids: the picker renders dozens of buttons,
-    # dict keys are the template engine's cheapest lookup, and a counter
-    # rendered in a template goes through number localization.
     days = [
         (
             day,
-            [
-                {
-                    "id": f"slot-{d}-{n}",
-                    "value": slot.value,
-                    "time": slot.clock(name_zone=name_zone),
-                    "name": names.get(slot.therapist_id),
-                }
-                for n, slot in enumerate(day_slots, 1)
-            ],
+            [_slot_button(slot, f"slot-{d}-{n}", name_zone, names) for n, slot in enumerate(ds, 1)],
         )
-        for d, (day, day_slots) in enumerate(
+        for d, (day, ds) in enumerate(
             islice(groupby(slots, key=lambda s: s.local.date()), SHOWN_DAYS), 1
         )
+    ]
+    selected = selected or ""
+    shown = [
+        (day, _slot_buttons(buttons, selected, any_therapist=therapist is None))
+        for day, buttons in days
     ]
     context.update(
         {
@@ -149,11 +163,38 @@ def slot_picker_context(
             "later": (days[-1][0] if days else first_day) + timedelta(days=1),
             "therapist_id": therapist.pk if therapist else "",
             "any_therapist": therapist is None,
-            "days": days,
-            "selected_listed": any(slot["value"] == selected for _, day in days for slot in day),
+            "any_at": location.name if location and not therapist and not named_too else "",
+            "days": shown,
+            "selected_listed": any(b[0] == selected for _, day in days for b in day),
         }
     )
     return context
+
+
+def _slot_button(slot, element_id, name_zone, names):
+    return (slot.value, element_id, slot.clock(name_zone=name_zone), names.get(slot.therapist_id))
+
+
+def _slot_buttons(buttons, selected, *, any_therapist) -> str:
+    """A day's slot buttons as one fragment: a picker shows a hundred or more,
+    and a template loop with its variable lookups per button was most of the
+    picker's render time."""
+    parts = []
+    for value, element_id, clock, name in buttons:
+        checked = " checked" if value == selected else ""
+        who = (
+            f'<span class="slot-therapist small"><span class="visually-hidden"> with </span>'
+            f"{conditional_escape(name)}</span>"
+            if any_therapist
+            else ""
+        )
+        parts.append(
+            f'<input class="btn-check" type="radio" name="slot" id="{element_id}"'
+            f' value="{conditional_escape(value)}"{checked}>'
+            f'<label class="btn btn-outline-primary btn-sm" for="{element_id}">'
+            f"{conditional_escape(clock)}{who}</label>"
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 -- every value above is escaped
 
 
 def _wanted_slot(request, location, day):
@@ -255,9 +296,9 @@ def book(request):
                 else:
                     return _booked(request, booked, skipped, plan)
         # Read only to show the form again: a booking made needs none of it.
-        location, tz = _location_tz()
+        location, tz, search_at = _location_tz(request)
     else:
-        location, tz = _location_tz()
+        location, tz, search_at = _location_tz(request)
         form = BookingForm(initial=_initial(request, location, tz), user=request.user)
     value = (form.data if form.is_bound else form.initial).get
     slots = slot_picker_context(
@@ -267,6 +308,7 @@ def book(request):
         selected=value("slot"),
         tz=tz,
         client_id=value("client"),
+        location=search_at,
     )
     return render(
         request,
@@ -309,7 +351,7 @@ def _booked(request, booked, skipped, plan):
 def book_slots(request):
     """The slot picker region, refreshed when service, therapist or date change."""
     _require_booker(request.user)
-    _, tz = _location_tz()
+    _, tz, search_at = _location_tz(request)
     context = slot_picker_context(
         service_id=request.GET.get("service"),
         therapist_id=request.GET.get("therapist"),
@@ -317,6 +359,7 @@ def book_slots(request):
         selected=request.GET.get("slot"),
         tz=tz,
         client_id=request.GET.get("client"),
+        location=search_at,
     )
     return render(request, "practice/_slot_picker.html", context)
 

@@ -2,6 +2,7 @@
 so does a move made on the day calendar (drag or keyboard)."""
 
 from datetime import date, timedelta
+from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -15,11 +16,12 @@ from django.views.decorators.http import require_GET
 
 from practice import selectors, services
 from practice.forms import CalendarMoveForm
-from practice.models import Location, Therapist
+from practice.models import Therapist
 from practice.security.access import Role, roles_of, staff_required
 from practice.validation import booking_window
 from practice.validation import parse_day as parse_query_day
 from practice.views.appointments import appointment_action
+from practice.views.desk import desk_location, desk_scope
 
 
 def parse_day(value, tz) -> date:
@@ -38,11 +40,9 @@ def render_region(request, page, region, context):
 
 
 def _locations(request):
-    """All locations and the one chosen with ?location= (else the first)."""
-    locations = list(Location.objects.order_by("pk"))
-    chosen = request.GET.get("location", "")
-    location = next((loc for loc in locations if str(loc.pk) == chosen), None)
-    return locations, location or (locations[0] if locations else None)
+    """All locations and the one to show (?location=, else the user's last, else the first)."""
+    choice = desk_location(request)
+    return choice.locations, choice.location
 
 
 def _no_location(request):
@@ -55,14 +55,29 @@ def _move_url_pattern():
     return reverse("practice:appointment_move", args=[UUID(int=0)])
 
 
-def _day_context(request, *, locations, location, day, by_room):
+def _day_context(request, *, choice, day, by_room, showing=None):
     """What the day calendar shows; with therapist columns, what a click, a drag
     or a keyboard move on it needs (the server checks each move again)."""
+    location = choice.location
     tz = ZoneInfo(location.time_zone)
-    grid, cancelled = selectors.calendar_day(day=day, location=location, by_room=by_room)
+    scope = desk_scope(request, choice, day=day, showing=showing)
+    grid, cancelled = selectors.calendar_day(
+        day=day,
+        location=location,
+        by_room=by_room,
+        roster=scope.roster,
+        therapist_ids=scope.therapist_ids,
+    )
     can_book = selectors.can_book(request.user)
+    scope_query = {"location": location.pk}
+    if scope.group is not None:
+        scope_query["group"] = scope.group.key
     return {
-        "locations": locations,
+        "scope_query": urlencode(scope_query),
+        "groups": scope.groups,
+        "group": scope.group,
+        "therapist_count": len(scope.roster.therapists),
+        "locations": choice.locations,
         "location": location,
         "day": day,
         "today": timezone.localtime(timezone.now(), tz).date(),
@@ -87,15 +102,13 @@ def _day_context(request, *, locations, location, day, by_room):
 @staff_required
 @require_GET
 def calendar_day(request):
-    locations, location = _locations(request)
-    if location is None:
+    choice = desk_location(request)
+    if choice.location is None:
         return _no_location(request)
-    tz = ZoneInfo(location.time_zone)
+    tz = ZoneInfo(choice.location.time_zone)
     day = parse_day(request.GET.get("date"), tz)
     by_room = request.GET.get("view") == "rooms"
-    context = _day_context(
-        request, locations=locations, location=location, day=day, by_room=by_room
-    )
+    context = _day_context(request, choice=choice, day=day, by_room=by_room)
     return render_region(
         request, "practice/calendar_day.html", "practice/_calendar_day.html", context
     )
@@ -111,6 +124,7 @@ def appointment_move(request, appointment):
     form = CalendarMoveForm(request.POST, location=location)
     day = timezone.localtime(appointment.starts_at, tz).date()
     done = problem = ""
+    showing = appointment.therapist_id
     if not form.is_valid():
         problem = " ".join(m for errors in form.errors.values() for m in errors)
     else:
@@ -130,7 +144,7 @@ def appointment_move(request, appointment):
             except ValidationError as exc:
                 problem = " ".join(exc.messages)
             else:
-                client = moved.client
+                client, showing = moved.client, moved.therapist_id
                 local = timezone.localtime(moved.starts_at, tz)
                 done = (
                     f"Moved {client.first_name_to_use} {client.last_name[:1]}. to "
@@ -138,8 +152,9 @@ def appointment_move(request, appointment):
                 )
     if problem:
         problem = f"Not moved: {problem}"
-    locations, _ = _locations(request)
-    context = _day_context(request, locations=locations, location=location, day=day, by_room=False)
+    choice = desk_location(request, remember=False)
+    choice.location = location
+    context = _day_context(request, choice=choice, day=day, by_room=False, showing=showing)
     context.update({"move_done": done, "move_problem": problem, "moved_id": appointment.pk})
     return render_region(
         request, "practice/calendar_day.html", "practice/_calendar_day.html", context

@@ -10,35 +10,58 @@ from django.views.decorators.http import require_GET
 from practice import health, selectors
 from practice.models import Location
 from practice.security.access import Role, public, roles_of, staff_required
+from practice.views.desk import desk_location, desk_scope
 
 
 @staff_required
 @require_GET
 def home(request):
-    """Each role's landing page: today's appointments, scoped to the role."""
-    locations = list(Location.objects.order_by("pk").only("name", "time_zone"))
-    location = locations[0] if locations else None
-    tz = ZoneInfo(location.time_zone) if location else ZoneInfo(settings.TIME_ZONE)
+    """Each role's landing page: today's appointments, scoped to the role.
+
+    A therapist sees their own day at every location; the desk and the owner
+    see one location (remembered), and beyond about twenty therapists there
+    one group of them, or those working now."""
     now = timezone.now()
     roles = roles_of(request.user)
     therapist = getattr(request.user, "therapist", None)
     own_only = roles == {Role.THERAPIST}
-    appointments = []
-    if not own_only or therapist is not None:
-        appointments = selectors.appointments_today(
-            locations=locations, now=now, therapist=therapist if own_only else None
-        )
-    return render(
-        request,
-        "practice/home.html",
+    if own_only:
+        locations = list(Location.objects.order_by("pk").only("name", "time_zone"))
+        location = locations[0] if locations else None
+        appointments = []
+        if therapist is not None:
+            appointments = selectors.appointments_today(
+                locations=locations, now=now, therapist=therapist
+            )
+        context = {"several_locations": len(locations) > 1, "show_location": len(locations) > 1}
+    else:
+        choice = desk_location(request)
+        location, locations = choice.location, choice.locations
+        scope = None
+        appointments = []
+        if location is not None:
+            day = timezone.localtime(now, ZoneInfo(location.time_zone)).date()
+            scope = desk_scope(request, choice, day=day, now=now)
+            appointments = selectors.appointments_today(
+                locations=[location], now=now, therapist_ids=scope.therapist_ids
+            )
+        context = {
+            "several_locations": len(locations) > 1,
+            "locations": locations,
+            "groups": scope.groups if scope else [],
+            "group": scope.group if scope else None,
+            "therapist_count": len(scope.roster.therapists) if scope else 0,
+        }
+    tz = ZoneInfo(location.time_zone) if location else ZoneInfo(settings.TIME_ZONE)
+    context.update(
         {
             "today": timezone.localtime(now, tz).date(),
             "location": location,
-            "several_locations": len(locations) > 1,
             "appointments": appointments,
             "own_only": own_only,
-        },
+        }
     )
+    return render(request, "practice/home.html", context)
 
 
 @public

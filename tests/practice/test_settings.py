@@ -97,3 +97,21 @@ def test_web_server_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(("debug", "cached"), [("0", True), ("1", False)])
+def test_templates_come_from_the_cached_loader_in_production_only(debug, cached):
+    shown = _manage(
+        "shell",
+        "-c",
+        "from django.template import engines; "
+        "print([type(l).__module__ for l in engines['django'].engine.template_loaders])",
+        **{**PRODUCTION, "DJANGO_DEBUG": debug},
+    )
+    assert shown.returncode == 0, shown.stderr
+    expected = (
+        ["django.template.loaders.cached"]
+        if cached
+        else ["django.template.loaders.filesystem", "django.template.loaders.app_directories"]
+    )
+    assert shown.stdout.strip().splitlines()[-1] == repr(expected)

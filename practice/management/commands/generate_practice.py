@@ -27,6 +27,7 @@ class Command(BaseCommand):
             therapists=therapists or base.therapists,
             clients=clients or base.clients,
             appointments=appointments or base.appointments,
+            locations=base.locations,
         )
         self.stdout.write(
             f"Generating {chosen.therapists} therapists, {chosen.clients:,} clients, "

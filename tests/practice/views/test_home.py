@@ -59,10 +59,11 @@ def test_today_query_count_is_constant(
     _book_today(bookings, location=location)
     http = client_as("front_desk")
     http.get(reverse("practice:home"))  # warm the time-zone cache
-    # Session (none when the cache holds it), user, roles, location, therapist,
+    # Session (none when the cache holds it), user, roles, locations, the
+    # remembered desk view, the day's roster (hours, therapists booked), therapist,
     # appointments; the session is not saved again within the minute.
     cached = settings.SESSION_ENGINE.endswith("cached_db")
-    with django_assert_num_queries(5 if cached else 6):
+    with django_assert_num_queries(8 if cached else 9):
         http.get(reverse("practice:home"))
 
 
@@ -97,7 +98,9 @@ def test_each_entry_says_who_what_where_and_links_to_the_appointment(
         assert shown in body
 
 
-def test_today_lists_each_location_on_its_own_clock_and_day(client_as, therapist, location):
+def test_a_therapists_day_lists_each_location_on_its_own_clock_and_day(
+    client_as, therapist, location
+):
     """New York is the main location; a London appointment of London's today is
     listed at London time, naming the zone and the location."""
     london = LocationFactory(name="Relief Soho", time_zone="Europe/London")
@@ -105,6 +108,19 @@ def test_today_lists_each_location_on_its_own_clock_and_day(client_as, therapist
     london_today = timezone.localtime(timezone.now(), tz).date()
     starts_at = datetime.combine(london_today, time(12), tzinfo=tz)
     AppointmentFactory(therapist=therapist, location=london, starts_at=starts_at)
-    body = client_as("front_desk").get(reverse("practice:home")).content.decode()
+    body = client_as("therapist").get(reverse("practice:home")).content.decode()
     assert f"12:00–13:00 {starts_at.tzname()}" in body
     assert "Relief Soho" in body
+
+
+def test_the_desk_sees_the_chosen_location_on_its_own_clock(client_as, therapist, location):
+    london = LocationFactory(name="Relief Soho", time_zone="Europe/London")
+    tz = ZoneInfo(london.time_zone)
+    starts_at = datetime.combine(timezone.localtime(timezone.now(), tz).date(), time(12), tzinfo=tz)
+    AppointmentFactory(therapist=therapist, location=london, starts_at=starts_at)
+    http = client_as("front_desk")
+    body = http.get(reverse("practice:home")).content.decode()
+    assert f"12:00–13:00 {starts_at.tzname()}" not in body  # the first location shows
+    body = http.get(reverse("practice:home"), {"location": london.pk}).content.decode()
+    assert "Today at Relief Soho" in body
+    assert f"12:00–13:00 {starts_at.tzname()}" in body
