@@ -1,5 +1,7 @@
 """Billing reads: who sees which invoice, balances, and the day sheet."""
 
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
@@ -212,6 +214,58 @@ def therapist_takings(*, therapist, day, tz) -> dict:
         "tips_day": tips["day"],
         "tips_month": tips["month"],
     }
+
+
+@dataclass(frozen=True)
+class DayListBilling:
+    """What Today shows of one appointment's money, for billing staff."""
+
+    invoice_id: object = None
+    invoice_number: int | None = None
+    invoice_draft: bool = False
+    due: money.Decimal = money.ZERO  # on this appointment's invoice
+    client_owes: money.Decimal = money.ZERO  # on all the client's issued invoices
+
+
+def day_list_billing(entries) -> dict:
+    """{appointment pk: DayListBilling} for a day list's entries (pk, client_id),
+    in two queries whatever its size."""
+    clients = {entry.pk: entry.client_id for entry in entries}
+    if not clients:
+        return {}
+    ids = list(clients)
+    invoices = {
+        row.appointment_id: row
+        for row in with_balance(
+            Invoice.objects.filter(appointment_id__in=ids).exclude(
+                status__in=[Invoice.Status.VOID, Invoice.Status.WAIVED]
+            )
+        )
+        .order_by("created_at")
+        .only("pk", "appointment_id", "number", "status", "total")
+    }
+    owed = defaultdict(lambda: money.ZERO)
+    for client_id, balance in (
+        with_balance(
+            Invoice.objects.filter(
+                status=Invoice.Status.ISSUED, client_id__in=set(clients.values())
+            )
+        )
+        .filter(balance__gt=0)
+        .values_list("client_id", "balance")
+    ):
+        owed[client_id] += balance
+    result = {}
+    for pk, client_id in clients.items():
+        invoice = invoices.get(pk)
+        result[pk] = DayListBilling(
+            invoice_id=invoice.pk if invoice else None,
+            invoice_number=invoice.number if invoice else None,
+            invoice_draft=bool(invoice and invoice.is_draft),
+            due=invoice.balance if invoice and not invoice.is_draft else money.ZERO,
+            client_owes=owed[client_id],
+        )
+    return result
 
 
 def with_credits(purchases):

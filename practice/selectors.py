@@ -61,6 +61,7 @@ class AppointmentEntry:
     location_name: str
     time_zone: str  # the location's: the clock its times are shown on
     therapist_colour: str = ""
+    client_id: UUID | None = None
 
 
 _ENTRY_FIELDS = (
@@ -81,6 +82,7 @@ _ENTRY_FIELDS = (
     "location__name",
     "location__time_zone",
     "therapist__colour",
+    "client_id",
 )
 
 
@@ -110,6 +112,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             location_name=location_name,
             time_zone=time_zone,
             therapist_colour=colour,
+            client_id=client_id,
         )
         for (
             pk,
@@ -129,6 +132,7 @@ def appointment_entries(appointments) -> list[AppointmentEntry]:
             location_name,
             time_zone,
             colour,
+            client_id,
         ) in rows
     ]
 

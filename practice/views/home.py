@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from billing import selectors as billing_selectors
 from practice import health, selectors
 from practice.models import Location
 from practice.security.access import Role, public, roles_of, staff_required
@@ -53,11 +54,19 @@ def home(request):
             "therapist_count": len(scope.roster.therapists) if scope else 0,
         }
     tz = ZoneInfo(location.time_zone) if location else ZoneInfo(settings.TIME_ZONE)
+    # The desk checks clients out from here and sees who still owes money.
+    money = (
+        billing_selectors.day_list_billing(appointments)
+        if not own_only and billing_selectors.may_bill(request.user)
+        else {}
+    )
     context.update(
         {
             "today": timezone.localtime(now, tz).date(),
             "location": location,
             "appointments": appointments,
+            "rows": [(a, money.get(a.pk)) for a in appointments],
+            "currency": settings.RELIEF_CURRENCY,
             "own_only": own_only,
         }
     )
