@@ -10,8 +10,6 @@ import json
 import uuid
 
 import pytest
-import redis
-from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from api.webhooks import dispatch, services
@@ -20,7 +18,6 @@ from api.webhooks.tasks import webhooks_dispatch
 from tests.api.webhooks.test_delivery import verify
 from tests.factories import AppointmentFactory
 from tests.practice.reminders.test_worker import (
-    Workers,
     queue_drained,
     redeliver_unacknowledged,
     wait_until,
@@ -33,23 +30,6 @@ pytestmark = [
 ]
 
 Status = WebhookDelivery.Status
-
-
-@pytest.fixture
-def broker():
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.flushdb()  # this run's own broker database
-    yield client
-    client.flushdb()
-
-
-@pytest.fixture
-def workers(transactional_db, broker, tmp_path):
-    pool = Workers(tmp_path, settings.CELERY_BROKER_URL)
-    start = pool.start
-    pool.start = lambda **extra: start(RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP="1", **extra)
-    yield pool
-    pool.stop_all()
 
 
 def events_for(endpoint_for, url, count):
