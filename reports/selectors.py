@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -22,17 +23,19 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from billing.models import Payment, Refund
 from clients.models import Client, Score
 from clients.scoring import meaningful_change
-from practice.models import Appointment, Therapist, TimeOff, WorkingHours
-from sessions.models import SessionNote, TechniqueApplication
+from practice.models import Appointment, Room, Therapist, TimeOff, WorkingHours
+from sessions.models import SessionNote, TechniqueApplication, TreatmentPlan
 from sessions.selectors import NOTE_SOURCE
 
 from . import periods, statistics
 
 ZERO = Decimal("0.00")
+NO_PLAN = "No treatment plan"
 NO_SESSION = "No session (packages, gift cards, sales)"
 
 
@@ -161,7 +164,70 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None) -> dic
                     "percent": round(100 * held / worked, 1) if worked else None,
                 }
             )
-    return {"rows": rows, "weeks": weeks}
+    rooms = _room_utilisation(
+        period=period, tz=tz, appointments=appointments, location=location, weeks=weeks
+    )
+    return {"rows": rows, "weeks": weeks, "rooms": rooms}
+
+
+def _room_utilisation(*, period, tz, appointments, location, weeks) -> list:
+    """Booked hours in each room over its location's opening hours, per week.
+
+    A room has no hours of its own: it is open while anyone works at its
+    location (the union of everyone's weekly hours there), and time off does
+    not close it. With a therapist filter, only that therapist's bookings count.
+    """
+    rooms = Room.objects.filter(Q(active=True) | Q(pk__in=appointments.values("room_id")))
+    if location is not None:
+        rooms = rooms.filter(location=location)
+    booked = defaultdict(timedelta)
+    for row in (
+        appointments.filter(room__isnull=False)
+        .annotate(day=TruncDate("starts_at", tzinfo=tz))
+        .values("room_id", "day")
+        .order_by()
+        .annotate(booked=Sum(SESSION_LENGTH))
+    ):
+        booked[(row["room_id"], row["day"] - timedelta(days=row["day"].weekday()))] += row["booked"]
+    hours_at = defaultdict(list)
+    for row in WorkingHours.objects.filter(therapist__active=True).values(
+        "location_id", "weekday", "start_time", "end_time", "location__time_zone"
+    ):
+        hours_at[row["location_id"]].append(
+            (
+                row["weekday"],
+                row["start_time"],
+                row["end_time"],
+                ZoneInfo(row["location__time_zone"]),
+            )
+        )
+    open_by_location = {
+        location_id: periods.working_time_by_week(period, periods.merged_weekly(hours), [])
+        for location_id, hours in hours_at.items()
+    }
+    rows = []
+    for room in (
+        rooms.distinct()
+        .order_by("location__name", "name")
+        .values("pk", "name", "location_id", "location__name")
+    ):
+        opened = open_by_location.get(room["location_id"], {})
+        for monday in weeks:
+            available = opened.get(monday, timedelta(0))
+            held = booked.get((room["pk"], monday), timedelta(0))
+            if not available and not held:
+                continue
+            rows.append(
+                {
+                    "room": room["name"],
+                    "location": room["location__name"],
+                    "week": monday,
+                    "booked_hours": _hours(held),
+                    "open_hours": _hours(available),
+                    "percent": round(100 * held / available, 1) if available else None,
+                }
+            )
+    return rows
 
 
 def _hours(duration: timedelta) -> Decimal:
@@ -175,7 +241,9 @@ def attendance(*, start, end, location=None, therapist=None) -> dict:
     """No-shows and late cancellations over appointments that were due.
 
     Due: every appointment of the period except those cancelled in good time
-    (they freed the slot). One grouped query, rolled up two ways.
+    (they freed the slot). One grouped query per table: distinct clients do
+    not add up across services, so the two are counted apart. Rates carry a
+    Wilson interval over appointments and are hidden under 10 clients.
     """
     appointments = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
         status=Appointment.Status.CANCELLED, late_cancel=False
@@ -184,40 +252,36 @@ def attendance(*, start, end, location=None, therapist=None) -> dict:
         appointments = appointments.filter(location=location)
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
-    grouped = list(
-        appointments.values(
-            therapist_name=F("therapist__display_name"), service_name=F("service__name")
+
+    def grouped(name):
+        rows = (
+            appointments.values(name=F(name))
+            .order_by("name")
+            .annotate(
+                due=Count("pk"),
+                clients=Count("client_id", distinct=True),
+                no_shows=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
+                late_cancels=Count(
+                    "pk", filter=Q(status=Appointment.Status.CANCELLED, late_cancel=True)
+                ),
+            )
         )
-        .order_by()
-        .annotate(
-            due=Count("pk"),
-            no_shows=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
-            late_cancels=Count(
-                "pk", filter=Q(status=Appointment.Status.CANCELLED, late_cancel=True)
-            ),
-        )
-    )
+        out = []
+        for row in rows:
+            few = row["clients"] < statistics.MIN_CLIENTS
+            out.append(
+                {
+                    **row,
+                    "no_show": statistics.share(row["no_shows"], row["due"], hidden=few),
+                    "late_cancel": statistics.share(row["late_cancels"], row["due"], hidden=few),
+                }
+            )
+        return out
 
-    def rollup(key):
-        rows = defaultdict(lambda: {"due": 0, "no_shows": 0, "late_cancels": 0})
-        for row in grouped:
-            for field in ("due", "no_shows", "late_cancels"):
-                rows[row[key]][field] += row[field]
-        return [
-            {
-                "name": name,
-                **entry,
-                "no_show_percent": _percent(entry["no_shows"], entry["due"]),
-                "late_cancel_percent": _percent(entry["late_cancels"], entry["due"]),
-            }
-            for name, entry in sorted(rows.items())
-        ]
-
-    return {"by_therapist": rollup("therapist_name"), "by_service": rollup("service_name")}
-
-
-def _percent(part, whole):
-    return round(100 * part / whole, 1) if whole else None
+    return {
+        "by_therapist": grouped("therapist__display_name"),
+        "by_service": grouped("service__name"),
+    }
 
 
 # Clinical outcomes -----------------------------------------------------------
@@ -261,6 +325,12 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
         .order_by("-times", "technique__name")
         .values("technique__name")[:1]
     )
+    # The client's most recent plan (by start): where their treatment stands now.
+    latest_plan = (
+        TreatmentPlan.objects.filter(client=OuterRef("pk"))
+        .order_by("-start_date", "-created_at")
+        .values("status")[:1]
+    )
     clients = (
         Client.objects.filter(pk__in=notes.values("client_id"))
         .annotate(
@@ -271,15 +341,19 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
             ),
             main_therapist=Subquery(main_therapist),
             main_technique=Subquery(main_technique),
+            plan_status=Subquery(latest_plan),
         )
         .filter(scored__gte=2)
     )
     if therapist is not None:
         clients = clients.filter(main_therapist=therapist.pk)
-    rows = list(clients.values("main_therapist", "main_technique", "first", "latest"))
+    rows = list(
+        clients.values("main_therapist", "main_technique", "plan_status", "first", "latest")
+    )
     names = dict(Therapist.objects.values_list("pk", "display_name"))
+    plan_labels = dict(TreatmentPlan.Status.choices)
 
-    groups = {"therapist": defaultdict(lambda: [0, 0]), "technique": defaultdict(lambda: [0, 0])}
+    groups = {key: defaultdict(lambda: [0, 0]) for key in ("therapist", "technique", "plan")}
     improved_total = 0
     for row in rows:
         change = meaningful_change(row["first"], row["latest"])
@@ -289,6 +363,7 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
         for key, name in (
             ("therapist", names.get(row["main_therapist"], "Unknown")),
             ("technique", row["main_technique"] or "No technique recorded"),
+            ("plan", plan_labels.get(row["plan_status"], NO_PLAN)),
         ):
             groups[key][name][0] += improved
             groups[key][name][1] += 1
@@ -303,6 +378,7 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
         "overall": statistics.share(improved_total, len(rows)),
         "by_therapist": table("therapist"),
         "by_technique": table("technique"),
+        "by_plan_status": table("plan"),
     }
 
 
@@ -350,3 +426,79 @@ def session_pain_change(*, start, end, location=None, therapist=None) -> list:
             }
         )
     return table
+
+
+# PEG-3 at plan review ---------------------------------------------------------
+
+# A PEG-3 counts as the plan's baseline up to a week after it starts (the
+# intake is often the day before or after), and as its review from a week
+# before the review date (reviews are booked around the date, not on it).
+PEG_GRACE = timedelta(days=7)
+
+
+def peg_review_change(*, start, end, today, location=None, therapist=None) -> dict:
+    """PEG-3 change from a plan's start to its review, over plans whose review came in the period.
+
+    Review date in the period and not after today. Baseline: the latest PEG-3
+    recorded before the plan's start day plus a week; review: the first one
+    recorded from a week before the review date on, after the baseline. A
+    client with several such plans counts once, for the latest review.
+    Two queries: the plans, then those clients' PEG-3 scores (a handful each).
+    """
+    tz = start.tzinfo
+    last = min((end - timedelta(days=1)).date(), today)
+    plans = TreatmentPlan.objects.filter(review_date__gte=start.date(), review_date__lte=last)
+    if therapist is not None:
+        plans = plans.filter(therapist=therapist)
+    if location is not None:
+        plans = plans.filter(
+            Exists(
+                Appointment.objects.filter(
+                    client=OuterRef("client_id"),
+                    therapist=OuterRef("therapist_id"),
+                    location=location,
+                )
+            )
+        )
+    latest = {}
+    for plan in plans.order_by("-review_date", "-start_date").values(
+        "client_id", "therapist_id", "status", "start_date", "review_date"
+    ):
+        latest.setdefault(plan["client_id"], plan)
+    scores = defaultdict(list)
+    for row in (
+        Score.objects.filter(client_id__in=list(latest), instrument=Score.Instrument.PEG)
+        .order_by("recorded_at", "pk")
+        .values_list("client_id", "recorded_at", "value")
+    ):
+        scores[row[0]].append((timezone.localtime(row[1], tz).date(), row[2]))
+    names = dict(Therapist.objects.values_list("pk", "display_name"))
+    labels = dict(TreatmentPlan.Status.choices)
+    changes = {"overall": [], "status": defaultdict(list), "therapist": defaultdict(list)}
+    for client_id, plan in latest.items():
+        pair = statistics.baseline_and_review(
+            scores[client_id],
+            start=plan["start_date"] + PEG_GRACE,
+            review=plan["review_date"] - PEG_GRACE,
+        )
+        if pair is None:
+            continue
+        baseline, review = pair
+        change = (review - baseline, meaningful_change(baseline, review))
+        changes["overall"].append(change)
+        changes["status"][labels.get(plan["status"], plan["status"])].append(change)
+        changes["therapist"][names.get(plan["therapist_id"], "Unknown")].append(change)
+
+    def summary(name, group):
+        improved = sum(1 for _, verdict in group if verdict.meaningful and verdict.change < 0)
+        return {
+            "name": name,
+            "change": statistics.median_summary([c for c, _ in group], clients=len(group)),
+            "improved": statistics.share(improved, len(group)),
+        }
+
+    return {
+        "overall": [summary("All plans", changes["overall"])] if changes["overall"] else [],
+        "by_status": [summary(k, v) for k, v in sorted(changes["status"].items())],
+        "by_therapist": [summary(k, v) for k, v in sorted(changes["therapist"].items())],
+    }
