@@ -18,6 +18,7 @@ from clients.models import Client, Score
 from practice.models import Appointment, Location, Room, Service, Therapist
 from sessions.models import SessionNote, Technique, TechniqueApplication, TreatmentPlan
 from sessions.selectors import NOTE_SOURCE
+from sessions.services import note_sign
 
 FIRST = ["Ana", "Ben", "Chloe", "Dev", "Ella", "Finn", "Grace", "Hugo", "Iris", "Jonas"]
 LAST = ["Alvarez", "Brooks", "Chen", "Dubois"]
@@ -92,7 +93,10 @@ def seed_demo_history(*, now, by) -> int:
 
 def _session(appointment, pain, usual, rng, by):
     note = SessionNote.objects.create(
-        appointment=appointment, client=appointment.client, therapist=appointment.therapist
+        appointment=appointment,
+        client=appointment.client,
+        therapist=appointment.therapist,
+        assessment="Tissue responded well; range of motion improving.",
     )
     TechniqueApplication.objects.create(note=note, technique=usual, minutes=30)
     after = max(Decimal(0), pain - Decimal(rng.choice((1, 1, 2, 2, 3))))
@@ -110,6 +114,8 @@ def _session(appointment, pain, usual, rng, by):
             source_id=str(note.pk),
             appointment=appointment,
         )
+    # Signed, as a therapist would have done that day: no backlog to chart.
+    note_sign(note=note, user=appointment.therapist.user, cautions_reviewed=True)
     if rng.random() < 0.9:
         invoice = billing.invoice_open_for_appointment(appointment=appointment, by=by)
         invoice = billing.invoice_issue(invoice=invoice, by=by, now=appointment.ends_at)
