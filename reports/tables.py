@@ -34,10 +34,21 @@ class Table:
 
     @property
     def display_rows(self):
-        """Rows for the page: each cell paired with its column's kind."""
+        """Rows for the page: each cell paired with its column's kind.
+
+        Numbers arrive as the strings the CSV writes: the page then says exactly
+        what the download says, and a year of weekly rows skips the template's
+        number localisation (a third of the utilisation page's time).
+        """
         kinds = [column.kind for column in self.columns]
         return [
-            {"hidden": row["hidden"], "cells": list(zip(kinds, row["cells"], strict=False))}
+            {
+                "hidden": row["hidden"],
+                "cells": [
+                    (kind, str(cell) if kind in (NUMBER, PERCENT) and cell is not None else cell)
+                    for kind, cell in zip(kinds, row["cells"], strict=False)
+                ],
+            }
             for row in self.rows
         ]
 
