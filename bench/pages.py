@@ -261,6 +261,33 @@ def payment_body(data: BenchData, n: int) -> dict:
 
 HTMX_SEARCH = {"HX-Request": "true", "HX-Target": "client-results"}
 
+
+def _year(url: str):
+    """A report over the year to today: the period DESIGN's 300 ms budget is set for."""
+    return lambda d: _q(
+        url,
+        period="custom",
+        first=(d.today - timedelta(days=364)).isoformat(),
+        last=d.today.isoformat(),
+    )
+
+
+REPORT_PAGES = [
+    Page(f"report: {name} (owner, a year)", _year(url), 300, as_user="owner")
+    for name, url in (
+        ("revenue", "reports:revenue"),
+        ("utilisation", "reports:utilisation"),
+        ("attendance", "reports:attendance"),
+        ("clients", "reports:clients"),
+        ("outcomes", "reports:outcomes"),
+    )
+] + [
+    Page(
+        "report: outcomes (therapist, a year)", _year("reports:outcomes"), 300, as_user="therapist"
+    ),
+    Page("report: recall list (front desk)", lambda d: reverse("reports:recall"), 300),
+]
+
 PAGES = [
     # The floor: a bare Django view through the full middleware stack.
     Page("floor", lambda d: "/bench/floor", None, as_user=None, max_queries=None),
@@ -342,6 +369,7 @@ PAGES = [
     ),
     Page("day sheet (front desk)", lambda d: reverse("billing:day_sheet"), 40),
     Page("day sheet CSV", lambda d: _q("billing:day_sheet", format="csv"), 40),
+    *REPORT_PAGES,
 ]
 
 # REST API list endpoints, a full page of 100 rows each (budget: 50 ms p95, 15

@@ -8,7 +8,7 @@ from practice.models import Location, Therapist
 from practice.timezones import practice_time_zone
 from practice.validation import PlausibleDatesMixin
 
-from . import periods
+from . import clientele, periods
 
 
 @dataclass(frozen=True)
@@ -85,3 +85,37 @@ class ReportFilterForm(PlausibleDatesMixin, forms.Form):
         )
         tz = ZoneInfo(location.time_zone) if location else practice_time_zone()
         return ReportFilters(period=period, tz=tz, location=location, therapist=therapist)
+
+
+class RecallFilterForm(forms.Form):
+    weeks = forms.TypedChoiceField(
+        label="Last visit more than",
+        choices=[(w, f"{w} weeks ago") for w in clientele.RECALL_WEEKS],
+        coerce=int,
+        initial=clientele.DEFAULT_RECALL_WEEKS,
+        required=False,
+    )
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.order_by("name"), required=False, empty_label="All locations"
+    )
+    therapist = forms.ModelChoiceField(
+        label="Last seen by",
+        queryset=Therapist.objects.order_by("display_name"),
+        required=False,
+        empty_label="Any therapist",
+    )
+
+    def __init__(self, *args, own_therapist=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.own_therapist = own_therapist
+        if own_therapist is not None:
+            del self.fields["therapist"]
+
+    def chosen(self) -> dict:
+        """weeks, location and therapist; the defaults when the form is not valid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return {
+            "weeks": data.get("weeks") or clientele.DEFAULT_RECALL_WEEKS,
+            "location": data.get("location"),
+            "therapist": self.own_therapist or data.get("therapist"),
+        }

@@ -90,6 +90,22 @@ def _merged(intervals):
     return merged
 
 
+def merged_weekly(hours):
+    """Weekly (weekday, start, end, tzinfo) rows merged where they overlap or touch.
+
+    The union of several people's hours: a room is open while anyone works.
+    Rows of one location share its clock, so comparing wall times is sound.
+    """
+    by_day = {}
+    for weekday, start, end, tz in hours:
+        by_day.setdefault((weekday, tz), []).append((start, end))
+    merged = []
+    for (weekday, tz), spans in sorted(by_day.items(), key=lambda item: item[0][0]):
+        for start, end in _merged(spans):
+            merged.append((weekday, start, end, tz))
+    return merged
+
+
 def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelta]:
     """Working time per week (keyed by its Monday), less time off, within the period.
 

@@ -94,9 +94,13 @@ class Share:
         return None if self.high is None else round(100 * self.high, 1)
 
 
-def share(successes: int, n: int, *, min_n: int = MIN_CLIENTS) -> Share:
-    """A share with its Wilson interval, hidden (no figures at all) below min_n."""
-    if n < min_n:
+def share(successes: int, n: int, *, min_n: int = MIN_CLIENTS, hidden=None) -> Share:
+    """A share with its Wilson interval, hidden (no figures at all) below min_n.
+
+    `hidden` overrides the rule when n counts something else than clients
+    (visits, appointments) and the caller judges by the clients behind them.
+    """
+    if (n < min_n) if hidden is None else (hidden or n == 0):
         return Share(successes, n, None, None, None, hidden=True)
     low, high = wilson_interval(successes, n)
     return Share(successes, n, successes / n, low, high, hidden=False)
@@ -119,3 +123,17 @@ def median_summary(values, *, clients: int, min_n: int = MIN_CLIENTS) -> Median:
     interval = median_interval(values)
     low, high = interval if interval else (None, None)
     return Median(len(values), median(values), low, high, hidden=False)
+
+
+def baseline_and_review(scores, *, start, review):
+    """The (baseline, review) pair of a plan from its (day, value) scores in time order.
+
+    Baseline: the latest score on a day before `start`; review: the first on
+    or after `review` that comes after the baseline. None when either is missing.
+    """
+    before = [(day, value) for day, value in scores if day < start]
+    if not before:
+        return None
+    baseline_day, baseline = before[-1]
+    after = [value for day, value in scores if day >= review and day > baseline_day]
+    return (baseline, after[0]) if after else None

@@ -34,10 +34,21 @@ class Table:
 
     @property
     def display_rows(self):
-        """Rows for the page: each cell paired with its column's kind."""
+        """Rows for the page: each cell paired with its column's kind.
+
+        Numbers arrive as the strings the CSV writes: the page then says exactly
+        what the download says, and a year of weekly rows skips the template's
+        number localisation (a third of the utilisation page's time).
+        """
         kinds = [column.kind for column in self.columns]
         return [
-            {"hidden": row["hidden"], "cells": list(zip(kinds, row["cells"], strict=False))}
+            {
+                "hidden": row["hidden"],
+                "cells": [
+                    (kind, str(cell) if kind in (NUMBER, PERCENT) and cell is not None else cell)
+                    for kind, cell in zip(kinds, row["cells"], strict=False)
+                ],
+            }
             for row in self.rows
         ]
 
@@ -109,6 +120,46 @@ def utilisation_table(data) -> Table:
     return table
 
 
+def room_utilisation_table(data) -> Table:
+    table = Table(
+        "utilisation-room",
+        "Utilisation by room per week",
+        [
+            Column("Room", TEXT),
+            Column("Location", TEXT),
+            Column("Week of", TEXT),
+            Column("Booked hours"),
+            Column("Open hours"),
+            Column("Utilisation %", PERCENT),
+        ],
+        empty="No rooms with opening hours or bookings in this period. Add rooms under "
+        "Setup and book services that need a room, or choose another period.",
+    )
+    for row in data["rooms"]:
+        table.add(
+            row["room"],
+            row["location"],
+            row["week"].isoformat(),
+            row["booked_hours"],
+            row["open_hours"],
+            row["percent"],
+        )
+    return table
+
+
+def _share_cells(result):
+    """Share, then its 95% interval, as percentages."""
+    return [result.percent, result.low_percent, result.high_percent]
+
+
+def _share_columns(what):
+    return [
+        Column(f"{what} %", PERCENT),
+        Column("95% CI low %", PERCENT),
+        Column("95% CI high %", PERCENT),
+    ]
+
+
 def attendance_tables(data) -> list[Table]:
     tables = []
     for slug, title, key, first in (
@@ -130,25 +181,99 @@ def attendance_tables(data) -> list[Table]:
             title,
             [
                 Column(first, TEXT),
+                Column("Clients"),
                 Column("Appointments due"),
                 Column("No-shows"),
-                Column("No-show %", PERCENT),
+                *_share_columns("No-show"),
                 Column("Late cancellations"),
-                Column("Late-cancel %", PERCENT),
+                *_share_columns("Late-cancel"),
             ],
             empty="No appointments in this period. Choose another period.",
         )
         for row in data[key]:
+            if row["no_show"].hidden:
+                table.add_hidden(row["name"])
+                continue
             table.add(
                 row["name"],
+                row["clients"],
                 row["due"],
                 row["no_shows"],
-                row["no_show_percent"],
+                *_share_cells(row["no_show"]),
                 row["late_cancels"],
-                row["late_cancel_percent"],
+                *_share_cells(row["late_cancel"]),
             )
         tables.append(table)
     return tables
+
+
+CLIENTS_EMPTY = "No visits in this period. Choose another period."
+
+
+def clientele_tables(*, flow, rebooking, retention) -> list[Table]:
+    new = Table(
+        "clients-new",
+        "New and returning clients",
+        [
+            Column("Therapist", TEXT),
+            Column("Clients seen"),
+            Column("New"),
+            Column("Returning"),
+            *_share_columns("New"),
+        ],
+        empty=CLIENTS_EMPTY,
+    )
+    for row in flow:
+        if row["result"].hidden:
+            new.add_hidden(row["name"])
+        else:
+            new.add(
+                row["name"],
+                row["clients"],
+                row["new"],
+                row["returning"],
+                *_share_cells(row["result"]),
+            )
+    rebooked = Table(
+        "clients-rebooking",
+        "Rebooking: a next appointment within 6 weeks of a visit",
+        [
+            Column("Therapist", TEXT),
+            Column("Clients"),
+            Column("Visits"),
+            Column("Rebooked"),
+            *_share_columns("Rebooked"),
+        ],
+        empty="No visit in this period is 6 weeks old yet. Choose an earlier period.",
+    )
+    for row in rebooking:
+        if row["result"].hidden:
+            rebooked.add_hidden(row["name"])
+        else:
+            rebooked.add(
+                row["name"],
+                row["clients"],
+                row["visits"],
+                row["rebooked"],
+                *_share_cells(row["result"]),
+            )
+    retained = Table(
+        "clients-retention",
+        "Retention: clients seen again within 90 days",
+        [
+            Column("Therapist", TEXT),
+            Column("Clients"),
+            Column("Seen again"),
+            *_share_columns("Retained"),
+        ],
+        empty="No first visit in this period is 90 days old yet. Choose an earlier period.",
+    )
+    for row in retention:
+        if row["result"].hidden:
+            retained.add_hidden(row["name"])
+        else:
+            retained.add(row["name"], row["clients"], row["returned"], *_share_cells(row["result"]))
+    return [new, rebooked, retained]
 
 
 SHARE_COLUMNS = [
@@ -179,6 +304,12 @@ def improvement_tables(data) -> list[Table]:
             "Meaningful pain improvement by the technique received most",
             "by_technique",
             "Technique",
+        ),
+        (
+            "improvement-plan",
+            "Meaningful pain improvement by treatment plan status",
+            "by_plan_status",
+            "Plan status",
         ),
     ):
         table = Table(slug, title, [Column(first, TEXT), *SHARE_COLUMNS], empty=OUTCOME_EMPTY)
@@ -225,4 +356,73 @@ def session_change_table(rows) -> Table:
             table.add(
                 row["name"], result.n, row["sessions"], result.median, result.low, result.high
             )
+    return table
+
+
+def peg_review_tables(data) -> list[Table]:
+    tables = []
+    for slug, title, key, first in (
+        ("peg-overall", "PEG-3 change over plans that reached their review", "overall", "Group"),
+        ("peg-status", "PEG-3 change at review by plan status", "by_status", "Plan status"),
+        ("peg-therapist", "PEG-3 change at review by therapist", "by_therapist", "Therapist"),
+    ):
+        table = Table(
+            slug,
+            title,
+            [
+                Column(first, TEXT),
+                Column("Clients"),
+                Column("Median change (points)"),
+                Column("95% CI low"),
+                Column("95% CI high"),
+                Column("Improved meaningfully"),
+                *_share_columns("Improved"),
+            ],
+            empty="No treatment plan with a PEG-3 at its start and at its review came to "
+            "review in this period. Set a review date on plans and record a PEG-3 at the "
+            "review; choose a longer period to see more.",
+        )
+        for row in data[key]:
+            change, improved = row["change"], row["improved"]
+            if change.hidden:
+                table.add_hidden(row["name"])
+            else:
+                table.add(
+                    row["name"],
+                    change.n,
+                    change.median,
+                    change.low,
+                    change.high,
+                    improved.successes,
+                    *_share_cells(improved),
+                )
+        tables.append(table)
+    return tables
+
+
+def recall_table(page, *, weeks) -> Table:
+    """The recall list as a table (the CSV); the page renders its own rows with links."""
+    table = Table(
+        "recall",
+        f"Clients due for a visit: last seen over {weeks} weeks ago, nothing booked",
+        [
+            Column("Client", TEXT),
+            Column("Phone", TEXT),
+            Column("Email", TEXT),
+            Column("Last visit", TEXT),
+            Column("Last seen by", TEXT),
+            Column("Active plan", TEXT),
+        ],
+        empty="No one is due: every client seen in the last year has a booking or was seen "
+        "recently. Try a shorter time since the last visit.",
+    )
+    for client in page:
+        table.add(
+            client.full_name,
+            str(client.phone) if client.phone else "",
+            client.email,
+            client.last_visit_day.isoformat(),
+            client.last_therapist or "",
+            "yes" if client.active_plan else "no",
+        )
     return table

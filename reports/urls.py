@@ -10,4 +10,6 @@ urlpatterns = [
     path("utilisation/", views.utilisation, name="utilisation"),
     path("attendance/", views.attendance, name="attendance"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("clients/", views.clients, name="clients"),
+    path("recall/", views.recall, name="recall"),
 ]

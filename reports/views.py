@@ -1,21 +1,32 @@
-"""Reports: the owner sees every figure, a therapist only their own; front desk gets 404."""
+"""Reports: the owner sees every figure, a therapist only their own.
+
+Front desk gets 404 everywhere but the recall list.
+"""
 
 import csv
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from clients.models import Client
+from clients.selectors import clients_visible_to
 from practice.security.access import Role, has_role, roles_required
-from practice.selectors import own_therapist
+from practice.security.audit import audit_list_export
+from practice.selectors import can_book, own_therapist
 from practice.timezones import practice_time_zone
 
-from . import selectors, tables
-from .forms import ReportFilterForm
+from . import clientele, selectors, tables
+from .forms import RecallFilterForm, ReportFilterForm
 
 reports_staff = roles_required(Role.OWNER, Role.THERAPIST)
+# Front desk works the recall list (and the day sheet), no other report.
+recall_staff = roles_required(Role.OWNER, Role.THERAPIST, Role.FRONT_DESK)
+RECALL_PAGE_SIZE = 50
 
 
 def _filters(request):
@@ -25,8 +36,7 @@ def _filters(request):
         own = own_therapist(request.user)
         if own is None:
             raise Http404
-    today = timezone.localtime(timezone.now(), practice_time_zone()).date()
-    form = ReportFilterForm(request.GET or None, today=today, own_therapist=own)
+    form = ReportFilterForm(request.GET or None, today=_today(), own_therapist=own)
     return form, form.filters()
 
 
@@ -55,11 +65,13 @@ def _csv(request, filters, report_tables):
     table = next((t for t in report_tables if t.slug == wanted), None)
     if table is None:
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     period = filters.period
-    response["Content-Disposition"] = (
-        f'attachment; filename="{table.slug}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}.csv"'
-    )
+    return _csv_response(table, f"{table.slug}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}")
+
+
+def _csv_response(table, filename):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     writer = csv.writer(response)
     writer.writerows(table.csv_rows())
     return response
@@ -118,7 +130,7 @@ def utilisation(request):
         "reports/utilisation.html",
         form,
         filters,
-        [tables.utilisation_table(data)],
+        [tables.utilisation_table(data), tables.room_utilisation_table(data)],
         chart=chart if names else None,
     )
 
@@ -139,8 +151,93 @@ def outcomes(request):
     form, filters = _filters(request)
     improvement = selectors.pain_improvement(**filters.query())
     session_change = selectors.session_pain_change(**filters.query())
+    peg = selectors.peg_review_change(today=_today(), **filters.query())
     report_tables = [
         *tables.improvement_tables(improvement),
         tables.session_change_table(session_change),
+        *tables.peg_review_tables(peg),
     ]
     return _respond(request, "reports/outcomes.html", form, filters, report_tables)
+
+
+@reports_staff
+@require_GET
+def clients(request):
+    form, filters = _filters(request)
+    flow = clientele.new_and_returning(**filters.query())
+    report_tables = tables.clientele_tables(
+        flow=flow,
+        rebooking=clientele.rebooking(**filters.query()),
+        retention=clientele.retention(**filters.query()),
+    )
+    shown = [row for row in flow[1:] if not row["result"].hidden]
+    chart = {
+        "labels": [row["name"] for row in shown],
+        "series": [
+            {"label": "New", "values": [row["new"] for row in shown]},
+            {"label": "Returning", "values": [row["returning"] for row in shown]},
+        ],
+    }
+    return _respond(
+        request,
+        "reports/clients.html",
+        form,
+        filters,
+        report_tables,
+        chart=chart if shown else None,
+    )
+
+
+@recall_staff
+@require_GET
+def recall(request):
+    """Clients due for a visit with nothing booked: call them, book them."""
+    own = None
+    if not has_role(request.user, Role.OWNER, Role.FRONT_DESK):
+        own = own_therapist(request.user)
+        if own is None:
+            raise Http404
+    form = RecallFilterForm(request.GET or None, own_therapist=own)
+    chosen = form.chosen()
+    due = clientele.recall_list(clients=clients_visible_to(request.user), **chosen)
+    location = chosen["location"]
+    tz = ZoneInfo(location.time_zone) if location else practice_time_zone()
+    if request.GET.get("format") == "csv":
+        everyone = list(due)
+        _local_days(everyone, tz)
+        audit_list_export(
+            model=Client,
+            label="Recall list",
+            count=len(everyone),
+            filters={k: str(v) if v else None for k, v in chosen.items()},
+        )
+        today = _today()
+        return _csv_response(
+            tables.recall_table(everyone, weeks=chosen["weeks"]), f"recall-{today:%Y-%m-%d}"
+        )
+    page = Paginator(due, RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
+    _local_days(page.object_list, tz)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "reports/recall.html",
+        {
+            "form": form,
+            "page": page,
+            "weeks": chosen["weeks"],
+            "query": query.urlencode(),
+            "can_book": can_book(request.user),
+            "reports_link": has_role(request.user, Role.OWNER, Role.THERAPIST),
+        },
+    )
+
+
+def _local_days(clients_due, tz):
+    for client in clients_due:
+        client.last_visit_day = timezone.localtime(client.last_visit, tz).date()
+
+
+def _today():
+    return timezone.localtime(timezone.now(), practice_time_zone()).date()

@@ -193,6 +193,25 @@ def audit_reveal(*, entry: LogEntry) -> LogEntry:
     return reveal
 
 
+def audit_list_export(*, model, label: str, count: int, filters: dict) -> LogEntry:
+    """Record that the current user downloaded a list of `model` records (a CSV).
+
+    One entry for the download, not one per row: the entry names the list,
+    how many records it held and the filters that chose them.
+    """
+    entry = LogEntry(
+        content_type=ContentType.objects.get_for_model(model),
+        object_pk=label,
+        object_repr=f"{label} ({count} records)",
+        action=LogEntry.Action.ACCESS,
+        changes_text="",
+        cid=get_cid(),
+        additional_data={"export": label, "count": count, "filters": filters},
+    )
+    entry.save()
+    return entry
+
+
 class AuditBatch:
     """The audit entries of several writes, inserted in one query by `write`.
 

@@ -53,4 +53,26 @@
       }
     });
   }
+
+  // New and returning clients per therapist: stacked bars, the first table's counts.
+  var flow = read("clients-chart-data");
+  var flowCanvas = document.getElementById("clients-chart");
+  if (flow && flowCanvas) {
+    new window.Chart(flowCanvas, {
+      type: "bar",
+      data: {
+        labels: flow.labels,
+        datasets: flow.series.map(function (s, i) {
+          return { label: s.label, data: s.values, backgroundColor: colours[i % colours.length] };
+        })
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        indexAxis: "y",
+        scales: { x: { stacked: true, beginAtZero: true }, y: { stacked: true } },
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } }
+      }
+    });
+  }
 })();

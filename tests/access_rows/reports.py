@@ -1,4 +1,4 @@
-"""Reports: the owner and therapists (their own figures); front desk gets 404."""
+"""Reports: the owner and therapists (their own figures); front desk only the recall list."""
 
 THERAPISTS_AND_OWNER = frozenset({"owner", "therapist", "other_therapist"})
 
@@ -8,6 +8,8 @@ ACCESS = {
     "reports:utilisation": THERAPISTS_AND_OWNER,
     "reports:attendance": THERAPISTS_AND_OWNER,
     "reports:outcomes": THERAPISTS_AND_OWNER,
+    "reports:clients": THERAPISTS_AND_OWNER,
+    "reports:recall": THERAPISTS_AND_OWNER | {"front_desk"},
 }
 
 

@@ -68,3 +68,19 @@ def test_a_shift_across_the_spring_change_is_an_hour_shorter():
     period = periods.Period(date(2026, 3, 8), date(2026, 3, 8))  # Sunday, clocks go forward
     got = periods.working_time_by_week(period, [(6, time(0), time(12), NY)], [])
     assert got == {date(2026, 3, 2): timedelta(hours=11)}
+
+
+def test_weekly_hours_of_several_people_merge_into_opening_hours():
+    tz = ZoneInfo("America/New_York")
+    hours = [
+        (0, time(9), time(13), tz),
+        (0, time(12), time(17), tz),
+        (0, time(17), time(19), tz),  # touching: one span
+        (0, time(20), time(21), tz),
+        (2, time(9), time(12), tz),
+    ]
+    assert periods.merged_weekly(hours) == [
+        (0, time(9), time(19), tz),
+        (0, time(20), time(21), tz),
+        (2, time(9), time(12), tz),
+    ]

@@ -10,7 +10,14 @@ from django.urls import reverse
 from tests import factories
 from tests.reports.conftest import MARCH, at
 
-REPORTS = ["reports:revenue", "reports:utilisation", "reports:attendance", "reports:outcomes"]
+REPORTS = [
+    "reports:revenue",
+    "reports:utilisation",
+    "reports:attendance",
+    "reports:outcomes",
+    "reports:clients",
+    "reports:recall",
+]
 
 
 def _fill(appointments, *, hour, therapist, other_therapist, location, book, pay, refund, session):

@@ -92,3 +92,39 @@ def test_a_therapist_sees_only_their_own_weeks(client_as, week, other_therapist)
     names = {row["cells"][0] for row in response.context["tables"][0].rows}
     assert names == {"Sam Okafor"}
     assert "Dana Reyes" not in response.text
+
+
+@pytest.fixture
+def rooms(week, therapist, other_therapist, location, book):
+    """Rooms are open while anyone works there: Monday 9-17 (Dana's and Sam's hours
+    merged) and Tuesday 9-17 make 16 open hours a week; Dana's time off does not
+    close a room."""
+    a, b = (factories.RoomFactory(location=location, name=name) for name in ("Room A", "Room B"))
+    factories.RoomFactory(location=location, name="Old store", active=False)  # unused: absent
+    book(therapist, when=at(5, 9), room=a, status=Appointment.Status.CONFIRMED)
+    book(other_therapist, when=at(2, 14), room=a)
+    book(other_therapist, when=at(2, 11), room=b)
+    book(therapist, when=at(6, 9), room=b, status=Appointment.Status.CANCELLED)
+    return a, b
+
+
+@pytest.mark.django_db
+def test_rooms_booked_over_the_locations_open_hours_per_week(client_as, rooms):
+    response = client_as("owner").get(URL, WEEK)
+    table = next(t for t in response.context["tables"] if t.slug == "utilisation-room")
+    assert [row["cells"] for row in table.rows] == [
+        ["Room A", "Relief Downtown", "2026-03-02", Decimal("2.00"), Decimal("16.00"), 12.5],
+        ["Room B", "Relief Downtown", "2026-03-02", Decimal("1.00"), Decimal("16.00"), 6.2],
+    ]
+    download = client_as("owner").get(URL, {**WEEK, "format": "csv", "table": "utilisation-room"})
+    assert read_csv(download) == page_rows(response, "utilisation-room")
+
+
+@pytest.mark.django_db
+def test_a_therapist_sees_only_their_own_hours_in_each_room(client_as, rooms):
+    response = client_as("therapist").get(URL, WEEK)
+    table = next(t for t in response.context["tables"] if t.slug == "utilisation-room")
+    assert [row["cells"][:5] for row in table.rows] == [
+        ["Room A", "Relief Downtown", "2026-03-02", Decimal("1.00"), Decimal("16.00")],
+        ["Room B", "Relief Downtown", "2026-03-02", Decimal("0.00"), Decimal("16.00")],
+    ]
