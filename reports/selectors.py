@@ -30,7 +30,7 @@ from clients.models import Score
 from clients.scoring import meaningful_change
 from practice.models import Appointment, Room, Therapist, TimeOff, WorkingHours
 from sessions.models import SessionNote, Technique, TechniqueApplication, TreatmentPlan
-from sessions.selectors import NOTE_SOURCE
+from sessions.selectors import AMENDMENT_SOURCE, NOTE_SOURCE
 
 from . import periods, statistics
 
@@ -300,13 +300,6 @@ def _notes(*, start, end, location):
     return notes
 
 
-def _pain(**filters):
-    # A score corrected by a note amendment counts as corrected.
-    return Score.objects.filter(
-        instrument=Score.Instrument.PAIN_NRS, superseded_by__isnull=True, **filters
-    )
-
-
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -341,6 +334,7 @@ pain AS (
         COUNT(*) OVER (PARTITION BY s.client_id) AS scored
     FROM {score} s
     WHERE s.instrument = %(pain)s AND s.recorded_at >= %(start)s AND s.recorded_at < %(end)s
+        AND s.superseded_by_id IS NULL
         AND s.client_id IN (SELECT client_id FROM period_notes)
 ),
 plans AS (
@@ -439,8 +433,8 @@ own AS (
     SELECT s.appointment_id, s.context, s.value, ROW_NUMBER() OVER (
         PARTITION BY s.appointment_id, s.context ORDER BY s.recorded_at DESC, s.id DESC) AS rank
     FROM {score} s JOIN period_notes pn ON pn.appointment_id = s.appointment_id
-    WHERE s.instrument = %(pain)s AND s.source_type = %(source)s
-        AND s.context IN (%(pre)s, %(post)s)
+    WHERE s.instrument = %(pain)s AND s.source_type IN (%(source)s, %(amended)s)
+        AND s.superseded_by_id IS NULL AND s.context IN (%(pre)s, %(post)s)
 )
 SELECT DISTINCT t.name, pn.client_id, pn.id, b.value, f.value
 FROM period_notes pn
@@ -451,13 +445,8 @@ JOIN {technique} t ON t.id = ta.technique_id
 """
 
 
-def session_pain_change(*, start, end, location=None, therapist=None) -> list:
-    """Median change in pain from before to after a session, per technique.
-
-    Before and after are the note's own pain scores (pre_session and
-    post_session of the same note). Each client counts once per technique:
-    the median of their own changes; the figure is the median over clients.
-    """
+def session_pain_pairs(*, start, end, location=None, therapist=None) -> list[dict]:
+    """One row per technique applied in a note of the period, with the note's pain."""
     sql = SESSION_CHANGE_SQL.format(
         note=_table(SessionNote),
         appointment=_table(Appointment),
@@ -472,6 +461,7 @@ def session_pain_change(*, start, end, location=None, therapist=None) -> list:
         "end": end,
         "pain": Score.Instrument.PAIN_NRS,
         "source": NOTE_SOURCE,
+        "amended": AMENDMENT_SOURCE,
         "pre": Score.Context.PRE_SESSION,
         "post": Score.Context.POST_SESSION,
         "location": location.pk if location is not None else None,
@@ -488,6 +478,18 @@ def session_pain_change(*, start, end, location=None, therapist=None) -> list:
             }
             for name, client_id, _note, before, after in cursor.fetchall()
         ]
+    return pairs
+
+
+def session_pain_change(*, start, end, location=None, therapist=None) -> list:
+    """Median change in pain from before to after a session, per technique.
+
+    Before and after are the note's own pain scores (pre_session and
+    post_session of the same note), as corrected by its amendments. Each
+    client counts once per technique: the median of their own changes; the
+    figure is the median over clients.
+    """
+    pairs = session_pain_pairs(start=start, end=end, location=location, therapist=therapist)
     changes = defaultdict(lambda: defaultdict(list))
     for row in pairs:
         changes[row["technique__name"]][row["note__client_id"]].append(row["after"] - row["before"])

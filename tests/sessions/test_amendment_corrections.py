@@ -198,3 +198,18 @@ def test_the_client_history_shows_corrected_values(client, signed, therapist):
     page = client.get(reverse("sessions:client_history", args=[signed.client_id])).content.decode()
     assert "Pain 7 → 2" in page
     assert "corrected by amendment" in page
+
+
+def test_reports_count_the_corrected_pain(signed, therapist):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports import selectors as reports
+
+    services.note_amend(note=signed, user=therapist.user, text="After was 2.", pain_after=2)
+    start = timezone.now() - timedelta(days=30)
+    end = timezone.now() + timedelta(days=1)
+    pairs = reports.session_pain_pairs(start=start, end=end)
+    # The signed note said 7 -> 5; the correction makes it 7 -> 2.
+    assert [(p["before"], p["after"]) for p in pairs] == [(Decimal("7"), Decimal("2"))]
