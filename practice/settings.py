@@ -308,6 +308,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         # A dispatch older than its interval is stale: the next one does its work.
         "options": {"expires": 55},
     },
+    # Hourly: delete practice exports whose download link has expired.
+    "exports-expire": {
+        "task": "api.exports.tasks.exports_expire",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }
 
 # Practice rules.
@@ -401,3 +407,10 @@ RELIEF_PORTAL_CODES_PER_CONTACT = env.int("RELIEF_PORTAL_CODES_PER_CONTACT", def
 RELIEF_PORTAL_FAILURES_PER_IP = env.int("RELIEF_PORTAL_FAILURES_PER_IP", default=20)
 # Test hook only: seconds a send task waits, holding its claim, before sending.
 RELIEF_REMINDER_TEST_SEND_DELAY = env.float("RELIEF_REMINDER_TEST_SEND_DELAY", default=0)
+
+# Practice export (api/exports): the zips are kept here, each downloadable for
+# this many hours, then deleted. An export running longer than the time limit
+# is presumed dead (its worker was killed) and marked failed.
+RELIEF_EXPORT_DIR = env("RELIEF_EXPORT_DIR", default=str(VAR_DIR / "exports"))
+RELIEF_EXPORT_LINK_HOURS = env.int("RELIEF_EXPORT_LINK_HOURS", default=24)
+RELIEF_EXPORT_TIME_LIMIT_SECONDS = env.int("RELIEF_EXPORT_TIME_LIMIT_SECONDS", default=6 * 3600)

@@ -26,6 +26,7 @@ PURE = {
     "billing.money",
     "reports.periods",
     "reports.statistics",
+    "api.exports.fhir",
 }
 # Wiring that everything may import and that is left out of the layering:
 # the project package, settings, the Celery app, app configs and system checks.
