@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test fuzz lint format bench bench-reminders loadtest wrk check-deploy clean
+.PHONY: run test fuzz lint format bench bench-reminders bench-export loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench: $(VENV)/.installed wrk
 # Reminder pipeline throughput: one worker, a scratch database (DATABASE_URL).
 bench-reminders: $(VENV)/.installed
 	$(PY) -m bench.reminders $(ARGS)
+
+# Practice export on the large practice: wall time and peak RSS (DATABASE_URL).
+bench-export: $(VENV)/.installed
+	$(PY) -m bench.export $(ARGS)
 
 # 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
 loadtest: $(VENV)/.installed wrk

@@ -52,11 +52,21 @@ class Tally:
     counts: dict[str, int] = field(default_factory=dict)
     done: int = 0
     step: str = ""
+    # Seconds spent per pass (tables, FHIR, PDFs), for the benchmark.
+    timings: dict[str, float] = field(default_factory=dict)
     _last: float = 0.0
+    _pass: str = ""
+    _pass_started: float = 0.0
 
     def start(self, step: str) -> None:
         self.step = step
         self.report(force=True)
+
+    def begin_pass(self, name: str) -> None:
+        now = time.monotonic()
+        if self._pass:
+            self.timings[self._pass] = round(now - self._pass_started, 2)
+        self._pass, self._pass_started = name, now
 
     def add(self, member: str, n: int = 1) -> None:
         self.counts[member] = self.counts.get(member, 0) + n
@@ -292,14 +302,17 @@ def write_fhir(sink: ZipSink, tally: Tally, *, chunk_size: int) -> None:
 # Signed notes as PDF
 
 
-def write_note_pdfs(sink: ZipSink, tally: Tally, *, chunk_size: int, base_url: str) -> None:
+def write_note_pdfs(
+    sink: ZipSink, tally: Tally, *, chunk_size: int, base_url: str, limit: int | None = None
+) -> None:
     tally.start("Signed notes as PDF")
     # WeasyPrint logs every layout step at INFO: thousands of lines per export.
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     index = sink.spool("notes/index.csv")
     writer = csv.writer(index)
     writer.writerow(["note_id", "client_id", "client", "therapist", "date_of_service", "file"])
-    for note in signed_notes().iterator(chunk_size=min(chunk_size, 200)):
+    notes = signed_notes() if limit is None else signed_notes()[:limit]
+    for note in notes.iterator(chunk_size=min(chunk_size, 200)):
         name = f"notes/{note.client_id}/{note.id}.pdf"
         sink.write_bytes(name, note_pdf(note, base_url=base_url))
         writer.writerow(
@@ -319,11 +332,12 @@ def write_note_pdfs(sink: ZipSink, tally: Tally, *, chunk_size: int, base_url: s
 # ---------------------------------------------------------------------------
 
 
-def planned_rows(*, include_pdfs: bool) -> int:
+def planned_rows(*, include_pdfs: bool, pdf_limit: int | None = None) -> int:
     total = sum(table.count() for table in TABLES)
     total += sum(count() for count, _ in FHIR_SOURCES.values())
     if include_pdfs:
-        total += signed_notes().count()
+        signed = signed_notes().count()
+        total += signed if pdf_limit is None else min(signed, pdf_limit)
     return total
 
 
@@ -334,8 +348,13 @@ def build_export(
     include_pdfs: bool = True,
     chunk_size: int = CHUNK_SIZE,
     base_url: str = "",
+    pdf_limit: int | None = None,
+    timings: dict | None = None,
 ) -> dict[str, int]:
     """Write the whole practice to the zip at `path`; return rows written per member.
+
+    `pdf_limit` (benchmarks only) renders just the first N signed notes;
+    `timings`, when given, receives the seconds spent per pass.
 
     The file appears under its name only when complete: it is written beside
     it and renamed, so a crash never leaves a truncated zip that looks whole.
@@ -343,20 +362,31 @@ def build_export(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    tally = Tally(total=planned_rows(include_pdfs=include_pdfs), progress=progress)
+    tally = Tally(
+        total=planned_rows(include_pdfs=include_pdfs, pdf_limit=pdf_limit), progress=progress
+    )
     started = timezone.now()
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
             sink = ZipSink(zf, path.parent)
+            tally.begin_pass("tables")
             write_tables(sink, tally, chunk_size=chunk_size)
+            tally.begin_pass("fhir")
             write_fhir(sink, tally, chunk_size=chunk_size)
             if include_pdfs:
-                write_note_pdfs(sink, tally, chunk_size=chunk_size, base_url=base_url)
+                tally.begin_pass("pdfs")
+                write_note_pdfs(
+                    sink, tally, chunk_size=chunk_size, base_url=base_url, limit=pdf_limit
+                )
+            tally.begin_pass("finishing")
             tally.start("Finishing")
             sink.write_bytes(
                 "manifest.json", manifest(tally.counts, started=started, include_pdfs=include_pdfs)
             )
         partial.replace(path)
+        tally.begin_pass("")
+        if timings is not None:
+            timings.update(tally.timings)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -6,9 +6,9 @@ the `access_world` fixture: sample records owned by Dana (the `therapist`
 persona), so "their clients" rules can be checked for Dana and Sam.
 """
 
-from . import billing, clients, core, portal, reminders, reports, scheduling, sessions
+from . import billing, clients, core, exports, portal, reminders, reports, scheduling, sessions
 
-MODULES = [core, scheduling, reminders, clients, sessions, billing, portal, reports]
+MODULES = [core, scheduling, reminders, clients, sessions, billing, portal, reports, exports]
 
 
 def all_access():
