@@ -9,3 +9,4 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py, plus the task modules that live in a sub-package.
 app.autodiscover_tasks()
 app.autodiscover_tasks(["practice.reminders"])
+app.autodiscover_tasks(["api.exports"])

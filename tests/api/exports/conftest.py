@@ -17,6 +17,7 @@ from practice.models import Appointment, Therapist
 from sessions import services as notes
 from sessions.demo import seed_notes
 from sessions.models import SessionNote
+from tests.sessions.conftest import ensure_techniques
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Practice:
 
 
 def build_practice() -> Practice:
+    ensure_techniques()  # a transactional test's flush removes the seeded ones
     seed_demo()
     seed_notes()
     owner = User.objects.get(username="owner")
