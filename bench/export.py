@@ -68,6 +68,7 @@ def main(argv=None) -> int:
         "machine": {**machine, "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "wall_seconds": summary["wall_seconds"],
         "peak_rss_mib": summary["peak_rss_mib"],
+        "cpu_seconds": summary["cpu_seconds"],
         "zip_mib": round(summary["bytes"] / 1024 / 1024, 1),
         "rows": summary["rows"],
         "timings": summary["timings"],

@@ -30,6 +30,9 @@ class PracticeExport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    # Signed notes as PDF take most of a large practice's build (WeasyPrint,
+    # tens of milliseconds a note), so the owner may leave them out.
+    include_pdfs = models.BooleanField(default=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Progress: what is being written now, and rows written out of rows to write.

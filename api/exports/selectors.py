@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
 
+from sessions.models import SessionNote
+
 from .models import PracticeExport
 
 
@@ -15,3 +17,7 @@ def export_get(export_id) -> PracticeExport:
 
 def export_active():
     return PracticeExport.objects.filter(status__in=PracticeExport.ACTIVE_STATUSES).first()
+
+
+def signed_note_count() -> int:
+    return SessionNote.objects.filter(status=SessionNote.Status.SIGNED).count()

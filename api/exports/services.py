@@ -34,13 +34,13 @@ def download_name(export: PracticeExport) -> str:
     return f"relief-export-{timezone.localtime(export.requested_at):%Y-%m-%d-%H%M}.zip"
 
 
-def export_start(*, user, base_url: str = "") -> PracticeExport:
+def export_start(*, user, base_url: str = "", include_pdfs: bool = True) -> PracticeExport:
     """Queue a new export of the whole practice; refused while another one is building."""
     if PracticeExport.objects.filter(status__in=PracticeExport.ACTIVE_STATUSES).exists():
         raise ValidationError("An export is already being built. Wait for it to finish.")
     try:
         with transaction.atomic():
-            export = PracticeExport.objects.create(requested_by=user)
+            export = PracticeExport.objects.create(requested_by=user, include_pdfs=include_pdfs)
     except IntegrityError as exc:  # two clicks at once: the constraint keeps one
         raise ValidationError("An export is already being built. Wait for it to finish.") from exc
     transaction.on_commit(
@@ -62,7 +62,7 @@ def _claim(export_id) -> PracticeExport | None:
 
 
 def export_run(
-    *, export_id, base_url: str = "", include_pdfs: bool = True
+    *, export_id, base_url: str = "", include_pdfs: bool | None = None
 ) -> PracticeExport | None:
     """Build a queued export. Returns None when it was not queued (already built or building)."""
     export = _claim(export_id)
@@ -77,7 +77,12 @@ def export_run(
         )
 
     try:
-        counts = build_export(path, progress=progress, include_pdfs=include_pdfs, base_url=base_url)
+        counts = build_export(
+            path,
+            progress=progress,
+            include_pdfs=export.include_pdfs if include_pdfs is None else include_pdfs,
+            base_url=base_url,
+        )
     except Exception as exc:
         log.exception("Practice export %s failed", export.pk)
         export.refresh_from_db()

@@ -28,6 +28,7 @@ def export_index(request):
             "resource_types": RESOURCE_TYPES,
             "now": timezone.now(),
             "link_hours": settings.RELIEF_EXPORT_LINK_HOURS,
+            "signed_notes": selectors.signed_note_count(),
         },
     )
 
@@ -39,7 +40,11 @@ def export_start(request):
         messages.error(request, "Tick the box to confirm that the file holds all health records.")
         return redirect("api:exports:index")
     try:
-        services.export_start(user=request.user, base_url=request.build_absolute_uri("/"))
+        services.export_start(
+            user=request.user,
+            base_url=request.build_absolute_uri("/"),
+            include_pdfs=request.POST.get("pdfs") == "on",
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -46,11 +46,14 @@ class Command(BaseCommand):
         )
         elapsed = time.monotonic() - started
         # ru_maxrss is in KiB on Linux: the peak of this process, the whole build.
-        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        peak_mib = usage.ru_maxrss / 1024
         if options["json"]:
             summary = {
                 "seconds": round(elapsed, 2),
                 "peak_rss_mib": round(peak_mib, 1),
+                # CPU time of this process: what the build costs on a busy machine.
+                "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
                 "bytes": Path(out).stat().st_size,
                 "rows": sum(counts.values()),
                 "timings": timings,

@@ -1,5 +1,6 @@
 """The owner's export page: start, progress, download, expiry; nobody else gets in."""
 
+import json
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -168,3 +169,18 @@ def test_a_failed_build_says_so_and_leaves_no_partial_file(owner, monkeypatch):
     monkeypatch.setattr(services, "build_export", broken)
     failed = services.export_run(export_id=export.pk)
     assert failed.status == "failed" and "disk full" in failed.error
+
+
+def test_the_owner_may_leave_the_note_pdfs_out(client_as, owner):
+    client_as("owner").post(reverse("api:exports:start"), {"confirm": "on"})
+    assert PracticeExport.objects.get().include_pdfs is False  # the box was not ticked
+    PracticeExport.objects.all().delete()
+    client_as("owner").post(reverse("api:exports:start"), {"confirm": "on", "pdfs": "on"})
+    export = PracticeExport.objects.get()
+    assert export.include_pdfs is True
+    PracticeExport.objects.filter(pk=export.pk).update(include_pdfs=False)
+    built = services.export_run(export_id=export.pk)
+    assert "notes/pdf" not in built.counts
+    with zipfile.ZipFile(services.export_path(built)) as zf:
+        assert not [n for n in zf.namelist() if n.startswith("notes/")]
+        assert json.loads(zf.read("manifest.json"))["signed_note_pdfs"] is False
