@@ -36,7 +36,7 @@ def test_a_worker_builds_the_export_the_owner_starts_and_downloads(worker, clien
     practice = build_practice()
     http = client
     http.force_login(practice.owner)
-    http.post(reverse("api:exports:start"), {"confirm": "on"})
+    http.post(reverse("api:exports:start"), {"confirm": "on", "pdfs": "on"})
     export = PracticeExport.objects.get()
 
     def built():
