@@ -7,7 +7,7 @@ PORT ?= 8000
 # make bench SCALE=chain: the 100-therapist, four-location practice (own database).
 SCALE ?= large
 
-.PHONY: run test fuzz lint format bench bench-reminders bench-webhooks loadtest wrk check-deploy clean
+.PHONY: run test fuzz lint format bench bench-reminders bench-webhooks bench-export loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-reminders: $(VENV)/.installed
 # Webhook throughput: one worker, a local HTTP receiver, a scratch database (DATABASE_URL).
 bench-webhooks: $(VENV)/.installed
 	$(PY) -m bench.webhooks $(ARGS)
+
+# Practice export on the large practice: wall time and peak RSS (DATABASE_URL).
+bench-export: $(VENV)/.installed
+	$(PY) -m bench.export $(ARGS)
 
 # 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
 loadtest: $(VENV)/.installed wrk

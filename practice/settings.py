@@ -338,6 +338,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Hourly: delete practice exports whose download link has expired.
+    "exports-expire": {
+        "task": "api.exports.tasks.exports_expire",
+        "schedule": 3600.0,
+        "options": {"expires": 3500},
+    },
 }
 
 # Practice rules.
@@ -513,3 +519,10 @@ RELIEF_API_TOKEN_ROLES = env.list("RELIEF_API_TOKEN_ROLES", default=["Owner", "T
 RELIEF_API_TOKEN_MAX_DAYS = env.int("RELIEF_API_TOKEN_MAX_DAYS", default=365)
 # Bad tokens one address may present in 15 minutes before it is refused (429).
 RELIEF_API_AUTH_FAILURE_LIMIT = env.int("RELIEF_API_AUTH_FAILURE_LIMIT", default=20)
+
+# Practice export (api/exports): the zips are kept here, each downloadable for
+# this many hours, then deleted. An export running longer than the time limit
+# is presumed dead (its worker was killed) and marked failed.
+RELIEF_EXPORT_DIR = env("RELIEF_EXPORT_DIR", default=str(VAR_DIR / "exports"))
+RELIEF_EXPORT_LINK_HOURS = env.int("RELIEF_EXPORT_LINK_HOURS", default=24)
+RELIEF_EXPORT_TIME_LIMIT_SECONDS = env.int("RELIEF_EXPORT_TIME_LIMIT_SECONDS", default=6 * 3600)

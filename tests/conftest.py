@@ -60,6 +60,12 @@ def _fast_tests(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _export_dir(settings, tmp_path):
+    # Practice exports are written under the test's own directory, never var/.
+    settings.RELIEF_EXPORT_DIR = str(tmp_path / "exports")
+
+
 @pytest.fixture
 def location(db):
     return factories.LocationFactory(name="Relief Downtown")

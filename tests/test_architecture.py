@@ -27,6 +27,7 @@ PURE = {
     "billing.money",
     "reports.periods",
     "reports.statistics",
+    "api.exports.fhir",
     "api.imports.csvfile",
     "api.imports.fields",
     "api.webhooks.events",

@@ -11,6 +11,7 @@ from . import (
     billing,
     clients,
     core,
+    exports,
     imports,
     portal,
     reminders,
@@ -34,6 +35,7 @@ MODULES = [
     waitlist,
     webhooks,
     api,
+    exports,
 ]
 
 
