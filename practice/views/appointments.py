@@ -15,7 +15,7 @@ from clients.selectors import can_see_clinical, clients_visible_to, treatment_ca
 from practice import availability, selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
-from practice.security.access import staff_required
+from practice.security.access import Role, has_role, staff_required
 from practice.timezones import several_zones_in_use
 from practice.views.booking import add_service_errors, slot_picker_context
 
@@ -89,6 +89,9 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "clinical": clinical,
         "cautions": treatment_cautions(appointment.client) if clinical else None,
         "can_manage": can_manage,
+        # Online requests are answered by the owner and the front desk.
+        "answers_requests": appointment.status == Status.REQUESTED
+        and has_role(user, Role.OWNER, Role.FRONT_DESK),
         "sees_contact": clients_visible_to(user).filter(pk=appointment.client_id).exists(),
         "note_url": note_url(appointment) if is_own else None,
         "note_action": _note_action(appointment) if is_own else None,

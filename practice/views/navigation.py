@@ -31,6 +31,8 @@ NAV_ITEMS = [
     NavItem("Today", "practice:home", STAFF),
     NavItem("Calendar", "practice:calendar_day", STAFF),
     NavItem("Book", "practice:book", STAFF, allowed=_may_book),
+    # Online booking requests waiting for an answer (portal.online).
+    NavItem("Requests", "online:requests", frozenset({Role.OWNER, Role.FRONT_DESK})),
     NavItem("Setup", "practice:setup", frozenset({Role.OWNER}), group=MANAGE),
     NavItem("Staff", "owner:staff", frozenset({Role.OWNER}), group=MANAGE),
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER}), group=MANAGE),
