@@ -35,6 +35,9 @@ class BenchData:
     writer_client_id: str | None = None
     # A draft note of the bench therapist, for the autosave page.
     draft_note_id: str | None = None
+    # Online booking: the location that books online and its own free slots.
+    online_location_id: int | None = None
+    online_slots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,19 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         if service and slots
         else ()
     )
+    location = _online_location()
+    # Online slots lie after the desk's, so the two never book each other's.
+    online = (
+        tuple(
+            value
+            for value in free_slots(
+                service=service, first_day=today + timedelta(days=200), days=120, limit=slots * 2
+            )
+            if value.split("|")[1] == str(location.pk)
+        )[:slots]
+        if service and slots
+        else ()
+    )
     return BenchData(
         today=today,
         therapist_id=therapist.pk if therapist else None,
@@ -136,7 +152,32 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         slots=free,
         writer_client_id=str(writer.pk),
         draft_note_id=str(draft.pk) if draft else None,
+        online_location_id=location.pk,
+        online_slots=online,
     )
+
+
+ONLINE_EMAIL_DOMAIN = "online.bench.invalid"
+
+
+def _online_location():
+    """The first location, set to book new clients online at once up to a year
+    ahead; the new clients earlier runs booked online are deleted (bench rows only)."""
+    from auditlog.context import disable_auditlog
+
+    from clients.models import Client
+    from practice.models import Appointment, Location
+
+    location = Location.objects.order_by("pk").first()
+    Location.objects.filter(pk=location.pk).update(
+        online_booking=True, online_new_clients="instant", online_horizon_days=365
+    )
+    with disable_auditlog():
+        made = Client.objects.filter(email__endswith="@" + ONLINE_EMAIL_DOMAIN)
+        Appointment.objects.filter(client__in=made).delete()
+        made.delete()
+    location.refresh_from_db()
+    return location
 
 
 def _writer_client():
@@ -170,6 +211,26 @@ def booking_body(data: BenchData, n: int) -> dict:
         "slot": slot,
         "repeat_weeks": "0",
         "occurrences": "6",
+    }
+
+
+def online_booking_body(data: BenchData, n: int) -> dict:
+    """A new client books online slot n (the load test repeats slots, so they clash)."""
+    return {
+        "action": "new",
+        "location": data.online_location_id,
+        "service": data.service_id,
+        "slot": data.online_slots[n % len(data.online_slots)],
+        "any": "",
+        "new-first_name": "Online",
+        "new-last_name": f"Bencher {n}",
+        "new-email": f"client-{n}@{ONLINE_EMAIL_DOMAIN}",
+        "new-phone": "+12025550123",
+        "new-date_of_birth": "1984-03-04",
+        "new-consent_email": "on",
+        "new-recent_injury": "no",
+        "new-clot_or_heart": "no",
+        "new-pregnant": "no",
     }
 
 
@@ -267,6 +328,27 @@ PAGES = [
         method="POST",
         body=booking_body,
         expect_status=302,
+    ),
+    # Online booking: anonymous visitors (a browser with only its CSRF cookie).
+    Page(
+        "online slot page: 7 days, one service, anyone",
+        lambda d: _q("online:times", location=d.online_location_id, service=d.service_id),
+        25,
+        as_user="visitor",
+    ),
+    Page(
+        "online booking POST (new client)",
+        lambda d: reverse("online:details"),
+        40,
+        as_user="visitor",
+        method="POST",
+        body=online_booking_body,
+        expect_status=302,
+        # Public, not a staff page: it writes a new client, the booking, its
+        # reminders and its online record, with two audit entries, in one
+        # transaction (18 inside a test's transaction, where atomic blocks
+        # are savepoints that count as queries).
+        max_queries=18,
     ),
     Page(
         "intake form (staff, GET)",

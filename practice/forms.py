@@ -294,6 +294,27 @@ class LocationForm(forms.ModelForm):
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"time_zone": "An IANA name such as America/New_York or Europe/Berlin."}
 
+    # Left out of a POST (a form from before online booking), they keep their values.
+    ONLINE_KEPT = (
+        "online_new_clients",
+        "online_min_notice_minutes",
+        "online_horizon_days",
+        "online_max_upcoming",
+        "online_request_hours",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.ONLINE_KEPT:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.ONLINE_KEPT:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
 
 class RoomForm(forms.ModelForm):
     class Meta:

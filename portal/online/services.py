@@ -60,8 +60,9 @@ def _new_client(data: dict) -> Client:
     )
     client.first_name, client.last_name = client.first_name.strip(), client.last_name.strip()
     client.email = client.email.strip().lower()
-    client.full_clean()
-    client.save()
+    # The only unique field is the new random id: no query to check it.
+    client.full_clean(validate_unique=False)
+    client.save(force_insert=True)
     return client
 
 
