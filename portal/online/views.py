@@ -118,7 +118,11 @@ def start(request):
         "portal/online/start.html",
         _context(
             location,
-            services=selectors.online_services(location),
+            services=[
+                {"service": s, "minutes": int(s.duration.total_seconds() // 60)}
+                for s in selectors.online_services(location)
+            ],
+            currency=settings.RELIEF_CURRENCY,
             locations=selectors.online_locations(),
         ),
     )
@@ -159,30 +163,26 @@ def times(request):
             service=service,
             therapists=therapists,
             wanted=wanted if chosen else "any",
-            days=[
-                (
-                    day,
-                    [
+            show_names=chosen is None,
+            **_day_view(
+                days,
+                request.GET.get("day"),
+                link=lambda entry: (
+                    reverse("online:details")
+                    + "?"
+                    + urlencode(
                         {
-                            "time": entry["slot"].clock(),
-                            "name": entry["name"],
-                            "how": entry["how"],
-                            "url": reverse("online:details")
-                            + "?"
-                            + urlencode(
-                                {
-                                    "location": location.pk,
-                                    "service": service.pk,
-                                    "slot": entry["slot"].value,
-                                    "any": "" if chosen else "1",
-                                }
-                            ),
+                            "location": location.pk,
+                            "service": service.pk,
+                            "slot": entry["slot"].value,
+                            "any": "" if chosen else "1",
                         }
-                        for entry in entries
-                    ],
-                )
-                for day, entries in days
-            ],
+                    )
+                ),
+                day_link=lambda day: (
+                    "?" + urlencode({**base, "date": first_day.isoformat(), "day": day.isoformat()})
+                ),
+            ),
             first_day=first_day,
             last_day=first_day + week - timedelta(days=1),
             earlier_url=(
@@ -197,6 +197,35 @@ def times(request):
             ),
         ),
     )
+
+
+def _day_view(days, wanted, *, link, day_link) -> dict:
+    """One day's times at a time (a phone shows a week of starts as a very long
+    page): the days with free time as a strip, the chosen day's bookable
+    times, and how many sooner ones are "call to book"."""
+    days = [(day, entries) for day, entries in days if entries]
+    bookable = [day for day, entries in days if any(e["how"] == rules.BOOK for e in entries)]
+    chosen = next((day for day, _ in days if day.isoformat() == wanted), None)
+    chosen = chosen or (bookable[0] if bookable else days[0][0] if days else None)
+    entries = next((entries for day, entries in days if day == chosen), [])
+    return {
+        "strip": [
+            {
+                "day": day,
+                "url": day_link(day),
+                "count": sum(e["how"] == rules.BOOK for e in day_entries),
+                "current": day == chosen,
+            }
+            for day, day_entries in days
+        ],
+        "chosen_day": chosen,
+        "slots": [
+            {"time": e["slot"].clock(), "name": e["name"], "url": link(e)}
+            for e in entries
+            if e["how"] == rules.BOOK
+        ],
+        "call_count": sum(e["how"] == rules.CALL for e in entries),
+    }
 
 
 def _zone(location):
@@ -507,34 +536,41 @@ def reschedule(request, appointment_id):
             "appointment": appointment,
             "details": details_,
             "anyone": anyone,
+            "show_names": anyone,
             "several": len(therapists) > 1,
             "target": target,
             "target_local": _local(target["starts_at"], location) if target else None,
-            "days": [
-                (
-                    day,
-                    [
-                        {
-                            "time": e["slot"].clock(),
-                            "name": e["name"],
-                            "how": e["how"],
-                            "url": "?" + urlencode({**base, "slot": e["slot"].value}),
-                        }
-                        for e in entries
-                        # Its own time is free to itself, but is no move.
-                        if e["slot"].starts_at != appointment.starts_at
-                        or e["slot"].therapist_id != appointment.therapist_id
-                    ],
-                )
-                for day, entries in days
-            ],
+            **_day_view(
+                [
+                    (
+                        day,
+                        [
+                            e
+                            for e in entries
+                            # Its own time is free to itself, but is no move.
+                            if e["slot"].starts_at != appointment.starts_at
+                            or e["slot"].therapist_id != appointment.therapist_id
+                        ],
+                    )
+                    for day, entries in days
+                ],
+                request.GET.get("day"),
+                link=lambda e: "?" + urlencode({**base, "slot": e["slot"].value}),
+                day_link=lambda day: (
+                    "?" + urlencode({**base, "date": first_day.isoformat(), "day": day.isoformat()})
+                ),
+            ),
             "first_day": first_day,
             "earlier_url": (
                 "?" + urlencode({**base, "date": max(today, first_day - week).isoformat()})
                 if first_day > today
                 else ""
             ),
-            "later_url": "?" + urlencode({**base, "date": (first_day + week).isoformat()}),
+            "later_url": (
+                "?" + urlencode({**base, "date": (first_day + week).isoformat()})
+                if first_day + week <= today + timedelta(days=policy.horizon.days)
+                else ""
+            ),
             "practice_phone": details_["practice_phone"],
         },
     )

@@ -80,16 +80,21 @@ def test_without_online_booking_the_page_says_to_call(client, location):
     assert b"Book by phone" in response.content
 
 
-def test_times_show_free_times_and_call_to_book_inside_the_notice(client, online):
-    online.location.online_same_day = True
-    online.location.online_min_notice_minutes = 24 * 60
+def test_times_show_one_day_and_say_when_sooner_times_are_call_to_book(client, online):
+    online.location.online_min_notice_minutes = 2 * 24 * 60
     online.location.save()
-    response = client.get(
-        reverse("online:times"), {"location": online.location.pk, "service": online.service.pk}
-    )
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert "Call to book" in html and reverse("online:details") in html
+    url = reverse("online:times")
+    query = {"location": online.location.pk, "service": online.service.pk}
+    day3 = in_days(online.location, 3)
+    shown = client.get(url, {**query, "day": day3.date().isoformat()}).content.decode()
+    assert f"{day3:%A} {day3.day} {day3:%B}" in shown
+    # 09:00 to 16:00 every 15 minutes, each start offered once (with Dana or Sam).
+    assert shown.count(reverse("online:details")) == 29
+    # A day inside the notice: its free times are "call to book", none links to booking.
+    day = in_days(online.location, 1).date().isoformat()
+    inside = client.get(url, {**query, "day": day}).content.decode()
+    assert "too soon to book online: call to book" in inside
+    assert reverse("online:details") not in inside
 
 
 def test_a_new_client_books_and_sees_the_confirmation(client, online):
