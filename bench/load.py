@@ -195,7 +195,9 @@ def main(argv=None) -> int:
             "contested_slots": ONLINE_SLOTS,
         },
     }
-    path = harness.write_json("load-latest.json", payload)
+    # One phase alone writes its own file, so the full run's stays as it was.
+    output = "load-latest.json" if args.phase == "all" else f"load-{args.phase}-latest.json"
+    path = harness.write_json(output, payload)
     print(
         f"{payload['requests']} requests, {payload['rps']} req/s, p50 {payload['p50_ms']:.0f} ms, "
         f"p95 {payload['p95_ms']:.0f} ms, p99 {payload['p99_ms']:.0f} ms; statuses {statuses}"
@@ -215,8 +217,9 @@ def main(argv=None) -> int:
     print(f"Written to {path.relative_to(harness.ROOT)}")
     booked = booked_since(started) - online_booked
     payload["bookings_made"] = booked
-    harness.write_json("load-latest.json", payload)
-    print(f"bookings made: {booked} (of {BOOKING_SLOTS} contested slots)")
+    harness.write_json(output, payload)
+    if args.phase != "online":
+        print(f"bookings made: {booked} (of {BOOKING_SLOTS} contested slots)")
     ok = wrk_5xx == 0 and not server_errors and not any(after.values())
     if not ok:
         print("FAILED: server errors or double bookings", file=sys.stderr)

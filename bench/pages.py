@@ -137,7 +137,7 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         tuple(
             value
             for value in free_slots(
-                service=service, first_day=today + timedelta(days=200), days=120, limit=slots * 2
+                service=service, first_day=today + timedelta(days=140), days=40, limit=slots * 2
             )
             if value.split("|")[1] == str(location.pk)
         )[:slots]
@@ -215,13 +215,16 @@ def booking_body(data: BenchData, n: int) -> dict:
 
 
 def online_booking_body(data: BenchData, n: int) -> dict:
-    """A new client books online slot n (the load test repeats slots, so they clash)."""
+    """A new client books online slot n with "anyone", as most clients do: a time
+    already taken goes to another therapist free then, so runs that come back
+    to a slot still book, and the load test's 50 bookers on 20 slots race for
+    every therapist of each until none is left."""
     return {
         "action": "new",
         "location": data.online_location_id,
         "service": data.service_id,
         "slot": data.online_slots[n % len(data.online_slots)],
-        "any": "",
+        "any": "1",
         "new-first_name": "Online",
         "new-last_name": f"Bencher {n}",
         "new-email": f"client-{n}@{ONLINE_EMAIL_DOMAIN}",
@@ -346,9 +349,8 @@ PAGES = [
         expect_status=302,
         # Public, not a staff page: it writes a new client, the booking, its
         # reminders and its online record, with two audit entries, in one
-        # transaction (18 inside a test's transaction, where atomic blocks
-        # are savepoints that count as queries).
-        max_queries=18,
+        # transaction, and a new visitor's session (savepoints count too).
+        max_queries=20,
     ),
     Page(
         "intake form (staff, GET)",

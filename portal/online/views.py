@@ -312,7 +312,9 @@ def details(request):
                     request, choice, new_client=new.details(), answers=new.answers()
                 )
             except ValidationError as exc:
-                new.add_error(None, exc)
+                # The service's errors name its own fields (starts_at): one
+                # message above the form, whatever they name.
+                new.add_error(None, " ".join(exc.messages))
             else:
                 return _booked(request, appointment)
         elif returning.is_robot() or new.is_robot():

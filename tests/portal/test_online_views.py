@@ -119,6 +119,19 @@ def test_a_mistake_keeps_what_was_typed(client, online):
     assert not Client.objects.filter(email="nora@mail.test").exists()
 
 
+def test_a_time_taken_meanwhile_says_so_and_keeps_what_was_typed(client, online):
+    starts_at = in_days(online.location, 3)
+    url = details_url(online, starts_at)
+    factories.AppointmentFactory(
+        therapist=online.dana, service=online.service, location=online.location, starts_at=starts_at
+    )
+    response = client.post(url, {**NEW_FORM, **_post_fields(online, starts_at)})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "someone has just booked that time" in html and 'value="Quinn"' in html
+    assert not Client.objects.filter(email="nora@mail.test").exists()
+
+
 def test_the_honeypot_books_nothing(client, online):
     starts_at = in_days(online.location, 3)
     form = {**NEW_FORM, **_post_fields(online, starts_at), "new-website": "http://spam.example"}
