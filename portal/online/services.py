@@ -19,7 +19,7 @@ from practice import services as practice_services
 from practice.models import Appointment, Location, Therapist
 
 from . import rules, screening
-from .selectors import rules_for, upcoming_count
+from .selectors import expired_requests, rules_for, upcoming_count
 
 Status = Appointment.Status
 Decision = OnlineBooking.Decision
@@ -270,8 +270,6 @@ def request_decline(*, appointment: Appointment, by, reason: str = "", base_url:
 
 def requests_expire(*, base_url: str, now=None) -> int:
     """Let go of requests nobody answered in time; each client is told. Returns how many."""
-    from .selectors import expired_requests
-
     now = now or timezone.now()
     expired = 0
     for booking in expired_requests(now=now).select_related("appointment")[:500]:

@@ -70,6 +70,7 @@ def world(location, therapist, other_therapist, owner, front_desk):
         writer_client_id=str(client.pk),
         draft_note_id=str(draft.pk),
         online_location_id=location.pk,
+        online_service_id=service.pk,
         online_slots=free_slots(
             service=service, first_day=day + timedelta(days=6), days=3, limit=8
         ),
