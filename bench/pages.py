@@ -226,9 +226,10 @@ def booking_body(data: BenchData, n: int) -> dict:
 
 # `make bench` hands each wrk run its bodies from running number FIRST_WRK_BODY
 # on, BODIES_PER_RUN apart; a run of seconds uses a few hundred at most. Each
-# run draws from its own stretch of the online slots, so no run books a
+# run draws from its own stretch of the online slots (330: a 10 s run at one
+# connection used 170 on a loaded machine), so no run books a
 # slot an earlier run took (the pool is a few hundred slots, not thousands).
-ONLINE_STRETCH = 170
+ONLINE_STRETCH = 330
 
 
 def _online_draw(n: int) -> int:
