@@ -44,6 +44,9 @@ def setup_django() -> None:
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "0"  # plain HTTP on the loopback
     os.environ["RELIEF_BENCH_FLOOR"] = "1"
+    # Every online booking comes from 127.0.0.1: the per-address limit would
+    # measure the 429 page.
+    os.environ.setdefault("RELIEF_ONLINE_BOOKINGS_PER_IP", "1000000000")
     # One key for this process and the gunicorn workers, so sessions carry over.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))
@@ -249,10 +252,32 @@ def sign_in(base_port: int, username: str, password: str) -> Session:
     return Session(cookie=cookie, csrf=jar["csrftoken"].value)
 
 
+# A persona that is no staff account: an anonymous browser (online booking).
+VISITOR = "visitor"
+
+
+def visitor(base_port: int) -> Session:
+    """An anonymous browser holding the CSRF cookie a form page gives it."""
+    conn = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
+    conn.request("GET", "/accounts/login/")
+    response = conn.getresponse()
+    response.read()
+    jar = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        jar.load(header)
+    conn.close()
+    if "csrftoken" not in jar:
+        raise RuntimeError("The login page sent no CSRF cookie.")
+    return Session(cookie=f"csrftoken={jar['csrftoken'].value}", csrf=jar["csrftoken"].value)
+
+
 def sign_in_all(port: int, personas) -> dict[str, Session]:
     from bench.generate import BENCH_PASSWORD
 
-    return {p: sign_in(port, BENCH_USERS[p], BENCH_PASSWORD) for p in sorted(set(personas))}
+    return {
+        p: visitor(port) if p == VISITOR else sign_in(port, BENCH_USERS[p], BENCH_PASSWORD)
+        for p in sorted(set(personas))
+    }
 
 
 def need_wrk() -> str:

@@ -7,7 +7,9 @@ bench/pages.py, each as its own signed-in user). Afterwards: no 5xx answers
 
 A write action (booking) is one more `Action` naming its `Page`; the page's
 `body(data, n)` gives each of the `variants` requests its own POST body, so
-concurrent bookings compete for the same and for different slots.
+concurrent bookings compete for the same and for different slots. A second
+phase sends 50 anonymous online bookers at once after the same 20 slots
+(`ONLINE_ACTIONS`); `--phase desk|online` runs one of the two.
 
     DATABASE_URL=postgres://... python -m bench.load [--users 50] [--duration 60]
 """
@@ -50,6 +52,16 @@ ACTIONS = [
     Action("healthz", weight=1),
 ]
 
+# Then 50 online bookers (anonymous visitors) at once, all for the same
+# ONLINE_SLOTS slots, a few looking at the slot page: each slot goes to one
+# of them, the rest are told it was just taken.
+ONLINE_SLOTS = 20
+
+ONLINE_ACTIONS = [
+    Action("online booking POST (new client)", weight=4, variants=ONLINE_SLOTS),
+    Action("online slot page: 7 days, one service, anyone", weight=1),
+]
+
 POOL_SIZE = 1000
 
 
@@ -86,6 +98,12 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8105)))
+    parser.add_argument(
+        "--phase",
+        choices=["all", "desk", "online"],
+        default="all",
+        help="the staff mix, the online bookers, or both one after the other",
+    )
     args = parser.parse_args(argv)
 
     harness.setup_django()
@@ -104,20 +122,19 @@ def main(argv=None) -> int:
     before = double_bookings()
     started = timezone.now()
 
-    with harness.Server(args.port, args.workers) as server:
-        personas = [pages_by_name[a.page].as_user for a in ACTIONS]
+    def phase(server, actions):
+        personas = [pages_by_name[a.page].as_user for a in actions]
         sessions = harness.sign_in_all(args.port, [p for p in personas if p])
-        lines = request_lines(ACTIONS, pages_by_name, data, sessions)
+        lines = request_lines(actions, pages_by_name, data, sessions)
         with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as pool:
             pool.write("\n".join(lines) + "\n")
-        offset = server.log_offset()
         print(
             f"{args.users} connections for {args.duration:.0f} s on {args.workers} workers, "
-            f"mix: {', '.join(f'{a.page} x{a.weight}' for a in ACTIONS)}",
+            f"mix: {', '.join(f'{a.page} x{a.weight}' for a in actions)}",
             flush=True,
         )
         try:
-            figures = harness.run_wrk(
+            return harness.run_wrk(
                 server.base + "/",
                 script="wrk_mix.lua",
                 connections=args.users,
@@ -127,14 +144,25 @@ def main(argv=None) -> int:
             )
         finally:
             os.unlink(pool.name)
+
+    with harness.Server(args.port, args.workers) as server:
+        offset = server.log_offset()
+        figures = phase(server, ACTIONS) if args.phase in ("all", "desk") else None
+        online_started = timezone.now()
+        online = phase(server, ONLINE_ACTIONS) if args.phase in ("all", "online") else None
         by_path = server.statuses_since(offset)
 
     after = double_bookings()
+    online_booked = booked_since(online_started) if online else 0
+    if figures is None:
+        figures = online
     server_errors = {
         f"{path} {status}": n for (path, status), n in sorted(by_path.items()) if status >= 500
     }
     statuses = {int(k): v for k, v in figures["statuses"].items()}
     wrk_5xx = sum(n for code, n in statuses.items() if code >= 500)
+    online_statuses = {int(k): v for k, v in online["statuses"].items()} if online else {}
+    wrk_5xx += sum(n for code, n in online_statuses.items() if code >= 500)
     payload = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": harness.machine(),
@@ -153,8 +181,23 @@ def main(argv=None) -> int:
         "server_errors_by_path": server_errors,
         "double_bookings_before": before,
         "double_bookings_after": after,
+        "online": online
+        and {
+            "actions": [a.__dict__ for a in ONLINE_ACTIONS],
+            "requests": online["requests"],
+            "rps": round(online["requests"] / (online["duration_us"] / 1e6), 1),
+            "p50_ms": online["p50_us"] / 1000,
+            "p95_ms": online["p95_us"] / 1000,
+            "p99_ms": online["p99_us"] / 1000,
+            "timeouts": online["timeouts"],
+            "statuses": online_statuses,
+            "bookings_made": online_booked,
+            "contested_slots": ONLINE_SLOTS,
+        },
     }
-    path = harness.write_json("load-latest.json", payload)
+    # One phase alone writes its own file, so the full run's stays as it was.
+    output = "load-latest.json" if args.phase == "all" else f"load-{args.phase}-latest.json"
+    path = harness.write_json(output, payload)
     print(
         f"{payload['requests']} requests, {payload['rps']} req/s, p50 {payload['p50_ms']:.0f} ms, "
         f"p95 {payload['p95_ms']:.0f} ms, p99 {payload['p99_ms']:.0f} ms; statuses {statuses}"
@@ -162,12 +205,21 @@ def main(argv=None) -> int:
     print(
         f"5xx: {wrk_5xx} (access log: {server_errors or 'none'}); timeouts: {figures['timeouts']}"
     )
+    if online:
+        o = payload["online"]
+        print(
+            f"online bookers: {o['requests']} requests, {o['rps']} req/s, "
+            f"p95 {o['p95_ms']:.0f} ms; "
+            f"statuses {online_statuses}; bookings made: {online_booked} "
+            f"(of {ONLINE_SLOTS} contested slots)"
+        )
     print(f"double bookings after the run: {after}")
     print(f"Written to {path.relative_to(harness.ROOT)}")
-    booked = booked_since(started)
+    booked = booked_since(started) - online_booked
     payload["bookings_made"] = booked
-    harness.write_json("load-latest.json", payload)
-    print(f"bookings made: {booked} (of {BOOKING_SLOTS} contested slots)")
+    harness.write_json(output, payload)
+    if args.phase != "online":
+        print(f"bookings made: {booked} (of {BOOKING_SLOTS} contested slots)")
     ok = wrk_5xx == 0 and not server_errors and not any(after.values())
     if not ok:
         print("FAILED: server errors or double bookings", file=sys.stderr)

@@ -37,6 +37,10 @@ class BenchData:
     draft_note_id: str | None = None
     # An issued invoice of the writer client with plenty left to pay (checkout).
     invoice_id: str | None = None
+    # Online booking: the location that books online and its own free slots.
+    online_location_id: int | None = None
+    online_service_id: int | None = None
+    online_slots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,26 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         if service and slots
         else ()
     )
+    location = _online_location()
+    # Online, a service that needs no room where there is one: with rooms the
+    # practice's 13 rooms, not its therapists, would run out of time first.
+    online_service = (
+        Service.objects.filter(active=True, needs_room=False).order_by("pk").first() or service
+    )
+    # Late in the horizon, where the desk's bench bookings have thinned out.
+    online = (
+        tuple(
+            value
+            for value in free_slots(
+                service=online_service,
+                first_day=today + timedelta(days=120),
+                days=60,
+                limit=slots * 2,
+            )
+        )[:slots]
+        if online_service and slots
+        else ()
+    )
     return BenchData(
         today=today,
         therapist_id=therapist.pk if therapist else None,
@@ -139,7 +163,34 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         writer_client_id=str(writer.pk),
         draft_note_id=str(draft.pk) if draft else None,
         invoice_id=str(bench_invoice(writer).pk),
+        online_location_id=location.pk,
+        online_service_id=online_service.pk if online_service else None,
+        online_slots=online,
     )
+
+
+ONLINE_EMAIL_DOMAIN = "online.bench.invalid"
+
+
+def _online_location():
+    """Every location set to book new clients online at once up to a year
+    ahead (the first one's slot page is measured); the new clients earlier runs
+    booked online are deleted (bench rows only)."""
+    from auditlog.context import disable_auditlog
+
+    from clients.models import Client
+    from practice.models import Appointment, Location
+
+    location = Location.objects.order_by("pk").first()
+    Location.objects.update(
+        online_booking=True, online_new_clients="instant", online_horizon_days=365
+    )
+    with disable_auditlog():
+        made = Client.objects.filter(email__endswith="@" + ONLINE_EMAIL_DOMAIN)
+        Appointment.objects.filter(client__in=made).delete()
+        made.delete()
+    location.refresh_from_db()
+    return location
 
 
 def bench_invoice(client, *, by=None):
@@ -201,6 +252,47 @@ def booking_body(data: BenchData, n: int) -> dict:
         "slot": slot,
         "repeat_weeks": "0",
         "occurrences": "6",
+    }
+
+
+# `make bench` hands each wrk run its bodies from running number FIRST_WRK_BODY
+# on, BODIES_PER_RUN apart; a run of seconds uses a few hundred at most. Each
+# run draws from its own stretch of the online slots (330: a 10 s run at one
+# connection used 170 on a loaded machine), so no run books a
+# slot an earlier run took (the pool is a few hundred slots, not thousands).
+ONLINE_STRETCH = 330
+
+
+def _online_draw(n: int) -> int:
+    from bench.run import BODIES_PER_RUN, FIRST_WRK_BODY
+
+    if n < FIRST_WRK_BODY:
+        return n  # the in-process timing and the load test (n < variants)
+    run, within = divmod(n - FIRST_WRK_BODY, BODIES_PER_RUN)
+    return FIRST_WRK_BODY + run * ONLINE_STRETCH + within
+
+
+def online_booking_body(data: BenchData, n: int) -> dict:
+    """A new client books online slot n with "anyone", as most clients do: a time
+    already taken goes to another therapist free then, so runs that come back
+    to a slot still book, and the load test's 50 bookers on 20 slots race for
+    every therapist of each until none is left."""
+    slot = data.online_slots[_online_draw(n) % len(data.online_slots)]
+    return {
+        "action": "new",
+        "location": slot.split("|")[1],
+        "service": data.online_service_id,
+        "slot": slot,
+        "any": "1",
+        "new-first_name": "Online",
+        "new-last_name": f"Bencher {n}",
+        "new-email": f"client-{n}@{ONLINE_EMAIL_DOMAIN}",
+        "new-phone": "+12025550123",
+        "new-date_of_birth": "1984-03-04",
+        "new-consent_email": "on",
+        "new-recent_injury": "no",
+        "new-clot_or_heart": "no",
+        "new-pregnant": "no",
     }
 
 
@@ -330,6 +422,26 @@ PAGES = [
         method="POST",
         body=booking_body,
         expect_status=302,
+    ),
+    # Online booking: anonymous visitors (a browser with only its CSRF cookie).
+    Page(
+        "online slot page: 7 days, one service, anyone",
+        lambda d: _q("online:times", location=d.online_location_id, service=d.online_service_id),
+        25,
+        as_user="visitor",
+    ),
+    Page(
+        "online booking POST (new client)",
+        lambda d: reverse("online:details"),
+        40,
+        as_user="visitor",
+        method="POST",
+        body=online_booking_body,
+        expect_status=302,
+        # Public, not a staff page: it writes a new client, the booking, its
+        # reminders and its online record, with two audit entries, in one
+        # transaction, and a new visitor's session (savepoints count too).
+        max_queries=20,
     ),
     Page(
         "intake form (staff, GET)",

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 
@@ -48,3 +49,48 @@ class PortalCode(models.Model):
 
     def __str__(self):
         return f"Portal code for {self.client_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OnlineBooking(models.Model):
+    """How an appointment was booked online: who, the screening answers, and,
+    for a request, its deadline and what staff decided."""
+
+    class Decision(models.TextChoices):
+        NONE = "", "Not a request"
+        PENDING = "pending", "Waiting for staff"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn by the client"
+
+    appointment = models.OneToOneField(
+        "practice.Appointment", on_delete=models.CASCADE, related_name="online_booking"
+    )
+    new_client = models.BooleanField(default=False)
+    # Yes/no answers to the screening questions (portal.online.screening), by key.
+    screening = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decline_reason = models.CharField(max_length=200, blank=True)
+    # Set by the email task once the booking's (or request's) message went out,
+    # so a retried task never sends it twice.
+    message_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [
+            # The staff request list and the expiry sweep: pending requests by deadline.
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(decision="pending"),
+                name="onlinebooking_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Online booking of {self.appointment_id}"

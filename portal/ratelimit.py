@@ -47,3 +47,8 @@ def failures_exceeded(*, ip: str) -> bool:
 
 def failure(*, ip: str) -> None:
     _count(_key("failure-ip", ip))
+
+
+def online_booking_allowed(*, ip: str) -> bool:
+    """Count one new client's online booking from this address (IP)."""
+    return _count(_key("online-book-ip", ip)) <= settings.RELIEF_ONLINE_BOOKINGS_PER_IP

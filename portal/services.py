@@ -27,11 +27,17 @@ from practice.reminders import sms
 
 from . import selectors
 from .models import PortalCode
+from .online import services as online_services
 
 logger = logging.getLogger(__name__)
 
 CODE_DIGITS = 6
 CLIENT_CANCEL_REASON = "Cancelled by client in the portal"
+CANCELLABLE = (
+    Appointment.Status.REQUESTED,
+    Appointment.Status.BOOKED,
+    Appointment.Status.CONFIRMED,
+)
 
 
 class LateCancel(ValidationError):
@@ -201,9 +207,11 @@ def cancel_option(appointment: Appointment, now=None) -> str:
     recorded as a late cancel), "call" (inside the window: the phone number)
     or "closed" (over, cancelled, or already started)."""
     now = now or timezone.now()
-    active = (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED)
-    if appointment.status not in active or appointment.starts_at <= now:
+    if appointment.status not in CANCELLABLE or appointment.starts_at <= now:
         return "closed"
+    if appointment.status == Appointment.Status.REQUESTED:
+        # Withdrawing a request nobody confirmed yet is never a late cancel.
+        return "online"
     if not practice_services.is_late_cancel(appointment, now):
         return "online"
     return "late" if settings.RELIEF_CLIENT_LATE_CANCEL_ALLOWED else "call"
@@ -217,17 +225,16 @@ def appointment_cancel_by_client(
     if appointment.client_id != client.pk:
         # Views scope by client first; this guards any other caller.
         raise ValidationError("This appointment is not yours to cancel.")
-    if appointment.status not in (Appointment.Status.BOOKED, Appointment.Status.CONFIRMED) or (
-        appointment.starts_at <= now
-    ):
+    if appointment.status not in CANCELLABLE or appointment.starts_at <= now:
         raise ValidationError("This appointment can no longer be cancelled online.")
-    if practice_services.is_late_cancel(appointment, now) and not (
-        settings.RELIEF_CLIENT_LATE_CANCEL_ALLOWED
-    ):
+    if cancel_option(appointment, now) == "call":
         raise LateCancel("This appointment is too soon to cancel online.")
-    return practice_services.appointment_cancel(
-        appointment=appointment, by=None, reason=CLIENT_CANCEL_REASON, now=now
-    )
+    with transaction.atomic():
+        cancelled = practice_services.appointment_cancel(
+            appointment=appointment, by=None, reason=CLIENT_CANCEL_REASON, now=now
+        )
+        online_services.request_withdrawn(appointment=cancelled, now=now)
+    return cancelled
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .online import views as online_views
 
 app_name = "portal"
 
@@ -14,6 +15,11 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign_out"),
     # The signed-in client's own records.
     path("appointments/<uuid:appointment_id>/cancel/", views.appointment_cancel, name="cancel"),
+    path(
+        "appointments/<uuid:appointment_id>/reschedule/",
+        online_views.reschedule,
+        name="reschedule",
+    ),
     path("details/", views.details, name="details"),
     path("receipts/<uuid:invoice_id>.pdf", views.receipt, name="receipt"),
     # The waitlist: own requests, and offer links (the token is the credential).

@@ -28,6 +28,8 @@ from practice.waitlist.forms import EntryForm
 from . import ratelimit, selectors, services, session
 from .access import client_required
 from .forms import AddressForm, CodeForm, ContactForm
+from .online import selectors as online_selectors
+from .online import services as online_services
 
 NEXT_KEY = "portal_next"
 
@@ -65,6 +67,7 @@ def _home_context(client) -> dict:
             "appointment": appointment,
             "details": messaging.appointment_details(appointment),
             "cancel_option": services.cancel_option(appointment),
+            "change_option": online_services.change_option(appointment),
         }
         for appointment in selectors.upcoming_appointments(client)
     ]
@@ -79,6 +82,7 @@ def _home_context(client) -> dict:
         "advice": selectors.home_care_advice(client),
         "receipts": selectors.receipts(client),
         "currency": settings.RELIEF_CURRENCY,
+        "books_online": bool(online_selectors.online_locations()),
     }
 
 

@@ -28,7 +28,9 @@ class PracticeConfig(AppConfig):
         # The note and check-in hanging off an appointment are records of their
         # own, audited themselves; left in, every booking's entry would read
         # both (two queries) to log that neither exists yet.
-        auditlog.register(Appointment, exclude_fields=["session_note", "check_in"])
+        auditlog.register(
+            Appointment, exclude_fields=["session_note", "check_in", "online_booking"]
+        )
         from practice.models import CalendarFeed
 
         # Who made or revoked a calendar feed, never the (hashed) secret.

@@ -50,6 +50,8 @@ def seed_demo() -> list[tuple[str, str]]:
             "address": "12 Main Street, Springfield",
             "phone": "(555) 010-0100",
             "time_zone": "America/New_York",
+            # The demo shows online booking at /online/.
+            "online_booking": True,
         },
     )
     rooms = [

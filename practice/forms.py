@@ -277,9 +277,43 @@ class CalendarMoveForm(PlausibleDatesMixin, forms.Form):
 class LocationForm(forms.ModelForm):
     class Meta:
         model = Location
-        fields = ["name", "address", "phone", "time_zone"]
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "time_zone",
+            # Online booking rules (portal.online).
+            "online_booking",
+            "online_new_clients",
+            "online_min_notice_minutes",
+            "online_same_day",
+            "online_horizon_days",
+            "online_max_upcoming",
+            "online_request_hours",
+        ]
         widgets = {"address": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"time_zone": "An IANA name such as America/New_York or Europe/Berlin."}
+
+    # Left out of a POST (a form from before online booking), they keep their values.
+    ONLINE_KEPT = (
+        "online_new_clients",
+        "online_min_notice_minutes",
+        "online_horizon_days",
+        "online_max_upcoming",
+        "online_request_hours",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.ONLINE_KEPT:
+            self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.ONLINE_KEPT:
+            if cleaned.get(name) in (None, ""):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
 
 
 class RoomForm(forms.ModelForm):
@@ -296,7 +330,15 @@ class ServiceForm(forms.ModelForm):
 
     class Meta:
         model = Service
-        fields = ["name", "duration_minutes", "buffer_minutes", "price", "needs_room", "active"]
+        fields = [
+            "name",
+            "duration_minutes",
+            "buffer_minutes",
+            "price",
+            "needs_room",
+            "active",
+            "bookable_online",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -316,7 +358,15 @@ class ServiceForm(forms.ModelForm):
 class TherapistForm(forms.ModelForm):
     class Meta:
         model = Therapist
-        fields = ["display_name", "credentials", "licence_number", "colour", "services", "active"]
+        fields = [
+            "display_name",
+            "credentials",
+            "licence_number",
+            "colour",
+            "services",
+            "active",
+            "bookable_online",
+        ]
         widgets = {
             "colour": forms.TextInput(attrs={"type": "color"}),
             "services": forms.CheckboxSelectMultiple,

@@ -29,8 +29,53 @@ class Location(models.Model):
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
 
+    # Online booking (/online/): off until the owner turns it on; the other
+    # rules then apply to every online booking and portal reschedule here.
+    class NewClients(models.TextChoices):
+        INSTANT = "instant", "Booked at once"
+        REQUEST = "request", "As a request staff approve"
+        CLOSED = "closed", "Not online (they call)"
+
+    online_booking = models.BooleanField("take bookings online", default=False)
+    online_min_notice_minutes = models.PositiveIntegerField(
+        "minimum notice (minutes)",
+        default=120,
+        help_text="Free times sooner than this show as “call to book”.",
+    )
+    online_horizon_days = models.PositiveSmallIntegerField(
+        "book at most this many days ahead", default=60
+    )
+    online_same_day = models.BooleanField(
+        "same-day bookings online",
+        default=False,
+        help_text="Off: today's free times show as “call to book”.",
+    )
+    online_max_upcoming = models.PositiveSmallIntegerField(
+        "upcoming bookings per client", default=3
+    )
+    online_new_clients = models.CharField(
+        "new clients are", max_length=10, choices=NewClients.choices, default=NewClients.REQUEST
+    )
+    online_request_hours = models.PositiveSmallIntegerField(
+        "a request holds the time for (hours)",
+        default=24,
+        help_text="Unanswered by then (or by the start), the request expires and the time is free.",
+    )
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(online_horizon_days__gte=1, online_horizon_days__lte=730),
+                name="location_online_horizon_1_to_730_days",
+                violation_error_message="The online horizon is 1 to 730 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(online_request_hours__gte=1),
+                name="location_online_request_hours_positive",
+                violation_error_message="A request holds the time for at least an hour.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -68,6 +113,9 @@ class Service(models.Model):
     price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     needs_room = models.BooleanField(default=True)
     active = models.BooleanField(default=True)
+    bookable_online = models.BooleanField(
+        default=True, help_text="Offered on the online booking page where the location takes them."
+    )
 
     class Meta:
         ordering = ["name"]
@@ -105,6 +153,9 @@ class Therapist(models.Model):
     colour = models.CharField(max_length=7, default="#2f6f8f", help_text="Calendar colour")
     services = models.ManyToManyField(Service, related_name="therapists", blank=True)
     active = models.BooleanField(default=True)
+    bookable_online = models.BooleanField(
+        default=True, help_text="Clients may book this therapist online."
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -198,6 +249,8 @@ class AppointmentQuerySet(models.QuerySet):
 
 class Appointment(models.Model):
     class Status(models.TextChoices):
+        # An online booking waiting for staff to approve it; it holds the time.
+        REQUESTED = "requested", "Requested"
         BOOKED = "booked", "Booked"
         CONFIRMED = "confirmed", "Confirmed"
         CHECKED_IN = "checked_in", "Checked in"
@@ -210,7 +263,13 @@ class Appointment(models.Model):
         ONLINE = "online", "Online"
 
     # Statuses that hold the therapist's (and room's) time.
-    ACTIVE_STATUSES = (Status.BOOKED, Status.CONFIRMED, Status.CHECKED_IN, Status.COMPLETED)
+    ACTIVE_STATUSES = (
+        Status.REQUESTED,
+        Status.BOOKED,
+        Status.CONFIRMED,
+        Status.CHECKED_IN,
+        Status.COMPLETED,
+    )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     client = models.ForeignKey(
@@ -272,7 +331,9 @@ class Appointment(models.Model):
                     (TsTzRange("starts_at", "occupied_until"), RangeOperators.OVERLAPS),
                     ("therapist", RangeOperators.EQUAL),
                 ],
-                condition=Q(status__in=["booked", "confirmed", "checked_in", "completed"]),
+                condition=Q(
+                    status__in=["requested", "booked", "confirmed", "checked_in", "completed"]
+                ),
             ),
             PostgresExclusionConstraint(
                 name="appointment_no_room_overlap",
@@ -281,7 +342,7 @@ class Appointment(models.Model):
                     ("room", RangeOperators.EQUAL),
                 ],
                 condition=Q(
-                    status__in=["booked", "confirmed", "checked_in", "completed"],
+                    status__in=["requested", "booked", "confirmed", "checked_in", "completed"],
                     room__isnull=False,
                 ),
             ),

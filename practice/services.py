@@ -38,6 +38,8 @@ Status = Appointment.Status
 
 # Which status may follow which. Cancelled, no-show and completed are final.
 TRANSITIONS = {
+    # An online request: approved (booked) or declined, expired, withdrawn (cancelled).
+    Status.REQUESTED: {Status.BOOKED, Status.CANCELLED},
     Status.BOOKED: {Status.CONFIRMED, Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
     Status.CONFIRMED: {Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
     Status.CHECKED_IN: {Status.COMPLETED},
@@ -268,12 +270,16 @@ def appointment_book(
     source=Appointment.Source.FRONT_DESK,
     series_id=None,
     confirmation=True,
+    status=Status.BOOKED,
     now=None,
 ) -> Appointment:
     """Book `service` with `therapist` for `client` at `starts_at` (aware datetime).
 
     `confirmation=False`: no confirmation message of its own (a later date of a
-    series, which the first date's confirmation lists)."""
+    series, which the first date's confirmation lists). `status=REQUESTED`: an
+    online request that holds the time; its reminders wait for the approval."""
+    if status not in (Status.BOOKED, Status.REQUESTED):
+        raise ValueError(f"A booking starts as booked or requested, not {status}.")
     now = now or timezone.now()
     starts_at = _in_utc(starts_at)
     location = location or (room.location if room else Location.objects.order_by("pk").first())
@@ -298,6 +304,7 @@ def appointment_book(
         ends_at=ends_at,
         occupied_until=ends_at + service.buffer_after,
         source=source,
+        status=status,
         booked_by=booked_by,
         updated_by=booked_by,
         series_id=series_id,
@@ -315,10 +322,12 @@ def appointment_book(
                     appointment, exclude=["room"], validate_unique=False, validate_constraints=False
                 )
                 appointment.save(force_insert=True)
-                outbox.reminders_schedule(
-                    appointment=appointment, now=now, confirmation=confirmation
-                )
-                webhook_event_record(event="appointment.booked", instance=appointment, now=now)
+                if status == Status.BOOKED:
+                    outbox.reminders_schedule(
+                        appointment=appointment, now=now, confirmation=confirmation
+                    )
+                    # A request is announced when staff approve it.
+                    webhook_event_record(event="appointment.booked", instance=appointment, now=now)
         except IntegrityError as exc:
             clash = _overlap_clash(exc, appointment)
             if clash is None:
@@ -428,7 +437,8 @@ def appointment_cancel(
             cancel_reason=reason.strip(),
             cancelled_at=now,
             cancelled_by=by,
-            late_cancel=is_late_cancel(appointment, now),
+            # A request never confirmed is no late cancel, whoever ends it.
+            late_cancel=appointment.status != Status.REQUESTED and is_late_cancel(appointment, now),
         )
         outbox.reminders_cancel(appointment=cancelled, notify=notify, now=now)
         webhook_event_record(event="appointment.cancelled", instance=cancelled, now=now)
@@ -466,6 +476,20 @@ def appointment_cancel_following(
                 appointment_cancel(appointment=other, by=by, reason=reason, notify=False, now=now)
             )
     return cancelled
+
+
+def appointment_request_approve(*, appointment: Appointment, by, now=None) -> Appointment:
+    """Turn an online request into a booking; its confirmation and reminders start now."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if appointment.status != Status.REQUESTED:
+            raise ValidationError("Only a requested appointment can be approved.")
+        if appointment.starts_at <= now:
+            raise ValidationError("This request's time has passed; it can no longer be approved.")
+        approved = _transition(appointment, Status.BOOKED, by)
+        outbox.reminders_schedule(appointment=approved, now=now, confirmation=True)
+        webhook_event_record(event="appointment.booked", instance=approved, now=now)
+    return approved
 
 
 def appointment_confirm(*, appointment: Appointment, by=None) -> Appointment:

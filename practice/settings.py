@@ -344,6 +344,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
         "options": {"expires": 3500},
     },
+    # Every five minutes: online booking requests nobody answered in time
+    # let their time go, and the client is told.
+    "online-requests-expire": {
+        "task": "portal.tasks.online_requests_expire",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # Practice rules.
@@ -437,6 +444,8 @@ RELIEF_LINK_FAILURE_LIMIT = env.int("RELIEF_LINK_FAILURE_LIMIT", default=20)
 RELIEF_PORTAL_CODE_MINUTES = env.int("RELIEF_PORTAL_CODE_MINUTES", default=15)
 RELIEF_PORTAL_CODE_TRIES = env.int("RELIEF_PORTAL_CODE_TRIES", default=5)
 RELIEF_PORTAL_IDLE_MINUTES = env.int("RELIEF_PORTAL_IDLE_MINUTES", default=30)
+# New clients' online bookings per address (IP) per 15 minutes.
+RELIEF_ONLINE_BOOKINGS_PER_IP = env.int("RELIEF_ONLINE_BOOKINGS_PER_IP", default=10)
 RELIEF_PORTAL_REQUESTS_PER_IP = env.int("RELIEF_PORTAL_REQUESTS_PER_IP", default=10)
 RELIEF_PORTAL_CODES_PER_CONTACT = env.int("RELIEF_PORTAL_CODES_PER_CONTACT", default=3)
 RELIEF_PORTAL_FAILURES_PER_IP = env.int("RELIEF_PORTAL_FAILURES_PER_IP", default=20)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("notes/", include("sessions.urls")),
     path("billing/", include("billing.urls")),
     path("my/", include("portal.urls")),
+    path("online/", include("portal.online.urls")),
     path("reports/", include("reports.urls")),
     path("api/", include("api.urls")),
     path("accounts/", include(account_patterns)),

@@ -152,6 +152,12 @@ def _partial_rows(since) -> list[str]:
     ).exclude(client__email="")
     booked = booked.exclude(Exists(Reminder.objects.filter(appointment=OuterRef("pk"))))
     problems += [f"booking {pk} without reminders" for pk in booked.values_list("pk", flat=True)]
+    online = Appointment.objects.filter(
+        booked_at__gte=since, source=Appointment.Source.ONLINE, online_booking__isnull=True
+    )
+    problems += [
+        f"online booking {pk} without its record" for pk in online.values_list("pk", flat=True)
+    ]
     unsigned = SessionNote.objects.filter(status=SessionNote.Status.SIGNED, content_hash="")
     problems += [f"signed note {pk} without hash" for pk in unsigned.values_list("pk", flat=True)]
     booked_entries = WaitlistEntry.objects.filter(

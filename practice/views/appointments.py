@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET
 
 from billing.selectors import fee_invoice_for, may_bill
 from clients.selectors import can_see_clinical, clients_visible_to, treatment_cautions
+from portal.online import screening
 from practice import availability, selectors, services
 from practice.forms import CancelForm, RescheduleForm
 from practice.models import Appointment
-from practice.security.access import staff_required
+from practice.security.access import Role, has_role, staff_required
 from practice.timezones import several_zones_in_use
 from practice.views.booking import add_service_errors, slot_picker_context
 
@@ -81,6 +82,13 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
     # Checking in belongs to the day itself, on the location's clock: offered
     # for an appointment nine days away, it was one stray click from a wrong status.
     on_the_day = appointment.starts_at.astimezone(tz).date() == now.astimezone(tz).date()
+    answers_requests = appointment.status == Status.REQUESTED and has_role(
+        user, Role.OWNER, Role.FRONT_DESK
+    )
+    online_flags = []
+    if answers_requests:
+        online = getattr(appointment, "online_booking", None)
+        online_flags = screening.flagged_labels(online.screening) if online else []
     context = {
         "appointment": appointment,
         "client": appointment.client,
@@ -89,6 +97,9 @@ def _page(request, appointment, *, cancel_form=None, reschedule_form=None, statu
         "clinical": clinical,
         "cautions": treatment_cautions(appointment.client) if clinical else None,
         "can_manage": can_manage,
+        # Online requests are answered by the owner and the front desk.
+        "answers_requests": answers_requests,
+        "online_flags": online_flags,
         "sees_contact": clients_visible_to(user).filter(pk=appointment.client_id).exists(),
         "note_url": note_url(appointment) if is_own else None,
         "note_action": _note_action(appointment) if is_own else None,

@@ -33,6 +33,8 @@ NAV_ITEMS = [
     NavItem("Book", "practice:book", STAFF, allowed=_may_book),
     NavItem("Waitlist", "waitlist:list", STAFF),
     NavItem("Texts", "reminders:sms_inbox", frozenset({Role.OWNER, Role.FRONT_DESK})),
+    # Online booking requests waiting for an answer (portal.online).
+    NavItem("Requests", "online:requests", frozenset({Role.OWNER, Role.FRONT_DESK})),
     NavItem("Setup", "practice:setup", frozenset({Role.OWNER}), group=MANAGE),
     NavItem("Staff", "owner:staff", frozenset({Role.OWNER}), group=MANAGE),
     NavItem("Audit log", "owner:audit_log", frozenset({Role.OWNER}), group=MANAGE),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from portal import services
 from portal.models import PortalCode
-from tests.access_rows.personas import CLIENT, EVERYONE
+from tests.access_rows.personas import CLIENT, EVERYONE, OWNER_AND_FRONT_DESK
 
 ACCESS = {
     "portal:home": EVERYONE,
@@ -23,6 +23,16 @@ ACCESS = {
     "portal:cancel": CLIENT,
     "portal:details": CLIENT,
     "portal:receipt": CLIENT,
+    "portal:reschedule": CLIENT,
+    # Online booking (/online/): public steps; the request list is for those who answer.
+    "online:start": EVERYONE,
+    "online:times": EVERYONE,
+    "online:details": EVERYONE,
+    "online:code": EVERYONE,
+    "online:done": EVERYONE,
+    "online:requests": OWNER_AND_FRONT_DESK,
+    # POST-only: a GET answers 405 to those who may, 404 to the rest.
+    "online:request_decide": OWNER_AND_FRONT_DESK,
 }
 
 

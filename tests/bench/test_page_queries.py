@@ -66,6 +66,8 @@ def world(location, therapist, other_therapist, owner, front_desk):
             billing.payment_record(invoice=invoice, method="cash", amount="1.00", by=None)
 
     users = {"owner": owner, "front_desk": front_desk, "therapist": therapist.user}
+    location.online_booking = True
+    location.save()
     data = BenchData(
         today=day,
         therapist_id=therapist.pk,
@@ -75,6 +77,11 @@ def world(location, therapist, other_therapist, owner, front_desk):
         writer_client_id=str(client.pk),
         draft_note_id=str(draft.pk),
         invoice_id=str(bench_invoice(client, by=front_desk).pk),
+        online_location_id=location.pk,
+        online_service_id=service.pk,
+        online_slots=free_slots(
+            service=service, first_day=day + timedelta(days=6), days=3, limit=8
+        ),
     )
     return book, users, data
 
@@ -82,7 +89,7 @@ def world(location, therapist, other_therapist, owner, front_desk):
 def _queries(django_client, page, users, data, first):
     """Queries of a warm request; POSTs `first` and `first + 1` are distinct bookings etc."""
     django_client.logout()
-    if page.as_user:
+    if page.as_user in users:  # "visitor": an anonymous browser
         django_client.force_login(users[page.as_user])
     send = django_client.post if page.method == "POST" else django_client.get
     url = page.url(data)

@@ -1,0 +1,190 @@
+"""Online booking reads: what a location offers online and its free times.
+
+The slot search is the front desk's (`practice.selectors.load_schedule` and
+`practice.availability`), narrowed to the therapists and services bookable
+online and to the location's online rules; a fixed number of queries whatever
+the data.
+"""
+
+from datetime import timedelta
+from itertools import groupby
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from portal.models import OnlineBooking
+from practice import availability
+from practice import selectors as practice_selectors
+from practice.models import Appointment, Location, Service, Therapist
+from practice.validation import parse_id
+
+from .rules import BOOK, OnlineRules, how_bookable
+
+SEARCH_DAYS = 7
+
+
+def rules_for(location: Location) -> OnlineRules:
+    return OnlineRules(
+        min_notice=timedelta(minutes=location.online_min_notice_minutes),
+        horizon=timedelta(days=location.online_horizon_days),
+        same_day=location.online_same_day,
+        max_upcoming=location.online_max_upcoming,
+        new_clients=location.online_new_clients,
+        request_hold=timedelta(hours=location.online_request_hours),
+        time_zone=location.time_zone,
+    )
+
+
+def online_locations() -> list[Location]:
+    return list(Location.objects.filter(online_booking=True).order_by("name", "pk"))
+
+
+def online_location(value=None) -> Location | None:
+    """The location `value` names if it books online, else the first that does."""
+    locations = online_locations()
+    wanted = parse_id(value)
+    return next((loc for loc in locations if loc.pk == wanted), locations[0] if locations else None)
+
+
+def _online_therapists(location: Location):
+    # Working here at all: a therapist with no hours at this location has nothing to offer.
+    return Therapist.objects.filter(
+        active=True, bookable_online=True, working_hours__location=location
+    ).distinct()
+
+
+def online_services(location: Location) -> list[Service]:
+    """Services offered online here: bookable online and done by someone who is."""
+    return list(
+        Service.objects.filter(
+            active=True,
+            bookable_online=True,
+            therapists__in=_online_therapists(location),
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+def online_service(location: Location, value) -> Service | None:
+    service_id = parse_id(value)
+    if service_id is None:
+        return None
+    return next((s for s in online_services(location) if s.pk == service_id), None)
+
+
+def online_therapists(location: Location, service: Service) -> list[Therapist]:
+    return list(_online_therapists(location).filter(services=service).order_by("display_name"))
+
+
+def online_slots(
+    *,
+    location,
+    service,
+    therapist_ids,
+    first_day,
+    now=None,
+    days=SEARCH_DAYS,
+    exclude_appointment=None,
+):
+    """Free starts over `days` local days, each marked BOOK or CALL.
+
+    Returns [(day, [{"slot", "how", "name"}...])] for days with any time, and
+    the therapists' names. With several therapists each start goes to one of
+    them, spread fairly as at the front desk.
+    """
+    now = now or timezone.now()
+    rules = rules_for(location)
+    day_list = [first_day + timedelta(days=n) for n in range(days)]
+    start, end = practice_selectors._range_around(day_list[0], day_list[-1])
+    schedule = practice_selectors.load_schedule(
+        service=service,
+        start=start,
+        end=end,
+        therapist_ids=therapist_ids,
+        exclude_appointment=exclude_appointment,
+    )
+    # Only this location's shifts: a therapist working elsewhere that day
+    # is not free here.
+    schedule.shifts = [s for s in schedule.shifts if s.location_id == location.pk]
+    search_rules = practice_selectors.booking_rules(service=service, now=now)
+    search_rules = availability.Rules(
+        duration=search_rules.duration,
+        buffer=search_rules.buffer,
+        needs_room=search_rules.needs_room,
+        now=now,
+        horizon=rules.horizon,
+        # Free times inside the notice are shown too, as "call to book".
+        min_notice=timedelta(0),
+        step=search_rules.step,
+    )
+    slots = availability.free_slots(schedule, search_rules, day_list)
+    order = {tid: n for n, tid in enumerate(schedule.therapists)}
+    if len(therapist_ids) > 1:
+        loads = availability.bookings_per_day(schedule)
+        slots = availability.spread_per_start(slots, loads, order, None)
+    names = schedule.therapists
+    grouped = []
+    for day, day_slots in groupby(slots, key=lambda s: s.local.date()):
+        entries = []
+        for slot in day_slots:
+            how = how_bookable(rules, slot.starts_at, now)
+            if how is not None:
+                entries.append({"slot": slot, "how": how, "name": names.get(slot.therapist_id)})
+        if entries:
+            grouped.append((day, entries))
+    return grouped, names
+
+
+def has_bookable(grouped) -> bool:
+    return any(entry["how"] == BOOK for _, entries in grouped for entry in entries)
+
+
+def upcoming_count(client, *, now=None) -> int:
+    """The client's future bookings and requests, which the per-client limit counts."""
+    now = now or timezone.now()
+    return client.appointments.filter(
+        starts_at__gt=now,
+        status__in=[
+            Appointment.Status.REQUESTED,
+            Appointment.Status.BOOKED,
+            Appointment.Status.CONFIRMED,
+        ],
+    ).count()
+
+
+def pending_requests(*, now=None) -> list[OnlineBooking]:
+    """Requests waiting for staff, soonest deadline first, for the staff list."""
+    return list(
+        OnlineBooking.objects.filter(
+            decision=OnlineBooking.Decision.PENDING,
+            appointment__status=Appointment.Status.REQUESTED,
+        )
+        .select_related(
+            "appointment__client",
+            "appointment__therapist",
+            "appointment__service",
+            "appointment__location",
+        )
+        .order_by("expires_at", "pk")[:200]
+    )
+
+
+def get_request_for_staff(appointment_id) -> OnlineBooking:
+    booking = (
+        OnlineBooking.objects.filter(appointment_id=appointment_id)
+        .select_related("appointment__client", "appointment__location")
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def expired_requests(*, now=None):
+    now = now or timezone.now()
+    return OnlineBooking.objects.filter(
+        Q(expires_at__lte=now) | Q(appointment__starts_at__lte=now),
+        decision=OnlineBooking.Decision.PENDING,
+    )

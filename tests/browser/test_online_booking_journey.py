@@ -1,0 +1,158 @@
+"""On a phone: a new client books online, gets the confirmation with the
+intake link (sent by a real Celery worker through Redis), signs in to the
+portal with the emailed code, moves the appointment, then cancels it."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+from datetime import time as clock
+from email import message_from_string
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from playwright.sync_api import expect
+
+from practice.models import Appointment
+from tests import factories
+from tests.portal.conftest import last_code
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def worker(tmp_path):
+    """A Celery worker process on the test database, writing its emails to files."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "practice.settings",
+        "DJANGO_SECRET_KEY": "worker-test-secret-key-not-for-production",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path / "mail"),
+    }
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool=solo", "-l", "info"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    yield tmp_path
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def sent_emails(root: Path):
+    folder = root / "mail"
+    if not folder.exists():
+        return []
+    found = []
+    for path in sorted(folder.iterdir()):
+        for chunk in path.read_text().split("\n" + "-" * 79 + "\n"):
+            if chunk.strip():
+                found.append(message_from_string(chunk.lstrip(), policy=default))
+    return found
+
+
+def wait_for_email(root: Path, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        emails = sent_emails(root)
+        if emails:
+            return emails[0]
+        time.sleep(0.3)
+    log = (root / "worker.log").read_text()[-3000:]
+    pytest.fail(f"the worker sent no email: {log}")
+
+
+def test_a_new_client_books_online_then_moves_and_cancels_in_the_portal(
+    phone_page, worker, therapist, location
+):
+    location.online_booking = True
+    location.online_new_clients = "instant"
+    location.address = "12 Main Street, Springfield"
+    location.save()
+    service = factories.ServiceFactory(name="60 min deep tissue", needs_room=False)
+    therapist.services.add(service)
+    for weekday in range(7):
+        factories.WorkingHoursFactory(
+            therapist=therapist,
+            location=location,
+            weekday=weekday,
+            start_time=clock(9),
+            end_time=clock(17),
+        )
+    page = phone_page
+
+    page.goto("/online/")
+    expect(page.get_by_text("12 Main Street, Springfield")).to_be_visible()
+    page.get_by_role("link", name=re.compile("60 min deep tissue")).click()
+    expect(page.get_by_role("heading", name="60 min deep tissue")).to_be_visible()
+    # The first time that books online (not "call to book").
+    page.locator("a.online-time.btn-outline-primary").first.click()
+    expect(page.get_by_role("heading", name="4. Who is booking?")).to_be_visible()
+    new = page.locator("form", has=page.locator("#id_new-email"))
+    new.get_by_label("First name").fill("Nora")
+    new.get_by_label("Last name").fill("Quinn")
+    new.get_by_role("textbox", name=re.compile("^Email")).fill("nora@mail.test")
+    new.get_by_label("Mobile number").fill("(202) 555-0177")
+    new.get_by_label("Date of birth").fill("1985-04-02")
+    for key in ("recent_injury", "clot_or_heart", "pregnant"):
+        page.locator(f"input[name='new-{key}'][value='no']").check()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("button", name="Book this time").click()
+    expect(page.get_by_role("heading", name="You are booked")).to_be_visible()
+    appointment = Appointment.objects.get(client__email="nora@mail.test")
+    assert appointment.status == Appointment.Status.BOOKED
+
+    confirmation = wait_for_email(worker)
+    assert confirmation["To"] == "nora@mail.test"
+    body = confirmation.get_body(preferencelist=("plain",)).get_content()
+    assert "You are booked" in body
+    intake = re.search(r"(/clients/intake/[^\s]+)", body).group(1)
+    page.goto(intake)
+    expect(page.get_by_role("heading").first).to_be_visible()
+    assert "Page not found" not in page.content()
+
+    page.goto("/my/")
+    page.get_by_label("Your email or mobile number").fill("nora@mail.test")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    page.get_by_label("Six-digit code").fill(last_code(mail.outbox))
+    page.get_by_label("Six-digit code").press("Enter")
+    expect(page.get_by_role("heading", name="Hello Nora")).to_be_visible()
+
+    page.get_by_role("link", name="Change the time").click()
+    expect(page.get_by_role("heading", name="Change your appointment")).to_be_visible()
+    page.locator("a.online-time.btn-outline-primary").nth(3).click()
+    page.get_by_role("button", name="Yes, move my appointment").click()
+    expect(page.get_by_text("Moved: your appointment is now on")).to_be_visible()
+    moved = Appointment.objects.get(pk=appointment.pk)
+    assert moved.starts_at != appointment.starts_at and moved.status == "booked"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    page.get_by_role("link", name="Cancel this appointment").click()
+    page.get_by_role("button", name="Yes, cancel the appointment").click()
+    expect(page.get_by_text("is cancelled")).to_be_visible()
+    assert Appointment.objects.get(pk=appointment.pk).status == Appointment.Status.CANCELLED
+    assert page.console_watch.problems == []
