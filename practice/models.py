@@ -159,7 +159,7 @@ class Therapist(models.Model):
 
     class SlotMode(models.TextChoices):
         GRID = "grid", "Every start on the grid"
-        COMPACT = "compact", "Compact: only starts next to a booking or a shift edge"
+        COMPACT = "compact", "Compact (no short gaps)"
 
     slot_mode = models.CharField(
         "free times offered",

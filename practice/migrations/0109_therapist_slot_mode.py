@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             field=models.CharField(
                 choices=[
                     ("grid", "Every start on the grid"),
-                    ("compact", "Compact: only starts next to a booking or a shift edge"),
+                    ("compact", "Compact (no short gaps)"),
                 ],
                 default="grid",
                 help_text="Compact offers only the first and last free start of each gap, so bookings sit next to each other and leave no gaps too short to sell.",
