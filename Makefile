@@ -7,7 +7,7 @@ PORT ?= 8000
 # make bench SCALE=chain: the 100-therapist, four-location practice (own database).
 SCALE ?= large
 
-.PHONY: run test fuzz lint format bench bench-reminders bench-webhooks bench-export loadtest wrk check-deploy clean
+.PHONY: run test fuzz lint format bench bench-reminders bench-webhooks bench-export bench-booking loadtest wrk check-deploy clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-webhooks: $(VENV)/.installed
 # Practice export on the large practice: wall time and peak RSS (DATABASE_URL).
 bench-export: $(VENV)/.installed
 	$(PY) -m bench.export $(ARGS)
+
+# Booking simulation, every-15-minutes vs compact slots (pure Python, no database).
+bench-booking: $(VENV)/.installed
+	$(PY) -m bench.booking $(ARGS)
 
 # 50 concurrent users for 60 s, then checks for 5xx answers and double bookings.
 loadtest: $(VENV)/.installed wrk

@@ -53,6 +53,7 @@ class Schedule:
     rooms: dict[int, list[int]] = field(default_factory=dict)  # location -> active rooms
     room_busy: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     time_zones: dict[int, str] = field(default_factory=dict)  # location -> IANA name
+    compact: set[int] = field(default_factory=set)  # therapists offering compact slots
 
 
 @dataclass(frozen=True)
@@ -280,17 +281,50 @@ def free_slots(
                 hi = min(bisect_left(starts, b.end), last)
                 if lo < hi:
                     free[lo - first : hi - first] = bytes(hi - lo)
-            for n in range(first, last):
-                if not free[n - first]:
-                    continue
-                start = starts[n]
-                if rules.needs_room and not _room_free(
-                    schedule, shift.location_id, start, start + occupied_length, room_cache
-                ):
-                    continue
-                slots.append(Slot(start, shift.therapist_id, shift.location_id, shift.time_zone))
+            offered = [
+                n
+                for n in range(first, last)
+                if free[n - first]
+                and not (
+                    rules.needs_room
+                    and not _room_free(
+                        schedule,
+                        shift.location_id,
+                        starts[n],
+                        starts[n] + occupied_length,
+                        room_cache,
+                    )
+                )
+            ]
+            if shift.therapist_id in schedule.compact:
+                offered = compact_starts(offered)
+            slots += [
+                Slot(starts[n], shift.therapist_id, shift.location_id, shift.time_zone)
+                for n in offered
+            ]
     slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
     return slots
+
+
+def compact_starts(free: list[int]) -> list[int]:
+    """Compact offering: of a shift's free starts (ascending positions on its
+    grid), only the first and the last of each run of consecutive ones.
+
+    A run is a gap between two edges: the shift's start or end, a booking (its
+    cleanup time included, as the busy time already is), time off, a taken
+    room, or the notice and horizon. Its first start sits right after the edge
+    before it, its last start ends (with cleanup) right at the edge after it,
+    so a booking made at either leaves no sliver between itself and the edge;
+    an empty shift offers its first and last start. Any start in between could
+    split the gap into two pieces too short to sell.
+    """
+    kept = []
+    for i, n in enumerate(free):
+        starts_run = i == 0 or free[i - 1] != n - 1
+        ends_run = i == len(free) - 1 or free[i + 1] != n + 1
+        if starts_run or ends_run:
+            kept.append(n)
+    return kept
 
 
 def _candidates(shift: Shift, day: date, rules: Rules, window_end: datetime):

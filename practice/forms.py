@@ -366,6 +366,7 @@ class TherapistForm(forms.ModelForm):
             "services",
             "active",
             "bookable_online",
+            "slot_mode",
         ]
         widgets = {
             "colour": forms.TextInput(attrs={"type": "color"}),

@@ -157,6 +157,21 @@ class Therapist(models.Model):
         default=True, help_text="Clients may book this therapist online."
     )
 
+    class SlotMode(models.TextChoices):
+        GRID = "grid", "Every start on the grid"
+        COMPACT = "compact", "Compact (no short gaps)"
+
+    slot_mode = models.CharField(
+        "free times offered",
+        max_length=10,
+        choices=SlotMode.choices,
+        default=SlotMode.GRID,
+        help_text=(
+            "Compact offers only the first and last free start of each gap, so bookings "
+            "sit next to each other and leave no gaps too short to sell."
+        ),
+    )
+
     class Meta:
         ordering = ["display_name"]
 

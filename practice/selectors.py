@@ -18,6 +18,7 @@ from practice.models import (
     DeskView,
     Location,
     Room,
+    Therapist,
     TimeOff,
     WorkingHours,
 )
@@ -231,12 +232,13 @@ def load_shifts(*, service, therapist_ids=None, location_id=None) -> availabilit
         hours = hours.filter(therapist_id__in=list(therapist_ids))
     if location_id is not None:
         hours = hours.filter(location_id=location_id)
-    names, time_zones, shifts = {}, {}, []
-    for tid, name, lid, tz, weekday, start_time, end_time in hours.order_by(
+    names, time_zones, shifts, compact = {}, {}, [], set()
+    for tid, name, mode, lid, tz, weekday, start_time, end_time in hours.order_by(
         "therapist__display_name", "therapist_id", "weekday", "start_time"
     ).values_list(
         "therapist_id",
         "therapist__display_name",
+        "therapist__slot_mode",
         "location_id",
         "location__time_zone",
         "weekday",
@@ -246,7 +248,11 @@ def load_shifts(*, service, therapist_ids=None, location_id=None) -> availabilit
         names[tid] = name
         time_zones[lid] = tz
         shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
-    return availability.Schedule(therapists=names, shifts=shifts, time_zones=time_zones)
+        if mode == Therapist.SlotMode.COMPACT:
+            compact.add(tid)
+    return availability.Schedule(
+        therapists=names, shifts=shifts, time_zones=time_zones, compact=compact
+    )
 
 
 def load_busy(
@@ -400,7 +406,10 @@ def available_slots(
         start, end = _range_around(round_days[0], round_days[-1])
         # Each round reads its own range's busy times into a fresh copy.
         schedule = availability.Schedule(
-            therapists=names, shifts=shifts.shifts, time_zones=shifts.time_zones
+            therapists=names,
+            shifts=shifts.shifts,
+            time_zones=shifts.time_zones,
+            compact=shifts.compact,
         )
         load = partial(
             load_busy,

@@ -71,8 +71,12 @@ def _shown(slots, enough):
     return {d: sorted({s.starts_at for s in slots if s.local.date() == d}) for d in days}
 
 
-@pytest.mark.parametrize("seed", range(120))
-def test_early_stop_offers_what_the_exhaustive_search_offers(seed):
+@pytest.mark.parametrize(
+    ("seed", "with_compact"), [(n, False) for n in range(120)] + [(n, True) for n in range(60)]
+)
+def test_early_stop_offers_what_the_exhaustive_search_offers(seed, with_compact):
+    """Also with some therapists offering compact slots: their offer depends on
+    their own bookings only, so reading fewer therapists still finds it."""
     rng = random.Random(seed)
     first_day = date(2026, 3, 2) + timedelta(days=rng.randrange(0, 300))
     names, shifts, full_busy, rooms, room_busy = _random_practice(rng, first_day)
@@ -86,16 +90,18 @@ def test_early_stop_offers_what_the_exhaustive_search_offers(seed):
     )
     days = [first_day + timedelta(days=n) for n in range(4)]
     enough = 3
+    compact = {tid for tid in names if with_compact and rng.random() < 0.5}
     everyone = availability.Schedule(
         therapists=names,
         shifts=shifts,
         busy=full_busy,
         rooms=rooms,
         room_busy=room_busy,
+        compact=compact,
     )
     exhaustive = availability.free_slots(everyone, rules, days)
 
-    schedule = availability.Schedule(therapists=names, shifts=shifts)
+    schedule = availability.Schedule(therapists=names, shifts=shifts, compact=compact)
     reads = []
     load = _loader(schedule, full_busy, rooms, room_busy, reads)
     early = selectors._search_early(schedule, rules, days, load, None, [], enough)

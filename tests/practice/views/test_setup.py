@@ -248,3 +248,24 @@ def test_time_off_over_no_booking_saves_at_once(client_as, therapist, location):
     response = client_as("owner").post(reverse("practice:setup_time_off"), post)
     assert response.status_code == 302
     assert TimeOff.objects.count() == 1
+
+
+def test_owner_sets_a_therapists_slot_mode_and_a_bad_value_changes_nothing(client_as, therapist):
+    url = reverse("practice:setup_therapists_edit", kwargs={"therapist_id": therapist.pk})
+    owner = client_as("owner")
+    assert 'name="slot_mode"' in owner.get(url).content.decode()
+    post = {
+        "display_name": therapist.display_name,
+        "colour": "#2f6f8f",
+        "active": "on",
+        "bookable_online": "on",
+    }
+    bad = owner.post(url, {**post, "display_name": "Dana R.", "slot_mode": "sometimes"})
+    assert bad.status_code == 200 and "Select a valid choice" in bad.content.decode()
+    # What was typed stays in the form.
+    assert 'value="Dana R."' in bad.content.decode()
+    therapist.refresh_from_db()
+    assert therapist.slot_mode == "grid" and therapist.display_name == "Dana Reyes"
+    assert owner.post(url, {**post, "slot_mode": "compact"}).status_code == 302
+    therapist.refresh_from_db()
+    assert therapist.slot_mode == "compact"
