@@ -35,8 +35,10 @@ class BenchData:
     writer_client_id: str | None = None
     # A draft note of the bench therapist, for the autosave page.
     draft_note_id: str | None = None
-    # An issued invoice of the writer client with plenty left to pay (checkout).
+    # Issued invoices of the writer client: one as a desk sees it (a session,
+    # two payments), one with plenty left to pay that the payment POSTs use.
     invoice_id: str | None = None
+    paying_invoice_id: str | None = None
     # Online booking: the location that books online and its own free slots.
     online_location_id: int | None = None
     online_service_id: int | None = None
@@ -162,7 +164,8 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         slots=free,
         writer_client_id=str(writer.pk),
         draft_note_id=str(draft.pk) if draft else None,
-        invoice_id=str(bench_invoice(writer).pk),
+        invoice_id=str(bench_invoice(writer, payments=2).pk),
+        paying_invoice_id=str(bench_invoice(writer).pk),
         online_location_id=location.pk,
         online_service_id=online_service.pk if online_service else None,
         online_slots=online,
@@ -193,32 +196,36 @@ def _online_location():
     return location
 
 
-def bench_invoice(client, *, by=None):
-    """An issued invoice with a large balance, so every payment POST is accepted.
+def bench_invoice(client, *, by=None, payments=0):
+    """An issued invoice of the bench's client.
 
-    Reused while it has enough left to pay; a new one is issued only when an
-    earlier run has paid it down (issued invoices are never deleted)."""
-    from billing import selectors as billing_selectors
-    from billing import services as billing
-
-    BIG = "50000.00"
-    existing = (
-        billing_selectors.with_balance(client.invoices.filter(status="issued"))
-        .filter(balance__gte=1000)
-        .order_by("-issued_at")
-        .first()
-    )
-    if existing is not None:
-        return existing
+    With `payments`, one paid in that many parts, as the desk sees a checkout
+    (a new one each run would not do: issued invoices are never deleted, so
+    the one that already has them is reused). Without, one with a large
+    balance so every payment POST is accepted, reused while enough is left."""
     from django.conf import settings
 
+    from billing import selectors as billing_selectors
+    from billing import services as billing
     from billing.models import Invoice
 
+    total = "95.00" if payments else "50000.00"
+    issued = billing_selectors.with_balance(client.invoices.filter(status="issued", total=total))
+    if payments:
+        existing = issued.filter(balance=0).order_by("-issued_at").first()
+    else:
+        existing = issued.filter(balance__gte=1000).order_by("-issued_at").first()
+    if existing is not None:
+        return existing
     draft = Invoice.objects.create(client=client, currency=settings.RELIEF_CURRENCY, created_by=by)
     billing.invoice_add_line(
-        invoice=draft, kind="product", description="Bench checkout", unit_price=BIG, by=by
+        invoice=draft, kind="product", description="Bench checkout", unit_price=total, by=by
     )
-    return billing.invoice_issue(invoice=draft, by=by)
+    invoice = billing.invoice_issue(invoice=draft, by=by)
+    for part in range(payments):
+        amount = "45.00" if part < payments - 1 else str(95 - 45 * (payments - 1)) + ".00"
+        billing.payment_record(invoice=invoice, method="cash", amount=amount, by=by)
+    return invoice
 
 
 def _writer_client():
@@ -473,7 +480,7 @@ PAGES = [
     ),
     Page(
         "checkout: take a payment (POST)",
-        lambda d: reverse("billing:payment_add", args=[d.invoice_id]),
+        lambda d: reverse("billing:payment_add", args=[d.paying_invoice_id]),
         40,
         method="POST",
         body=payment_body,

@@ -76,7 +76,8 @@ def world(location, therapist, other_therapist, owner, front_desk):
         slots=free_slots(service=service, first_day=day + timedelta(days=2), days=3, limit=8),
         writer_client_id=str(client.pk),
         draft_note_id=str(draft.pk),
-        invoice_id=str(bench_invoice(client, by=front_desk).pk),
+        invoice_id=str(bench_invoice(client, by=front_desk, payments=2).pk),
+        paying_invoice_id=str(bench_invoice(client, by=front_desk).pk),
         online_location_id=location.pk,
         online_service_id=service.pk,
         online_slots=free_slots(
