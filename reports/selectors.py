@@ -320,19 +320,23 @@ by_therapist AS (
         PARTITION BY client_id ORDER BY COUNT(*) DESC, therapist_id) AS rank
     FROM period_notes GROUP BY client_id, therapist_id
 ),
-by_technique AS (
-    SELECT pn.client_id, t.name, ROW_NUMBER() OVER (
-        PARTITION BY pn.client_id ORDER BY COUNT(DISTINCT ta.note_id) DESC, t.name) AS rank
+technique_notes AS (
+    -- A technique twice in a note is one session: distinct pairs first, so
+    -- the count below hashes instead of sorting for COUNT(DISTINCT).
+    SELECT DISTINCT pn.client_id, ta.note_id, t.name
     FROM {application} ta
     JOIN period_notes pn ON pn.id = ta.note_id
     JOIN {technique} t ON t.id = ta.technique_id
-    GROUP BY pn.client_id, t.name
+),
+by_technique AS (
+    SELECT client_id, name, ROW_NUMBER() OVER (
+        PARTITION BY client_id ORDER BY COUNT(*) DESC, name) AS rank
+    FROM technique_notes GROUP BY client_id, name
 ),
 pain AS (
+    -- One ordering: the latest score is the last of the first-to-latest order.
     SELECT s.client_id, s.value,
         ROW_NUMBER() OVER (PARTITION BY s.client_id ORDER BY s.recorded_at, s.id) AS first_rank,
-        ROW_NUMBER() OVER (
-            PARTITION BY s.client_id ORDER BY s.recorded_at DESC, s.id DESC) AS latest_rank,
         COUNT(*) OVER (PARTITION BY s.client_id) AS scored
     FROM {score} s
     WHERE s.instrument = %(pain)s AND s.recorded_at >= %(start)s AND s.recorded_at < %(end)s
@@ -352,8 +356,9 @@ picked AS (
     UNION ALL SELECT client_id, NULL, name, NULL, NULL, NULL, NULL FROM by_technique WHERE rank = 1
     UNION ALL SELECT client_id, NULL, NULL, status, NULL, NULL, NULL FROM plans WHERE rank = 1
     UNION ALL SELECT client_id, NULL, NULL, NULL,
-        CASE WHEN first_rank = 1 THEN value END, CASE WHEN latest_rank = 1 THEN value END, scored
-    FROM pain WHERE first_rank = 1 OR latest_rank = 1
+        CASE WHEN first_rank = 1 THEN value END, CASE WHEN first_rank = scored THEN value END,
+        scored
+    FROM pain WHERE first_rank = 1 OR first_rank = scored
 )
 SELECT MAX(therapist_id), MAX(technique), MAX(status), MAX(first), MAX(latest)
 FROM picked GROUP BY client_id
