@@ -369,6 +369,13 @@ class Appointment(models.Model):
             models.Index(fields=["client", "-starts_at"], name="appointment_client_recent"),
             # "Their clients": has this therapist ever seen this client?
             models.Index(fields=["therapist", "client"], name="appointment_therapist_client"),
+            # Reports' per-client probes (seen before, rebooked, seen again):
+            # status and therapist from the index, not the table.
+            models.Index(
+                fields=["client", "starts_at"],
+                include=["status", "therapist", "location"],
+                name="appointment_client_report",
+            ),
         ]
 
     def __str__(self):

@@ -306,7 +306,9 @@ def _table(model):
 
 # One statement over the period's notes, ranked with window functions (which
 # PostgreSQL and SQLite share): per-client correlated subqueries took 30 s
-# over a year of the bench practice, these hash aggregates a few hundred ms.
+# over a year of the bench practice. Each ranking keeps one row per client
+# and they meet in one GROUP BY, not in joins: the planner guesses a CTE's
+# rows badly and nested-looped the joins (24 s with a therapist filter).
 PAIN_IMPROVEMENT_SQL = """
 WITH period_notes AS (
     SELECT n.id, n.client_id, n.therapist_id
@@ -318,19 +320,23 @@ by_therapist AS (
         PARTITION BY client_id ORDER BY COUNT(*) DESC, therapist_id) AS rank
     FROM period_notes GROUP BY client_id, therapist_id
 ),
-by_technique AS (
-    SELECT pn.client_id, t.name, ROW_NUMBER() OVER (
-        PARTITION BY pn.client_id ORDER BY COUNT(DISTINCT ta.note_id) DESC, t.name) AS rank
+technique_notes AS (
+    -- A technique twice in a note is one session: distinct pairs first, so
+    -- the count below hashes instead of sorting for COUNT(DISTINCT).
+    SELECT DISTINCT pn.client_id, ta.note_id, t.name
     FROM {application} ta
     JOIN period_notes pn ON pn.id = ta.note_id
     JOIN {technique} t ON t.id = ta.technique_id
-    GROUP BY pn.client_id, t.name
+),
+by_technique AS (
+    SELECT client_id, name, ROW_NUMBER() OVER (
+        PARTITION BY client_id ORDER BY COUNT(*) DESC, name) AS rank
+    FROM technique_notes GROUP BY client_id, name
 ),
 pain AS (
+    -- One ordering: the latest score is the last of the first-to-latest order.
     SELECT s.client_id, s.value,
         ROW_NUMBER() OVER (PARTITION BY s.client_id ORDER BY s.recorded_at, s.id) AS first_rank,
-        ROW_NUMBER() OVER (
-            PARTITION BY s.client_id ORDER BY s.recorded_at DESC, s.id DESC) AS latest_rank,
         COUNT(*) OVER (PARTITION BY s.client_id) AS scored
     FROM {score} s
     WHERE s.instrument = %(pain)s AND s.recorded_at >= %(start)s AND s.recorded_at < %(end)s
@@ -341,14 +347,22 @@ plans AS (
     SELECT client_id, status, ROW_NUMBER() OVER (
         PARTITION BY client_id ORDER BY start_date DESC, created_at DESC) AS rank
     FROM {plan} WHERE client_id IN (SELECT client_id FROM period_notes)
+),
+picked AS (
+    SELECT client_id, therapist_id, CAST(NULL AS TEXT) AS technique, CAST(NULL AS TEXT) AS status,
+        CAST(NULL AS NUMERIC) AS first, CAST(NULL AS NUMERIC) AS latest,
+        CAST(NULL AS BIGINT) AS scored
+    FROM by_therapist WHERE rank = 1
+    UNION ALL SELECT client_id, NULL, name, NULL, NULL, NULL, NULL FROM by_technique WHERE rank = 1
+    UNION ALL SELECT client_id, NULL, NULL, status, NULL, NULL, NULL FROM plans WHERE rank = 1
+    UNION ALL SELECT client_id, NULL, NULL, NULL,
+        CASE WHEN first_rank = 1 THEN value END, CASE WHEN first_rank = scored THEN value END,
+        scored
+    FROM pain WHERE first_rank = 1 OR first_rank = scored
 )
-SELECT mt.therapist_id, tq.name, pl.status, f.value, l.value
-FROM pain f
-JOIN pain l ON l.client_id = f.client_id AND l.latest_rank = 1
-JOIN by_therapist mt ON mt.client_id = f.client_id AND mt.rank = 1
-LEFT JOIN by_technique tq ON tq.client_id = f.client_id AND tq.rank = 1
-LEFT JOIN plans pl ON pl.client_id = f.client_id AND pl.rank = 1
-WHERE f.first_rank = 1 AND f.scored >= 2 {therapist}
+SELECT MAX(therapist_id), MAX(technique), MAX(status), MAX(first), MAX(latest)
+FROM picked GROUP BY client_id
+HAVING MAX(scored) >= 2 AND MAX(therapist_id) IS NOT NULL {therapist}
 """
 
 
@@ -368,7 +382,7 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
         score=_table(Score),
         plan=_table(TreatmentPlan),
         location="AND a.location_id = %(location)s" if location is not None else "",
-        therapist="AND mt.therapist_id = %(therapist)s" if therapist is not None else "",
+        therapist="AND MAX(therapist_id) = %(therapist)s" if therapist is not None else "",
     )
     params = {
         "start": start,

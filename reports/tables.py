@@ -5,6 +5,7 @@ only say what the page says.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from . import statistics
 
@@ -426,3 +427,34 @@ def recall_table(page, *, weeks) -> Table:
             "yes" if client.active_plan else "no",
         )
     return table
+
+
+@dataclass
+class WeekGrid:
+    """A per-week table folded into one row per name and one column per week.
+
+    Built from the Table itself, so the page shows the CSV's figures: a year
+    of 25 therapists is 25 rows of 53 cells instead of 1,325 rows of five.
+    """
+
+    table: Table
+    weeks: list  # (ISO date, short label)
+    rows: list  # each {"name": str, "cells": [(percent text, title) or None]}
+
+
+def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
+    """Cells are [name columns..., week, booked, available, percent], as in the tables above."""
+    weeks = sorted({row["cells"][keys] for row in table.rows})
+    column = {week: i for i, week in enumerate(weeks)}
+    rows = {}
+    for row in table.rows:
+        cells = row["cells"]
+        name = " · ".join(cells[:keys])
+        booked, available, percent = cells[keys + 1 : keys + 4]
+        line = rows.setdefault(name, [None] * len(weeks))
+        line[column[cells[keys]]] = (
+            "–" if percent is None else str(percent),
+            f"Week of {cells[keys]}: {booked} of {available} hours",
+        )
+    labels = [(week, f"{date.fromisoformat(week):%d %b}") for week in weeks]
+    return WeekGrid(table, labels, [{"name": n, "cells": c} for n, c in rows.items()])

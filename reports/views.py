@@ -125,13 +125,16 @@ def utilisation(request):
             for name in names
         ],
     }
+    by_therapist = tables.utilisation_table(data)
+    by_room = tables.room_utilisation_table(data)
     return _respond(
         request,
         "reports/utilisation.html",
         form,
         filters,
-        [tables.utilisation_table(data), tables.room_utilisation_table(data)],
+        [by_therapist, by_room],
         chart=chart if names else None,
+        grids=[tables.week_grid(by_therapist), tables.week_grid(by_room, keys=2)],
     )
 
 

@@ -222,6 +222,13 @@ class SessionNote(models.Model):
                 condition=Q(status="signed"),
                 name="note_signed_recent",
             ),
+            # Reports: a period's notes found from its appointments without
+            # reading the note rows (index-only; the join used to scan every note).
+            models.Index(
+                fields=["appointment"],
+                include=["id", "client", "therapist"],
+                name="note_appointment_report",
+            ),
         ]
 
     def __str__(self):
@@ -285,6 +292,11 @@ class TechniqueApplication(models.Model):
                 condition=Q(minutes__gte=1) & Q(minutes__lte=180),
                 name="technique_minutes_1_to_180",
             )
+        ]
+        indexes = [
+            # Reports: the techniques of a period's notes, index-only (the join
+            # used to hash all 870,000 applications of the bench practice).
+            models.Index(fields=["note"], include=["technique"], name="application_note_technique"),
         ]
 
     def __str__(self):

@@ -128,3 +128,23 @@ def test_a_therapist_sees_only_their_own_hours_in_each_room(client_as, rooms):
         ["Room A", "Relief Downtown", "2026-03-02", Decimal("1.00"), Decimal("16.00")],
         ["Room B", "Relief Downtown", "2026-03-02", Decimal("0.00"), Decimal("16.00")],
     ]
+
+
+@pytest.mark.django_db
+def test_the_page_folds_the_weeks_into_one_row_per_therapist_with_the_csv_figures(client_as, week):
+    http = client_as("owner")
+    page = http.get(URL, MARCH)
+    grid = page.context["grids"][0]
+    csv_rows = read_csv(http.get(URL, {**MARCH, "format": "csv"}))[1:]
+    assert [row["name"] for row in grid.rows] == ["Dana Reyes", "Sam Okafor"]
+    assert len(csv_rows) > len(grid.rows)  # several weeks each, one row each
+    weeks = [iso for iso, _label in grid.weeks]
+    for name, monday, booked, working, percent in csv_rows:
+        row = next(r for r in grid.rows if r["name"] == name)
+        text, title = row["cells"][weeks.index(monday)]
+        assert text == (percent or "–")
+        assert title == f"Week of {monday}: {booked} of {working} hours"
+    # Every cell of the grid is a CSV row: nothing shown that the download lacks.
+    shown = sum(cell is not None for row in grid.rows for cell in row["cells"])
+    assert shown == len(csv_rows)
+    assert 'id="table-utilisation"' in page.text
