@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0010_score_superseded_by"),
-        ("practice", "0109_report_indexes"),
+        ("practice", "0110_report_indexes"),
         ("treatment_sessions", "0005_note_signed_order"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("clients", "0010_score_superseded_by"),
-        ("practice", "0108_online_booking_rules"),
+        ("practice", "0109_therapist_slot_mode"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
