@@ -322,3 +322,8 @@ def write_json(name: str, payload: dict) -> Path:
     path = RESULTS / name
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return path
+
+
+def shown(path: Path) -> str:
+    """The path as a reader of the repository knows it (`--output` may point elsewhere)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)

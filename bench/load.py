@@ -214,7 +214,7 @@ def main(argv=None) -> int:
             f"(of {ONLINE_SLOTS} contested slots)"
         )
     print(f"double bookings after the run: {after}")
-    print(f"Written to {path.relative_to(harness.ROOT)}")
+    print(f"Written to {harness.shown(path)}")
     booked = booked_since(started) - online_booked
     payload["bookings_made"] = booked
     harness.write_json(output, payload)

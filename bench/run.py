@@ -222,7 +222,7 @@ def main(argv=None) -> int:
         f"{payload['machine']['load_average_after'][0]} after"
     )
     print(table(rows))
-    print(f"\nWritten to {path.relative_to(harness.ROOT)}")
+    print(f"\nWritten to {harness.shown(path)}")
     if failures:
         print(f"FAILED: {', '.join(failures)}", file=sys.stderr)
         return 1
