@@ -11,11 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
-from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +26,7 @@ from portal import ratelimit, session
 from portal.access import client_required
 from portal.forms import CodeForm
 from portal.selectors import get_appointment_for_client
-from portal.services import code_verify
+from portal.services import code_request_queue, code_verify
 from practice.availability import zone
 from practice.forms import parse_slot
 from practice.models import Appointment, Location, Service, Therapist
@@ -39,7 +37,6 @@ from practice.validation import parse_day
 from . import rules, screening, selectors, services
 from .forms import NewClientForm, ReturningForm
 
-SEND_CODE_TASK = "portal.tasks.send_portal_code"
 PENDING_KEY = "online_pending"
 DONE_KEY = "online_done"
 
@@ -309,10 +306,7 @@ def details(request):
             kind, address = returning.cleaned_data["address"]
             if not ratelimit.code_request_allowed(ip=ip, contact=address):
                 return _rate_limited(request)
-            base_url = request.build_absolute_uri("/")
-            transaction.on_commit(
-                lambda: current_app.send_task(SEND_CODE_TASK, args=[kind, address, base_url])
-            )
+            code_request_queue(kind=kind, address=address, base_url=request.build_absolute_uri("/"))
             session.remember_pending(request, address)
             request.session[PENDING_KEY] = {
                 "location": choice.location.pk,
