@@ -89,6 +89,11 @@ def online_therapists(location: Location, service: Service) -> list[Therapist]:
     return list(_online_therapists(location).filter(services=service).order_by("display_name"))
 
 
+def online_therapist(location: Location, service: Service, therapist_id) -> Therapist | None:
+    """The therapist `therapist_id` if they offer `service` online here (one row, not the list)."""
+    return _online_therapists(location).filter(services=service, pk=therapist_id).first()
+
+
 def online_shifts(location: Location, service: Service) -> availability.Schedule:
     """The shifts here of the therapists who offer `service` online, with their
     names in display order: the therapists a client chooses from, too. One query."""

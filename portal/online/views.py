@@ -76,9 +76,7 @@ def _choice(values) -> Choice | None:
         therapist_id, location_id, starts_at = parse_slot(str(values.get("slot") or ""))
     except ValidationError:
         return None
-    therapist = next(
-        (t for t in selectors.online_therapists(location, service) if t.pk == therapist_id), None
-    )
+    therapist = selectors.online_therapist(location, service, therapist_id)
     if therapist is None or location_id != location.pk:
         return None
     return Choice(
