@@ -2,7 +2,8 @@
 
 Sign-in pages are public; every other page is `client_required` (portal/access.py).
 Whether an address is on file never changes a page: the code request always
-goes on to the same code page, and every wrong code gets the same answer.
+goes on to the same code page (the code itself is sent by a Celery task, so
+the request takes as long either way), and every wrong code gets the same answer.
 """
 
 from datetime import timedelta
@@ -94,7 +95,9 @@ def _sign_in(request):
         kind, address = form.cleaned_data["address"]
         if not ratelimit.code_request_allowed(ip=ratelimit.client_ip(request), contact=address):
             return _rate_limited(request)
-        services.code_request(kind=kind, address=address, base_url=request.build_absolute_uri("/"))
+        services.code_request_queue(
+            kind=kind, address=address, base_url=request.build_absolute_uri("/")
+        )
         next_url = _safe_next(request, request.GET.get("next"))
         session.remember_pending(request, address)
         if next_url:

@@ -130,8 +130,21 @@ def seed_demo() -> list[tuple[str, str]]:
 def _demo_appointments(location, rooms, services, therapists, clients):
     tz = ZoneInfo(location.time_zone)
     today = timezone.localtime(timezone.now(), tz).date()
-    # Today and the next two days, so the calendar and "today" lists have content.
-    plan = [(0, 10, 0), (0, 14, 1), (1, 9, 2), (1, 15, 3), (2, 11, 4), (2, 16, 5)]
+    # Today and the next two days, so the calendar and "today" lists have
+    # content; one booking per therapist each day. With one therapist left
+    # free on a day, "anyone" online offered that whole day with them alone
+    # (the fewest bookings that day come first), tomorrow always with Sam.
+    plan = [
+        (0, 10, 0),
+        (0, 14, 1),
+        (0, 16, 2),
+        (1, 9, 3),
+        (1, 15, 4),
+        (1, 11, 5),
+        (2, 11, 0),
+        (2, 16, 1),
+        (2, 10, 2),
+    ]
     for n, (day_offset, hour, client_index) in enumerate(plan):
         therapist = therapists[n % len(therapists)]
         service = services[n % len(services)]

@@ -223,11 +223,15 @@ def appointments_today(
     return appointment_entries(appointments)
 
 
-def load_shifts(*, service, therapist_ids=None, location_id=None) -> availability.Schedule:
+def load_shifts(
+    *, service, therapist_ids=None, location_id=None, online_only=False
+) -> availability.Schedule:
     """The candidate therapists (active, offering `service`, with working hours)
     and their weekly shifts, as a schedule without busy times. One query.
-    `location_id`: only shifts there."""
+    `location_id`: only shifts there; `online_only`: only therapists bookable online."""
     hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service)
+    if online_only:
+        hours = hours.filter(therapist__bookable_online=True)
     if therapist_ids is not None:
         hours = hours.filter(therapist_id__in=list(therapist_ids))
     if location_id is not None:

@@ -151,6 +151,27 @@ def portal_sign_in(http, client_record):
 
 
 @pytest.fixture
+def portal_code_tasks(monkeypatch):
+    """The sign-in code task as a worker runs it, in this process: each task
+    the portal queues is recorded as (name, args) and run eagerly (Celery's
+    `apply`), so its email lands in this process's outbox."""
+    from importlib import import_module
+
+    from portal import services as portal_services
+
+    queued = []
+
+    class Broker:
+        def send_task(self, name, args=(), **options):
+            queued.append((name, list(args)))
+            module, task = name.rsplit(".", 1)
+            return getattr(import_module(module), task).apply(args=args, **options)
+
+    monkeypatch.setattr(portal_services, "current_app", Broker())
+    return queued
+
+
+@pytest.fixture
 def client_as(request, client, persona):
     """A Django test client signed in as the named persona.
 

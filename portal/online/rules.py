@@ -34,12 +34,23 @@ def earliest_online(rules: OnlineRules, now: datetime) -> datetime:
     return earliest
 
 
+def bookable_window(rules: OnlineRules, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """(now, the first instant bookable online, the last instant offered)."""
+    return now, earliest_online(rules, now), now + rules.horizon
+
+
+def how_bookable_in(window: tuple[datetime, datetime, datetime], starts_at: datetime) -> str | None:
+    """`how_bookable` for a `bookable_window` worked out once for many starts."""
+    now, earliest, latest = window
+    if starts_at <= now or starts_at > latest:
+        return None
+    return BOOK if starts_at >= earliest else CALL
+
+
 def how_bookable(rules: OnlineRules, starts_at: datetime, now: datetime) -> str | None:
     """BOOK online, CALL (inside the notice or same-day window: offered as
     "call to book"), or None (past, or beyond the horizon: not offered)."""
-    if starts_at <= now or starts_at > now + rules.horizon:
-        return None
-    return BOOK if starts_at >= earliest_online(rules, now) else CALL
+    return how_bookable_in(bookable_window(rules, now), starts_at)
 
 
 def refusal(rules: OnlineRules, starts_at: datetime, now: datetime) -> str | None:

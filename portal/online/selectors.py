@@ -7,6 +7,7 @@ the data.
 """
 
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 
 from django.db.models import Q
@@ -19,7 +20,7 @@ from practice import selectors as practice_selectors
 from practice.models import Appointment, Location, Service, Therapist
 from practice.validation import parse_id
 
-from .rules import BOOK, OnlineRules, how_bookable
+from .rules import BOOK, OnlineRules, bookable_window, how_bookable_in
 
 SEARCH_DAYS = 7
 
@@ -68,14 +69,37 @@ def online_services(location: Location) -> list[Service]:
 
 
 def online_service(location: Location, value) -> Service | None:
+    """The service `value` names if it is offered online here (one query for it alone)."""
     service_id = parse_id(value)
     if service_id is None:
         return None
-    return next((s for s in online_services(location) if s.pk == service_id), None)
+    return (
+        Service.objects.filter(
+            pk=service_id,
+            active=True,
+            bookable_online=True,
+            therapists__in=_online_therapists(location),
+        )
+        .distinct()
+        .first()
+    )
 
 
 def online_therapists(location: Location, service: Service) -> list[Therapist]:
     return list(_online_therapists(location).filter(services=service).order_by("display_name"))
+
+
+def online_therapist(location: Location, service: Service, therapist_id) -> Therapist | None:
+    """The therapist `therapist_id` if they offer `service` online here (one row, not the list)."""
+    return _online_therapists(location).filter(services=service, pk=therapist_id).first()
+
+
+def online_shifts(location: Location, service: Service) -> availability.Schedule:
+    """The shifts here of the therapists who offer `service` online, with their
+    names in display order: the therapists a client chooses from, too. One query."""
+    return practice_selectors.load_shifts(
+        service=service, location_id=location.pk, online_only=True
+    )
 
 
 def online_slots(
@@ -87,27 +111,40 @@ def online_slots(
     now=None,
     days=SEARCH_DAYS,
     exclude_appointment=None,
+    shifts=None,
 ):
     """Free starts over `days` local days, each marked BOOK or CALL.
 
     Returns [(day, [{"slot", "how", "name"}...])] for days with any time, and
     the therapists' names. With several therapists each start goes to one of
-    them, spread fairly as at the front desk.
+    them, spread fairly as at the front desk. `shifts`: the location's
+    `online_shifts`, when the caller already has them. Three queries (two with
+    `shifts`), whatever the data.
     """
     now = now or timezone.now()
     rules = rules_for(location)
+    if shifts is None:
+        shifts = online_shifts(location, service)
+    wanted = set(therapist_ids)
     day_list = [first_day + timedelta(days=n) for n in range(days)]
     start, end = practice_selectors._range_around(day_list[0], day_list[-1])
-    schedule = practice_selectors.load_schedule(
+    # Only this location's shifts (a therapist working elsewhere that day is
+    # not free here), of the therapists asked for.
+    schedule = availability.Schedule(
+        therapists={tid: name for tid, name in shifts.therapists.items() if tid in wanted},
+        shifts=[s for s in shifts.shifts if s.therapist_id in wanted],
+        time_zones=shifts.time_zones,
+        compact=shifts.compact,
+    )
+    practice_selectors.load_busy(
+        schedule,
         service=service,
         start=start,
         end=end,
-        therapist_ids=therapist_ids,
+        therapist_ids=list(schedule.therapists),
         exclude_appointment=exclude_appointment,
+        location_id=location.pk,
     )
-    # Only this location's shifts: a therapist working elsewhere that day
-    # is not free here.
-    schedule.shifts = [s for s in schedule.shifts if s.location_id == location.pk]
     search_rules = practice_selectors.booking_rules(service=service, now=now)
     search_rules = availability.Rules(
         duration=search_rules.duration,
@@ -121,17 +158,19 @@ def online_slots(
     )
     slots = availability.free_slots(schedule, search_rules, day_list)
     order = {tid: n for n, tid in enumerate(schedule.therapists)}
-    if len(therapist_ids) > 1:
+    if len(schedule.therapists) > 1:
         loads = availability.bookings_per_day(schedule)
         slots = availability.spread_per_start(slots, loads, order, None)
     names = schedule.therapists
+    # The window once, not per start: every start of the search shares it.
+    how = partial(how_bookable_in, bookable_window(rules, now))
     grouped = []
     for day, day_slots in groupby(slots, key=lambda s: s.local.date()):
-        entries = []
-        for slot in day_slots:
-            how = how_bookable(rules, slot.starts_at, now)
-            if how is not None:
-                entries.append({"slot": slot, "how": how, "name": names.get(slot.therapist_id)})
+        entries = [
+            {"slot": slot, "how": verdict, "name": names.get(slot.therapist_id)}
+            for slot in day_slots
+            if (verdict := how(slot.starts_at)) is not None
+        ]
         if entries:
             grouped.append((day, entries))
     return grouped, names

@@ -9,23 +9,24 @@ booked before the last POST; every rule is the service's.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote_plus
 
-from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import ratelimit, session
 from portal.access import client_required
 from portal.forms import CodeForm
 from portal.selectors import get_appointment_for_client
-from portal.services import code_verify
+from portal.services import code_request_queue, code_verify
 from practice.availability import zone
 from practice.forms import parse_slot
 from practice.models import Appointment, Location, Service, Therapist
@@ -36,7 +37,6 @@ from practice.validation import parse_day
 from . import rules, screening, selectors, services
 from .forms import NewClientForm, ReturningForm
 
-SEND_CODE_TASK = "portal.tasks.send_portal_code"
 PENDING_KEY = "online_pending"
 DONE_KEY = "online_done"
 
@@ -76,9 +76,7 @@ def _choice(values) -> Choice | None:
         therapist_id, location_id, starts_at = parse_slot(str(values.get("slot") or ""))
     except ValidationError:
         return None
-    therapist = next(
-        (t for t in selectors.online_therapists(location, service) if t.pk == therapist_id), None
-    )
+    therapist = selectors.online_therapist(location, service, therapist_id)
     if therapist is None or location_id != location.pk:
         return None
     return Choice(
@@ -138,10 +136,11 @@ def times(request):
     if service is None:
         messages.info(request, "Choose a service first.")
         return redirect(reverse("online:start") + "?" + urlencode({"location": location.pk}))
-    therapists = selectors.online_therapists(location, service)
+    shifts = selectors.online_shifts(location, service)
+    therapists = [{"pk": tid, "display_name": name} for tid, name in shifts.therapists.items()]
     wanted = request.GET.get("therapist") or "any"
-    chosen = next((t for t in therapists if str(t.pk) == wanted), None)
-    ids = [chosen.pk] if chosen else [t.pk for t in therapists]
+    chosen = next((t for t in therapists if str(t["pk"]) == wanted), None)
+    ids = [chosen["pk"]] if chosen else list(shifts.therapists)
     policy = selectors.rules_for(location)
     today = timezone.localtime(timezone.now(), _zone(location)).date()
     horizon_end = today + timedelta(days=policy.horizon.days)
@@ -151,7 +150,11 @@ def times(request):
     days = []
     if ids:
         days, _ = selectors.online_slots(
-            location=location, service=service, therapist_ids=ids, first_day=first_day
+            location=location,
+            service=service,
+            therapist_ids=ids,
+            first_day=first_day,
+            shifts=shifts,
         )
     base = {"location": location.pk, "service": service.pk, "therapist": wanted}
     week = timedelta(days=selectors.SEARCH_DAYS)
@@ -163,22 +166,15 @@ def times(request):
             service=service,
             therapists=therapists,
             wanted=wanted if chosen else "any",
-            show_names=chosen is None,
             **_day_view(
                 days,
                 request.GET.get("day"),
-                link=lambda entry: (
-                    reverse("online:details")
-                    + "?"
-                    + urlencode(
-                        {
-                            "location": location.pk,
-                            "service": service.pk,
-                            "slot": entry["slot"].value,
-                            "any": "" if chosen else "1",
-                        }
-                    )
+                link=_slot_link(
+                    reverse("online:details"),
+                    {"location": location.pk, "service": service.pk},
+                    {"any": "" if chosen else "1"},
                 ),
+                show_names=chosen is None,
                 day_link=lambda day: (
                     "?" + urlencode({**base, "date": first_day.isoformat(), "day": day.isoformat()})
                 ),
@@ -199,31 +195,47 @@ def times(request):
     )
 
 
-def _day_view(days, wanted, *, link, day_link) -> dict:
+def _slot_link(path: str, before: dict, after: dict):
+    """The link of a start: `path` with the query `before`, the slot, `after`.
+    Built from two fixed halves, not one reverse() and urlencode() per start."""
+    head = f"{path}?{urlencode({**before, 'slot': ''})}"
+    tail = f"&{urlencode(after)}" if after else ""
+    return lambda value: f"{head}{quote_plus(value)}{tail}"
+
+
+def _time_links(entries, *, link, show_names) -> str:
+    """A day's bookable times as one fragment: a template loop with its lookups
+    per time cost more than the search behind them."""
+    parts = []
+    for e in entries:
+        if e["how"] != rules.BOOK:
+            continue
+        slot = e["slot"]
+        who = f'<span class="d-block small">{escape(e["name"])}</span>' if show_names else ""
+        parts.append(
+            f'<li><a class="btn btn-outline-primary portal-tap online-time"'
+            f' href="{escape(link(slot.value))}">{escape(slot.clock())}{who}</a></li>'
+        )
+    return mark_safe("\n".join(parts))  # noqa: S308 -- every value above is escaped
+
+
+def _day_view(days, wanted, *, link, day_link, show_names) -> dict:
     """One day's times at a time (a phone shows a week of starts as a very long
     page): the days with free time as a strip, the chosen day's bookable
     times, and how many sooner ones are "call to book"."""
     days = [(day, entries) for day, entries in days if entries]
-    bookable = [day for day, entries in days if any(e["how"] == rules.BOOK for e in entries)]
+    counts = [sum(e["how"] == rules.BOOK for e in entries) for _, entries in days]
+    bookable = [day for (day, _), count in zip(days, counts, strict=True) if count]
     chosen = next((day for day, _ in days if day.isoformat() == wanted), None)
     chosen = chosen or (bookable[0] if bookable else days[0][0] if days else None)
     entries = next((entries for day, entries in days if day == chosen), [])
     return {
         "strip": [
-            {
-                "day": day,
-                "url": day_link(day),
-                "count": sum(e["how"] == rules.BOOK for e in day_entries),
-                "current": day == chosen,
-            }
-            for day, day_entries in days
+            {"day": day, "url": day_link(day), "count": count, "current": day == chosen}
+            for (day, _), count in zip(days, counts, strict=True)
         ],
         "chosen_day": chosen,
-        "slots": [
-            {"time": e["slot"].clock(), "name": e["name"], "url": link(e)}
-            for e in entries
-            if e["how"] == rules.BOOK
-        ],
+        "slots": _time_links(entries, link=link, show_names=show_names),
         "call_count": sum(e["how"] == rules.CALL for e in entries),
     }
 
@@ -292,10 +304,7 @@ def details(request):
             kind, address = returning.cleaned_data["address"]
             if not ratelimit.code_request_allowed(ip=ip, contact=address):
                 return _rate_limited(request)
-            base_url = request.build_absolute_uri("/")
-            transaction.on_commit(
-                lambda: current_app.send_task(SEND_CODE_TASK, args=[kind, address, base_url])
-            )
+            code_request_queue(kind=kind, address=address, base_url=request.build_absolute_uri("/"))
             session.remember_pending(request, address)
             request.session[PENDING_KEY] = {
                 "location": choice.location.pk,
@@ -538,7 +547,6 @@ def reschedule(request, appointment_id):
             "appointment": appointment,
             "details": details_,
             "anyone": anyone,
-            "show_names": anyone,
             "several": len(therapists) > 1,
             "target": target,
             "target_local": _local(target["starts_at"], location) if target else None,
@@ -557,7 +565,8 @@ def reschedule(request, appointment_id):
                     for day, entries in days
                 ],
                 request.GET.get("day"),
-                link=lambda e: "?" + urlencode({**base, "slot": e["slot"].value}),
+                link=_slot_link("", base, {}),
+                show_names=anyone,
                 day_link=lambda day: (
                     "?" + urlencode({**base, "date": first_day.isoformat(), "day": day.isoformat()})
                 ),

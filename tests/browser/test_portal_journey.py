@@ -14,7 +14,9 @@ from tests.portal.conftest import last_code
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_client_signs_in_with_a_code_and_cancels_on_a_phone(phone_page, therapist, location):
+def test_client_signs_in_with_a_code_and_cancels_on_a_phone(
+    phone_page, therapist, location, portal_code_tasks
+):
     appointment = AppointmentFactory(
         client=ClientFactory(first_name="Maria", email="maria@mail.test"),
         therapist=therapist,
@@ -26,7 +28,8 @@ def test_client_signs_in_with_a_code_and_cancels_on_a_phone(phone_page, therapis
     page.get_by_label("Your email or mobile number").fill("maria@mail.test")
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
-    # The live server runs in this process: its locmem outbox is ours.
+    # The live server runs in this process, and so does the code task
+    # (portal_code_tasks): its locmem outbox is ours.
     page.get_by_label("Six-digit code").fill(last_code(mail.outbox))
     page.get_by_label("Six-digit code").press("Enter")
     expect(page.get_by_role("heading", name="Hello Maria")).to_be_visible()

@@ -26,7 +26,7 @@ def _offer_link(email_to: str) -> str:
 
 
 def test_a_client_claims_a_waitlist_offer_on_a_phone_and_the_next_sees_just_taken(
-    phone_page, page, therapist, location, front_desk
+    phone_page, page, therapist, location, front_desk, portal_code_tasks
 ):
     service = ServiceFactory(name="60 min deep tissue", needs_room=False)
     therapist.services.add(service)

@@ -109,6 +109,26 @@ def test_a_new_client_books_and_sees_the_confirmation(client, online):
     assert "You are booked" in done and "intake form" in done
 
 
+def test_a_time_just_booked_is_no_longer_offered_on_the_times_page(client, online):
+    starts_at = in_days(online.location, 3)
+    query = {
+        "location": online.location.pk,
+        "service": online.service.pk,
+        "therapist": online.dana.pk,
+        "day": starts_at.date().isoformat(),
+    }
+    slot = urlencode({"slot": _value(online.dana, online.location, starts_at)})
+    before = client.get(reverse("online:times"), query).content.decode()
+    assert slot in before
+    url = details_url(online, starts_at)
+    assert client.post(url, {**NEW_FORM, **_post_fields(online, starts_at)}).status_code == 302
+    after = client.get(reverse("online:times"), query).content.decode()
+    assert slot not in after
+    # Dana's next free start is the end of the booking and its cleanup.
+    cleared = starts_at + online.service.duration + online.service.buffer_after
+    assert urlencode({"slot": _value(online.dana, online.location, cleared)}) in after
+
+
 def test_a_mistake_keeps_what_was_typed(client, online):
     starts_at = in_days(online.location, 3)
     form = {**NEW_FORM, **_post_fields(online, starts_at), "new-date_of_birth": "2999-01-01"}
@@ -365,7 +385,8 @@ def test_the_times_page_runs_a_constant_number_of_queries(
     url = reverse("online:times")
     query = {"location": online.location.pk, "service": online.service.pk}
     client.get(url, query)  # session and caches warm
-    with django_assert_num_queries(6):
+    # Location, service, the online therapists' shifts, time off, bookings.
+    with django_assert_num_queries(5):
         assert client.get(url, query).status_code == 200
 
 

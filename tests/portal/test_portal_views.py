@@ -27,8 +27,15 @@ def _visible_text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
 
 
-def _ask_code(http, address):
-    return http.post(HOME, {"address": address}, follow=True)
+@pytest.fixture
+def ask_code(portal_code_tasks, django_capture_on_commit_callbacks):
+    """Ask for a code as a visitor does; the task the request queues runs on commit."""
+
+    def ask(http, address):
+        with django_capture_on_commit_callbacks(execute=True):
+            return http.post(HOME, {"address": address}, follow=True)
+
+    return ask
 
 
 def test_the_urls_are_under_my():
@@ -36,10 +43,10 @@ def test_the_urls_are_under_my():
     assert reverse("portal:sign_out") == "/my/sign-out/"
 
 
-def test_known_and_unknown_addresses_get_the_same_answer(client, maria):
-    known = _ask_code(client, "maria@mail.test")
+def test_known_and_unknown_addresses_get_the_same_answer(client, maria, ask_code):
+    known = ask_code(client, "maria@mail.test")
     client.cookies.clear()
-    unknown = _ask_code(client, "maria@mail.tesx")
+    unknown = ask_code(client, "maria@mail.tesx")
     assert known.status_code == unknown.status_code == 200
     assert known.redirect_chain == unknown.redirect_chain == [("/my/code/", 302)]
     # Only the typed address differs, and it is the visitor's own input.
@@ -49,19 +56,63 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, maria):
     assert len(mail.outbox) == 1
 
 
-def test_known_and_unknown_get_the_same_answer_to_a_wrong_code(client, maria):
+def test_the_code_goes_by_a_task_after_commit_so_known_and_unknown_do_the_same_work(
+    client, maria, portal_code_tasks, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     answers = []
     for address in ("maria@mail.test", "nobody@mail.test"):
         client.cookies.clear()
-        _ask_code(client, address)
+        sent_before = len(mail.outbox)
+        with (
+            django_capture_on_commit_callbacks() as callbacks,
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.post(HOME, {"address": address})
+        # Nothing looked up or sent inside the request: the task waits for the commit.
+        assert len(mail.outbox) == sent_before and len(portal_code_tasks) == len(answers)
+        page = _visible_text(client.get(response["Location"])).replace(address, "X")
+        answers.append(
+            (
+                response.status_code,
+                response["Location"],
+                len(callbacks),
+                page,
+                len(queries.captured_queries),
+            )
+        )
+        for callback in callbacks:
+            callback()
+    assert answers[0] == answers[1]
+    assert answers[0][:3] == (302, "/my/code/", 1)
+    assert portal_code_tasks == [
+        ("portal.tasks.send_portal_code", ["email", "maria@mail.test", "http://testserver/"]),
+        ("portal.tasks.send_portal_code", ["email", "nobody@mail.test", "http://testserver/"]),
+    ]
+    [message] = mail.outbox  # the task found Maria; the unknown address got nothing
+    assert message.to == ["maria@mail.test"]
+    client.cookies.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(HOME, {"address": "maria@mail.test"})
+    signed = client.post("/my/code/", {"code": last_code(mail.outbox)}, follow=True)
+    assert "Hello Maria" in _visible_text(signed)
+
+
+def test_known_and_unknown_get_the_same_answer_to_a_wrong_code(client, maria, ask_code):
+    answers = []
+    for address in ("maria@mail.test", "nobody@mail.test"):
+        client.cookies.clear()
+        ask_code(client, address)
         response = client.post("/my/code/", {"code": "000000"})
         answers.append((response.status_code, _visible_text(response).replace(address, "X")))
     assert answers[0] == answers[1]
     assert answers[0][0] == 400
 
 
-def test_sign_in_with_the_code_holds_only_the_client_id(client, maria):
-    _ask_code(client, "maria@mail.test")
+def test_sign_in_with_the_code_holds_only_the_client_id(client, maria, ask_code):
+    ask_code(client, "maria@mail.test")
     response = client.post("/my/code/", {"code": last_code(mail.outbox)}, follow=True)
     assert response.redirect_chain[-1] == (HOME, 302)
     assert "Hello Maria" in _visible_text(response)
@@ -69,8 +120,8 @@ def test_sign_in_with_the_code_holds_only_the_client_id(client, maria):
     assert not any(key.startswith("_auth") for key, _ in client.session.items())
 
 
-def test_the_link_asks_first_then_signs_in(client, maria):
-    _ask_code(client, "maria@mail.test")
+def test_the_link_asks_first_then_signs_in(client, maria, ask_code):
+    ask_code(client, "maria@mail.test")
     link = last_link(mail.outbox)
     client.cookies.clear()
     page = client.get(link)
@@ -80,17 +131,17 @@ def test_the_link_asks_first_then_signs_in(client, maria):
     assert client.post(link).status_code == 410
 
 
-def test_too_many_code_requests_answer_429(client, maria, settings):
+def test_too_many_code_requests_answer_429(client, maria, settings, ask_code):
     settings.RELIEF_PORTAL_CODES_PER_CONTACT = 2
     for _ in range(2):
-        assert _ask_code(client, "maria@mail.test").status_code == 200
+        assert ask_code(client, "maria@mail.test").status_code == 200
     assert client.post(HOME, {"address": "maria@mail.test"}).status_code == 429
     assert len(mail.outbox) == 2
 
 
-def test_an_address_with_too_many_wrong_codes_is_paused(client, maria, settings):
+def test_an_address_with_too_many_wrong_codes_is_paused(client, maria, settings, ask_code):
     settings.RELIEF_PORTAL_FAILURES_PER_IP = 2
-    _ask_code(client, "maria@mail.test")
+    ask_code(client, "maria@mail.test")
     for _ in range(2):
         client.post("/my/code/", {"code": "000000"})
     assert client.post("/my/code/", {"code": last_code(mail.outbox)}).status_code == 429
@@ -122,9 +173,9 @@ def test_a_staff_session_does_not_open_the_portal(client, maria, front_desk):
     assert client.get("/my/details/").status_code == 302
 
 
-def test_signing_in_to_the_portal_ends_a_staff_session(client, maria, front_desk):
+def test_signing_in_to_the_portal_ends_a_staff_session(client, maria, front_desk, ask_code):
     client.force_login(front_desk)
-    _ask_code(client, "maria@mail.test")
+    ask_code(client, "maria@mail.test")
     client.post("/my/code/", {"code": last_code(mail.outbox)})
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("practice:home"))["Location"].startswith(reverse("login"))

@@ -65,3 +65,21 @@ def test_demo_appointments_have_their_reminders_like_app_bookings():
     reminders = Reminder.objects.count()
     seed_demo()
     assert Reminder.objects.count() == reminders
+
+
+def test_anyone_online_offers_every_demo_therapist_on_the_first_bookable_day(client):
+    """Each demo day gives every therapist one booking: with one of them left
+    free, "anyone" offered that whole day with them alone (fewest bookings
+    first), so the demo's first bookable day showed Sam at every time."""
+    from portal.online import selectors as online
+
+    seed_demo()
+    location = online.online_location()
+    service = online.online_services(location)[0]
+    page = client.get(
+        "/online/times/", {"location": location.pk, "service": service.pk, "therapist": "any"}
+    ).content.decode()
+    first_day = page.split('class="list-unstyled d-flex flex-wrap gap-2 online-times"')[1]
+    first_day = first_day.split("</ul>")[0]
+    for name in ("Alex Lind, CMT", "Dana Reyes, LMT", "Sam Okafor, LMT"):
+        assert first_day.count(f">{name}<") >= 5, name
