@@ -40,10 +40,10 @@ FULL_INVOICE = ("client", "appointment__therapist", "appointment__service")
 def get_invoice_for_user(user, pk, *, related=FULL_INVOICE) -> Invoice:
     """The invoice, or 404 outside the user's scope; `related` names what the
     caller reads (each join costs more to compile than the row costs to read)."""
-    invoice = invoices_visible_to(user).select_related(*related).filter(pk=pk).first()
-    if invoice is None:
-        raise Http404
-    return invoice
+    try:
+        return invoices_visible_to(user).select_related(*related).get(pk=pk)
+    except Invoice.DoesNotExist:
+        raise Http404 from None
 
 
 def with_balance(invoices):
@@ -67,7 +67,12 @@ def with_balance(invoices):
 def invoice_detail(invoice: Invoice) -> dict:
     """Lines, payments with their refunds, and the derived figures."""
     lines = list(invoice.lines.select_related("therapist"))
-    payments = list(invoice.payments.prefetch_related("refunds").select_related("received_by"))
+    # A draft takes no payment: only an issued invoice does.
+    payments = (
+        []
+        if invoice.is_draft
+        else list(invoice.payments.prefetch_related("refunds").select_related("received_by"))
+    )
     paid = sum((p.amount for p in payments), money.ZERO)
     refunded = sum((r.amount for p in payments for r in p.refunds.all()), money.ZERO)
     for payment in payments:
