@@ -12,8 +12,9 @@ AMOUNT = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 class DeskForm(forms.Form):
     """A form of the invoice page, rendered by Django with one shared field template.
 
-    The page shows up to five forms; crispy's layout machinery cost more than
-    the rest of the page together, and these forms need nothing from it.
+    The page shows up to five forms; crispy took about twice as long per form
+    (2.2 against 1.0 ms of CPU for the payment form) and these forms need
+    nothing of its layouts.
     """
 
     template_name = "billing/_form.html"
@@ -31,9 +32,9 @@ class DeskForm(forms.Form):
         # Bootstrap marks an invalid input by its class (Django adds aria-invalid).
         for name in self.errors:
             if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs["class"]:
-                    widget.attrs["class"] += " is-invalid"
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
 
 
 class LineForm(DeskForm):
