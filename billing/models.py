@@ -99,6 +99,8 @@ class Invoice(models.Model):
         indexes = [
             # The day sheet and the client's open balance: issued invoices by client.
             models.Index(fields=["client", "status"], name="invoice_client_status"),
+            # The day sheet: tips and invoices issued that day, open invoices oldest first.
+            models.Index(fields=["issued_at"], name="invoice_issued_at"),
         ]
 
     def __str__(self):

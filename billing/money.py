@@ -6,6 +6,7 @@ invoice's total is the sum of what its lines show.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
@@ -70,4 +71,12 @@ def fee_amount(policy: str, price) -> Decimal | None:
 
 
 def format_money(amount, currency: str, locale: str) -> str:
-    return format_currency(to_money(amount), currency, locale=locale)
+    return _formatted(str(to_money(amount)), currency, locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: str, currency: str, locale: str) -> str:
+    # Babel reads the locale's pattern on every call (about 90 us); a page
+    # shows the same few amounts over and over. Keyed on the text, so -0.00
+    # and 0.00 (equal as Decimals) stay apart.
+    return format_currency(Decimal(amount), currency, locale=locale)

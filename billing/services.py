@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -245,14 +245,23 @@ def invoice_void(*, invoice: Invoice, reason: str, by, now=None) -> Invoice:
     return locked
 
 
+_PAID_SQL = """
+SELECT (SELECT COALESCE(SUM(amount), 0) FROM {payment} WHERE invoice_id = %(invoice)s)
+     - (SELECT COALESCE(SUM(r.amount), 0) FROM {refund} r
+        JOIN {payment} p ON p.id = r.payment_id WHERE p.invoice_id = %(invoice)s)
+"""
+
+
 def paid_amount(invoice: Invoice) -> Decimal:
-    """Payments less refunds, read inside the caller's transaction."""
-    paid = invoice.payments.aggregate(total=Sum("amount"))["total"] or money.ZERO
-    refunded = (
-        Refund.objects.filter(payment__invoice=invoice).aggregate(total=Sum("amount"))["total"]
-        or money.ZERO
-    )
-    return paid - refunded
+    """Payments less refunds, read inside the caller's transaction.
+
+    One statement after the caller's lock, so it sees every payment committed
+    before the lock was granted (a subquery on the locking SELECT would not).
+    """
+    sql = _PAID_SQL.format(payment=Payment._meta.db_table, refund=Refund._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"invoice": invoice.pk})
+        return money.to_money(cursor.fetchone()[0])
 
 
 def _locked_issued(invoice: Invoice) -> Invoice:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clients.selectors import get_client_for_user
 from practice import selectors as practice_selectors
 from practice.security.access import Role, owner_required, roles_required
+from practice.timezones import practice_time_zone
 from practice.validation import parse_id
 
 from . import receipts, selectors, services
@@ -43,21 +44,29 @@ def _errors_into(form, error: ValidationError) -> None:
 
 
 def _render_invoice(request, invoice, *, status=200, **forms):
+    """The invoice page, with only the forms its state shows; a form that was
+    just refused comes back bound, with what was typed and why."""
     detail = selectors.invoice_detail(invoice)
+    issued = invoice.status == Invoice.Status.ISSUED
+    taking = issued and detail["balance"] > 0
     context = {
         "invoice": invoice,
         **detail,
-        "line_form": forms.get("line_form") or LineForm(),
-        "payment_form": forms.get("payment_form")
-        or PaymentForm(initial={"amount": detail["balance"] or None}),
-        "refund_form": forms.get("refund_form") or RefundForm(),
+        "refund_form": forms.get("refund_form"),
         "refund_payment": forms.get("refund_payment"),
-        "void_form": forms.get("void_form") or VoidForm(),
-        "gift_card_form": forms.get("gift_card_form") or GiftCardPayForm(),
-        "packages": selectors.redeemable_packages(invoice) if not invoice.is_draft else [],
-        "receipt_emails": list(invoice.receipt_emails.all()[:10]),
+        "packages": selectors.redeemable_packages(invoice) if taking else [],
+        "receipt_emails": [] if invoice.is_draft else list(invoice.receipt_emails.all()[:10]),
         "currency": invoice.currency,
     }
+    if invoice.is_draft:
+        context["line_form"] = forms.get("line_form") or LineForm()
+    if taking:
+        context["payment_form"] = forms.get("payment_form") or PaymentForm(
+            initial={"amount": detail["balance"]}
+        )
+        context["gift_card_form"] = forms.get("gift_card_form") or GiftCardPayForm()
+    if issued or (invoice.is_draft and detail["only_fees"]):
+        context["void_form"] = forms.get("void_form") or VoidForm()
     return render(request, "billing/invoice.html", context, status=status)
 
 
@@ -114,7 +123,8 @@ def checkout(request, appointment_id):
 @billing_staff
 @require_GET
 def invoice(request, invoice_id):
-    return _render_invoice(request, selectors.get_invoice_for_user(request.user, invoice_id))
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id, related=("client",))
+    return _render_invoice(request, invoice)
 
 
 @billing_staff
@@ -186,7 +196,8 @@ def waive(request, invoice_id):
 @billing_staff
 @require_POST
 def payment_add(request, invoice_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
+    # The service locks and reads the invoice again; a refusal reads the client.
+    invoice = selectors.get_invoice_for_user(request.user, invoice_id, related=())
     return _form_action(
         request,
         invoice,
@@ -240,8 +251,8 @@ def receipt_email(request, invoice_id):
 @billing_staff
 @require_GET
 def day_sheet(request):
-    location = practice_selectors.default_location()
-    tz = ZoneInfo(location.time_zone if location else settings.TIME_ZONE)
+    # The main location's zone, as the middleware reads it (cached, no query).
+    tz = practice_time_zone()
     today = timezone.localtime(timezone.now(), tz).date()
     form = DaySheetForm(request.GET or None, initial={"date": today})
     day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else today
@@ -293,7 +304,7 @@ def _day_sheet_csv(day, sheet):
     for row in sheet["tips"]:
         writer.writerow(["tips", row["name"] or "No therapist", row["total"]])
     for refund in sheet["refunds"]:
-        writer.writerow(["refunds", f"Invoice {refund.payment.invoice.number}", -refund.amount])
+        writer.writerow(["refunds", f"Invoice {refund.invoice_number}", -refund.amount])
     writer.writerow(["total", "taken", sheet["taken"]])
     writer.writerow(["total", "refunded", -sheet["refunded"]])
     writer.writerow(["total", "net", sheet["net"]])

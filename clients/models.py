@@ -12,6 +12,13 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(archived=False)
 
 
+def full_name(first_name: str, preferred_name: str, last_name: str) -> str:
+    """A client's name as pages show it; also for lists read as plain values."""
+    if preferred_name and preferred_name != first_name:
+        return f"{first_name} “{preferred_name}” {last_name}"
+    return f"{first_name} {last_name}"
+
+
 class Client(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     first_name = models.CharField("legal first name", max_length=80)
@@ -62,9 +69,7 @@ class Client(models.Model):
 
     @property
     def full_name(self):
-        if self.preferred_name and self.preferred_name != self.first_name:
-            return f"{self.first_name} “{self.preferred_name}” {self.last_name}"
-        return f"{self.first_name} {self.last_name}"
+        return full_name(self.first_name, self.preferred_name, self.last_name)
 
 
 class Score(models.Model):

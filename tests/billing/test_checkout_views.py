@@ -150,3 +150,39 @@ def test_a_therapist_sees_only_their_own_sessions_totals(
     other = client_as("other_therapist").get(reverse("billing:my_takings")).content.decode()
     assert 'id="taken-day">$40.00' in other
     assert 'id="net-day">$35.00' in other
+
+
+def test_a_refused_line_keeps_what_was_typed_and_marks_the_field(client_as, session, front_desk):
+    draft = services.invoice_open_for_appointment(appointment=session, by=front_desk)
+    response = client_as("front_desk").post(
+        reverse("billing:line_add", args=[draft.pk]),
+        {"kind": "product", "description": "Arnica oil", "quantity": "2", "unit_price": "lots"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="Arnica oil"' in page
+    assert 'value="lots"' in page
+    # The error is tied to its input for screen readers, and shown as invalid.
+    assert 'aria-describedby="id_unit_price_error"' in page
+    assert 'id="id_unit_price_error"' in page
+    assert "is-invalid" in page
+    assert draft.lines.count() == 1
+
+
+def test_the_invoice_page_offers_only_the_forms_its_state_allows(client_as, session, front_desk):
+    http = client_as("front_desk")
+    draft = services.invoice_open_for_appointment(appointment=session, by=front_desk)
+    url = reverse("billing:invoice", args=[draft.pk])
+    page = http.get(url).content.decode()
+    assert "Add line" in page and "Record payment" not in page and "Void this" not in page
+
+    services.invoice_issue(invoice=draft, by=front_desk)
+    page = http.get(url).content.decode()
+    assert "Add line" not in page
+    assert "Record payment" in page and "Use gift card" in page and "Void this" in page
+    assert 'name="amount" value="95.00"' in page
+
+    services.payment_record(invoice=draft, method="cash", amount="95", by=front_desk)
+    page = http.get(url).content.decode()
+    assert "Record payment" not in page and "Use gift card" not in page
+    assert "Void this invoice" in page
