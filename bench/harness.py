@@ -384,18 +384,17 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(int(child)) for child in children)
 
 
+# The Procfile's worker command; options follow.
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "practice", "worker"]
+
+
 def start_worker(concurrency: int, env: dict[str, str]) -> subprocess.Popen:
     """One Celery worker as the Procfile runs it (prefork), once it answers a ping."""
     from practice.celery import app
 
     worker = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "practice",
-            "worker",
+            *CELERY_WORKER,
             f"--concurrency={concurrency}",
             "--loglevel=WARNING",
             "--without-heartbeat",
@@ -419,11 +418,18 @@ class Pipeline:
     """What a worker pipeline bench measures: one outbox and how to read it."""
 
     unit: str  # "reminder", "delivery": names the CPU figure
+    outbox: type  # the model: a Status.SENT status and a sent_at time
     fill: Callable[[int], None]  # replace the outbox with this many due rows
     claim: Callable[[], list]  # the dispatcher (what beat runs); empty when all are claimed
-    sent: Callable[[], int]  # how many are sent so far
-    last_sent_at: Callable[[], datetime | None]
     extra: Callable[[], dict] = dict  # more figures of a finished run
+
+    def sent(self) -> int:
+        return self.outbox.objects.filter(status=self.outbox.Status.SENT).count()
+
+    def last_sent_at(self) -> datetime | None:
+        from django.db.models import Max
+
+        return self.outbox.objects.aggregate(last=Max("sent_at"))["last"]
 
 
 def pipeline_run(pipeline: Pipeline, args: argparse.Namespace, env: dict[str, str]) -> dict:

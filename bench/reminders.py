@@ -62,18 +62,10 @@ def _fill(count):
 
 
 def _pipeline():
-    from django.db.models import Max
-
     from practice.models import Reminder
     from practice.reminders.dispatch import reminders_claim_due
 
-    return harness.Pipeline(
-        unit="reminder",
-        fill=_fill,
-        claim=reminders_claim_due,
-        sent=Reminder.objects.filter(status=Reminder.Status.SENT).count,
-        last_sent_at=lambda: Reminder.objects.aggregate(last=Max("sent_at"))["last"],
-    )
+    return harness.Pipeline(unit="reminder", outbox=Reminder, fill=_fill, claim=reminders_claim_due)
 
 
 def main():

@@ -92,8 +92,6 @@ def _fill(count, url):
 
 
 def _pipeline(url):
-    from django.db.models import Max
-
     from api.webhooks.dispatch import webhook_deliveries_claim_due
     from api.webhooks.models import WebhookDelivery
 
@@ -103,10 +101,9 @@ def _pipeline(url):
 
     return harness.Pipeline(
         unit="delivery",
+        outbox=WebhookDelivery,
         fill=fill,
         claim=webhook_deliveries_claim_due,
-        sent=WebhookDelivery.objects.filter(status=WebhookDelivery.Status.SENT).count,
-        last_sent_at=lambda: WebhookDelivery.objects.aggregate(last=Max("sent_at"))["last"],
         extra=lambda: {"received": _Receiver.received},
     )
 
