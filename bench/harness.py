@@ -1,10 +1,13 @@
-"""What `make bench` and `make loadtest` share: production-like Django settings,
-the generated practice, gunicorn started as in production, sign-in over real
-HTTP, and wrk.
+"""What the benches share: for `make bench` and `make loadtest`, production-like
+Django settings, the generated practice, gunicorn started as in production,
+sign-in over real HTTP, and wrk; for the worker pipelines (`make
+bench-reminders`, `make bench-webhooks`), their arguments, a Celery worker run
+as the Procfile runs it, its CPU time, and the timed run.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import os
@@ -15,7 +18,9 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -327,3 +332,170 @@ def write_json(name: str, payload: dict) -> Path:
 def shown(path: Path) -> str:
     """The path as a reader of the repository knows it (`--output` may point elsewhere)."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+# --- Worker pipelines: bench/reminders.py, bench/webhooks.py ---------------
+
+
+def pipeline_arguments(description: str, *, count: int, output: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--count", type=int, default=count)
+    parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("CELERY_CONCURRENCY", 2)),
+        help="prefork children of the worker (the Procfile's CELERY_CONCURRENCY, default 2)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="the result is their median")
+    parser.add_argument("--output", default=output, help="file under bench/results/")
+    return parser.parse_args()
+
+
+def pipeline_setup(env: dict[str, str]) -> None:
+    """Django with `env` (also given to the worker), on a migrated scratch PostgreSQL."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    broker_url = os.environ.get("CELERY_BROKER_URL", "")
+    if not database_url.startswith("postgres") or not broker_url.startswith("redis"):
+        sys.exit(
+            "Set DATABASE_URL=postgres://... (a scratch database) and CELERY_BROKER_URL=redis://"
+        )
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "practice.settings")
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def pipeline_env(**extra: str) -> dict[str, str]:
+    return {
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        **extra,
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+# The Procfile's worker command; options follow.
+CELERY_WORKER = [sys.executable, "-m", "celery", "-A", "practice", "worker"]
+
+
+def start_worker(concurrency: int, env: dict[str, str]) -> subprocess.Popen:
+    """One Celery worker as the Procfile runs it (prefork), once it answers a ping."""
+    from practice.celery import app
+
+    worker = subprocess.Popen(
+        [
+            *CELERY_WORKER,
+            f"--concurrency={concurrency}",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    # Worker start-up is not part of the figure.
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if time.monotonic() > deadline or worker.poll() is not None:
+            worker.terminate()
+            sys.exit("the worker did not start")
+    return worker
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """What a worker pipeline bench measures: one outbox and how to read it."""
+
+    unit: str  # "reminder", "delivery": names the CPU figure
+    outbox: type  # the model: a Status.SENT status and a sent_at time
+    fill: Callable[[int], None]  # replace the outbox with this many due rows
+    claim: Callable[[], list]  # the dispatcher (what beat runs); empty when all are claimed
+    extra: Callable[[], dict] = dict  # more figures of a finished run
+
+    def sent(self) -> int:
+        return self.outbox.objects.filter(status=self.outbox.Status.SENT).count()
+
+    def last_sent_at(self) -> datetime | None:
+        from django.db.models import Max
+
+        return self.outbox.objects.aggregate(last=Max("sent_at"))["last"]
+
+
+def pipeline_run(pipeline: Pipeline, args: argparse.Namespace, env: dict[str, str]) -> dict:
+    """One measurement: fill, start the worker, claim everything, wait until all are sent."""
+    from django.utils import timezone
+
+    from practice.celery import app
+
+    pipeline.fill(args.count)
+    app.control.purge()
+    worker = start_worker(args.concurrency, env)
+    try:
+        cpu_before = cpu_seconds(worker.pid)
+        started_at = timezone.now()
+        started = time.monotonic()
+        while pipeline.claim():
+            pass
+        sent = 0
+        while time.monotonic() - started < args.timeout:
+            sent = pipeline.sent()
+            if sent >= args.count:
+                break
+            time.sleep(0.2)
+        worker_cpu = cpu_seconds(worker.pid) - cpu_before
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    # Up to the last send, not the last poll.
+    elapsed = ((pipeline.last_sent_at() or timezone.now()) - started_at).total_seconds()
+    return {
+        "sent": sent,
+        **pipeline.extra(),
+        "seconds": round(elapsed, 2),
+        "per_second": round(sent / elapsed, 1),
+        # Moves far less than the wall time when other work shares the machine.
+        f"worker_cpu_ms_per_{pipeline.unit}": round(1000 * worker_cpu / max(sent, 1), 2),
+    }
+
+
+def pipeline_report(
+    pipeline: Pipeline, args: argparse.Namespace, env: dict[str, str], *, plural: str, worker: str
+) -> None:
+    """Run --runs measurements, write their median to bench/results, print it."""
+    load_before = os.getloadavg()[0]
+    runs = [pipeline_run(pipeline, args, env) for _ in range(args.runs)]
+    median = sorted(runs, key=lambda run: run["per_second"])[len(runs) // 2]
+    children = "child" if args.concurrency == 1 else "children"
+    result = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        plural: args.count,
+        **median,
+        "runs": runs,
+        "worker": (
+            f"one worker process, {args.concurrency} prefork {children} "
+            f"(celery worker --concurrency={args.concurrency}), {worker}"
+        ),
+        "note": f"median of {len(runs)} runs on a machine shared with other work",
+        "nproc": os.cpu_count(),
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+    }
+    write_json(args.output, result)
+    print(json.dumps(result, indent=2))
+    if any(run["sent"] < args.count for run in runs):
+        sys.exit(f"a run did not send all {args.count} {plural} in {args.timeout:.0f} s")

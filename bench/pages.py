@@ -58,6 +58,38 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     # Lua-side: carry the version a response returns into the next POST (note autosave).
     chain_version: bool = False
+    # Authenticate with the persona's API token (Authorization: Bearer), not a session.
+    token: bool = False
+
+
+BENCH_TOKEN_NAME = "bench"  # noqa: S105 (the tokens' label, not a secret)
+
+
+def bench_api_token(user) -> str:
+    """A new API token for `user`, their earlier bench tokens revoked first."""
+    from api.rest import services as tokens
+    from api.rest.models import ApiToken
+
+    for old in ApiToken.objects.filter(user=user, name=BENCH_TOKEN_NAME, revoked_at=None):
+        tokens.api_token_revoke(token=old)
+    _, secret = tokens.api_token_create(user=user, name=BENCH_TOKEN_NAME, days=30)
+    return secret
+
+
+def bench_api_tokens(personas) -> dict[str, str]:
+    """A token for each persona's bench account."""
+    from django.contrib.auth.models import User
+
+    from bench.harness import BENCH_USERS
+
+    return {p: bench_api_token(User.objects.get(username=BENCH_USERS[p])) for p in personas}
+
+
+def request_headers(page: Page, api_tokens: dict[str, str]) -> dict[str, str]:
+    """The page's own headers, and its persona's bearer token if it uses one."""
+    if not page.token:
+        return page.headers
+    return {**page.headers, "Authorization": f"Bearer {api_tokens[page.as_user]}"}
 
 
 def free_slots(*, service, first_day: date, days: int, limit: int) -> tuple[str, ...]:
@@ -492,24 +524,28 @@ PAGES = [
 ]
 
 # REST API list endpoints, a full page of 100 rows each (budget: 50 ms p95, 15
-# queries). Signed in by session, as the docs page is; a token costs the same
-# one lookup in place of the session's.
+# queries), each with its persona's API token, as an integration calls them.
+# A front-desk token needs RELIEF_API_TOKEN_ROLES, so the desk's lists are the
+# owner's here (the widest scope); the therapist's notes are scoped to their
+# own clients.
 API_LISTS = [
     ("clients", "owner"),
-    ("appointments", "front_desk"),
+    ("appointments", "owner"),
+    ("notes", "owner"),
     ("notes", "therapist"),
     ("intakes", "owner"),
     ("scores", "owner"),
     ("plans", "owner"),
-    ("invoices", "front_desk"),
-    ("payments", "front_desk"),
+    ("invoices", "owner"),
+    ("payments", "owner"),
 ]
 PAGES += [
     Page(
-        f"API: {resource} list (100 rows, {who.replace('_', ' ')})",
+        f"API: {resource} list (100 rows, {who.replace('_', ' ')} token)",
         lambda d, resource=resource: reverse(f"api:v1:{resource[:-1]}-list"),
         50,
         as_user=who,
+        token=True,
     )
     for resource, who in API_LISTS
 ]

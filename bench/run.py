@@ -23,17 +23,17 @@ from urllib.parse import urlencode
 from bench import harness
 
 
-def _prepared(client, page, data, n):
+def _prepared(client, page, data, n, headers):
     """Request n of a page, its body built now so the timing leaves it out."""
     method = client.post if page.method == "POST" else client.get
-    url, headers = page.url(data), page.headers
+    url = page.url(data)
     if page.body is None:
         return lambda: method(url, headers=headers)
     body = page.body(data, n)
     return lambda: method(url, body, headers=headers)
 
 
-def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
+def in_process(pages, data, api_tokens, repeat: int = 20) -> dict[str, dict]:
     """Per page, through the whole stack in this process (Django's test client):
     SQL queries and status of one warm request, then the median wall and CPU
     time of `repeat` requests. CPU time hardly moves when other processes load
@@ -44,13 +44,16 @@ def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from bench.pages import request_headers
+
     results = {}
     for page in pages:
         client = Client(HTTP_HOST="127.0.0.1")
-        if page.as_user in harness.BENCH_USERS:
+        if page.as_user in harness.BENCH_USERS and not page.token:
             client.force_login(User.objects.get(username=harness.BENCH_USERS[page.as_user]))
-        _prepared(client, page, data, 0)()  # warm caches as a worker would
-        request = _prepared(client, page, data, 1)
+        headers = request_headers(page, api_tokens)
+        _prepared(client, page, data, 0, headers)()  # warm caches as a worker would
+        request = _prepared(client, page, data, 1, headers)
         reset_queries()  # the log's start must be this request's start (see below)
         with CaptureQueriesContext(connection) as captured:
             response = request()
@@ -59,7 +62,7 @@ def in_process(pages, data, repeat: int = 20) -> dict[str, dict]:
         walls, cpus = [], []
         for n in range(2, repeat + 2):
             # Built just before it is sent: a note body carries the current version.
-            request = _prepared(client, page, data, n)
+            request = _prepared(client, page, data, n, headers)
             wall, cpu = time.perf_counter(), time.process_time()
             request()
             walls.append(time.perf_counter() - wall)
@@ -79,13 +82,16 @@ BODIES_PER_RUN = 2000
 FIRST_WRK_BODY = 100
 
 
-def measure(server, page, data, sessions, *, duration, connections) -> dict:
-    session = sessions.get(page.as_user)
+def measure(server, page, data, sessions, api_tokens, *, duration, connections) -> dict:
+    from bench.pages import request_headers
+
+    session = None if page.token else sessions.get(page.as_user)
+    headers = request_headers(page, api_tokens)
     env = {
         "BENCH_METHOD": page.method,
         "BENCH_COOKIE": session.cookie if session else "",
         "BENCH_CSRF": session.csrf if session else "",
-        "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in page.headers.items()),
+        "BENCH_HEADERS": "|".join(f"{k}: {v}" for k, v in headers.items()),
         "BENCH_CHAIN_VERSION": "1" if page.chain_version else "",
     }
     url = server.base + page.url(data)
@@ -150,23 +156,32 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     harness.setup_django()
-    from bench.pages import PAGES, load_bench_data
+    from bench.pages import PAGES, bench_api_tokens, load_bench_data
 
     counts = harness.ensure_practice(args.scale, args.seed)
     pages = [p for p in PAGES if args.pages in p.name or p.name.startswith("floor")]
     data = load_bench_data()
     machine = harness.machine()
     harness.collectstatic()
+    api_tokens = bench_api_tokens({p.as_user for p in pages if p.token})
     print(f"Counting queries and timing {len(pages)} pages in process...")
-    measured = in_process(pages, data)
+    measured = in_process(pages, data, api_tokens)
 
     rows = []
     with harness.Server(args.port, args.workers) as server:
-        sessions = harness.sign_in_all(args.port, [p.as_user for p in pages if p.as_user])
+        sessions = harness.sign_in_all(
+            args.port, [p.as_user for p in pages if p.as_user and not p.token]
+        )
         for page in pages:
             print(f"  {page.name}: {page.method} {page.url(data)}", flush=True)
             figures = measure(
-                server, page, data, sessions, duration=args.duration, connections=args.connections
+                server,
+                page,
+                data,
+                sessions,
+                api_tokens,
+                duration=args.duration,
+                connections=args.connections,
             )
             rows.append(
                 {

@@ -5,7 +5,10 @@ Every queryset here starts from the pages' own scoping selectors
 can show no more than the pages do.
 """
 
-from django.db.models import Prefetch
+from collections import defaultdict
+
+from django.db.models import CharField
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
@@ -59,7 +62,17 @@ def api_therapists():
 
 
 def api_clients(user):
-    return clients_visible_to(user).select_related("primary_therapist")
+    # The phone numbers as stored (E.164, which is also how the API shows
+    # them) rather than parsed into PhoneNumber objects and formatted back:
+    # that round trip was half of a client list's time.
+    return (
+        clients_visible_to(user)
+        .defer(*PHONE_FIELDS)
+        .annotate(**{f"{name}_text": Cast(name, CharField()) for name in PHONE_FIELDS})
+    )
+
+
+PHONE_FIELDS = ("phone", "emergency_contact_phone")
 
 
 def api_appointments(user):
@@ -87,12 +100,41 @@ def api_scores(user):
 
 
 def api_signed_notes(user):
-    techniques = TechniqueApplication.objects.select_related("technique")
+    """Signed notes with their amendments; techniques come from with_technique_rows."""
     return (
         notes_visible_to(user)
         .filter(status=SessionNote.Status.SIGNED)
-        .prefetch_related(Prefetch("techniques", queryset=techniques), "amendments")
+        .prefetch_related("amendments")
     )
+
+
+def with_technique_rows(notes) -> list:
+    """Give each note `technique_rows`, its techniques applied as plain dicts, in
+    one query for the page: model instances and a nested serializer for them
+    were a third of a note list's time."""
+    notes = list(notes)
+    rows = defaultdict(list)
+    applied = (
+        TechniqueApplication.objects.filter(note__in=[note.pk for note in notes])
+        .order_by("pk")
+        .values_list(
+            "note_id", "technique__slug", "body_regions", "side", "minutes", "pressure", "notes"
+        )
+    )
+    for note_id, slug, regions, side, minutes, pressure, text in applied:
+        rows[note_id].append(
+            {
+                "technique": slug,
+                "body_regions": regions,
+                "side": side,
+                "minutes": minutes,
+                "pressure": pressure,
+                "notes": text,
+            }
+        )
+    for note in notes:
+        note.technique_rows = rows.get(note.pk, [])
+    return notes
 
 
 def api_plans(user):

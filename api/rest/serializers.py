@@ -55,6 +55,13 @@ class TherapistSerializer(serializers.ModelSerializer):
 
 
 class ClientSerializer(serializers.ModelSerializer):
+    # As stored: E.164, or what was typed when it was not a valid number
+    # (selectors.api_clients).
+    phone = serializers.CharField(source="phone_text", read_only=True)
+    emergency_contact_phone = serializers.CharField(
+        source="emergency_contact_phone_text", read_only=True
+    )
+
     class Meta:
         model = Client
         fields = [
@@ -146,7 +153,7 @@ class AmendmentSerializer(serializers.ModelSerializer):
 
 
 class SessionNoteSerializer(serializers.ModelSerializer):
-    techniques = TechniqueApplicationSerializer(many=True, read_only=True)
+    techniques = serializers.SerializerMethodField()
     amendments = AmendmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -170,6 +177,11 @@ class SessionNoteSerializer(serializers.ModelSerializer):
             "techniques",
             "amendments",
         ]
+
+    @extend_schema_field(TechniqueApplicationSerializer(many=True))
+    def get_techniques(self, note) -> list[dict]:
+        # Rows in TechniqueApplicationSerializer's shape (selectors.with_technique_rows).
+        return note.technique_rows
 
 
 class GoalSerializer(serializers.ModelSerializer):

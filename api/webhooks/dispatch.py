@@ -21,9 +21,9 @@ def _enqueue_send(chunk) -> None:
 def webhook_deliveries_claim_due(*, now=None, limit=None, enqueue=None) -> list[int]:
     """Claim due pending deliveries and queue them, in chunks, after commit.
 
-    skip_locked: two dispatchers never claim the same row, and a row a worker
-    is sending right now (it holds the lock) is left alone. A claim older
-    than the lease (lost message, dead worker) is claimed again.
+    skip_locked: two dispatchers never claim the same row. A claim older
+    than the lease (lost message, dead worker) is claimed again; should the
+    worker still be sending it, the new task finds it locked and skips it.
     """
     now = now or timezone.now()
     enqueue = enqueue or _enqueue_send

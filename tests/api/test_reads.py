@@ -1,13 +1,16 @@
 """Reads show what the pages show: a therapist their clients, front desk no
 clinical data, signed notes only; clinical reads are audited under the token's user."""
 
+from datetime import timedelta
+
 import pytest
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from clients.models import Client, Intake, Score
-from sessions.models import SessionNote
+from sessions.models import SessionNote, Technique, TechniqueApplication
+from sessions.services import note_sign
 from tests import factories
 from tests.access_rows.api import signed_note
 from tests.clients.factories import IntakeFactory
@@ -83,6 +86,74 @@ def test_only_signed_notes_are_served(bearer, world):
     note = http.get(f"/api/v1/notes/{world.signed.pk}/").json()
     assert note["status"] == "signed" and note["assessment"] == "Improving."
     assert note["content_hash"] == world.signed.content_hash
+
+
+def test_a_note_shows_its_techniques_in_order_in_the_list_and_alone(bearer, world, owner):
+    first = Technique.objects.create(
+        name="Trigger point", slug="trigger-point", category="clinical"
+    )
+    second = Technique.objects.create(name="Bench hold", slug="bench-hold", category="relaxation")
+    note = SessionNote.objects.create(
+        appointment=factories.AppointmentFactory(
+            client=world.client,
+            therapist=world.therapist,
+            starts_at=world.appointment.starts_at - timedelta(days=14),
+            status="completed",
+        ),
+        client=world.client,
+        therapist=world.therapist,
+        subjective="Shoulder.",
+        assessment="Better.",
+    )
+    TechniqueApplication.objects.create(
+        note=note,
+        technique=first,
+        body_regions=["neck", "upper_back"],
+        side="left",
+        minutes=15,
+        pressure="firm",
+        notes="Eased",
+    )
+    TechniqueApplication.objects.create(note=note, technique=second, minutes=30)
+    note = note_sign(note=note, user=world.therapist.user)
+    expected = [
+        {
+            "technique": first.slug,
+            "body_regions": ["neck", "upper_back"],
+            "side": "left",
+            "minutes": 15,
+            "pressure": "firm",
+            "notes": "Eased",
+        },
+        {
+            "technique": second.slug,
+            "body_regions": [],
+            "side": "",
+            "minutes": 30,
+            "pressure": "",
+            "notes": "",
+        },
+    ]
+    http = bearer(owner)
+    rows = {r["id"]: r for r in http.get("/api/v1/notes/").json()["results"]}
+    assert rows[str(note.pk)]["techniques"] == expected
+    assert rows[str(world.signed.pk)]["techniques"] == []
+    assert http.get(f"/api/v1/notes/{note.pk}/").json()["techniques"] == expected
+
+
+def test_client_phone_numbers_are_shown_in_e164(bearer, world, owner):
+    Client.objects.filter(pk=world.client.pk).update(phone="", emergency_contact_phone="")
+    world.client.refresh_from_db()
+    world.client.phone = "(202) 555-0143"  # as typed; stored as E.164
+    world.client.emergency_contact_phone = "202-555-0199"
+    world.client.save()
+    http = bearer(owner)
+    rows = {r["id"]: r for r in http.get("/api/v1/clients/").json()["results"]}
+    mine = rows[str(world.client.pk)]
+    assert (mine["phone"], mine["emergency_contact_phone"]) == ("+12025550143", "+12025550199")
+    assert rows[str(world.sams_client.pk)]["emergency_contact_phone"] == ""
+    one = http.get(f"/api/v1/clients/{world.client.pk}/").json()
+    assert one["phone"] == "+12025550143"
 
 
 def test_clinical_reads_are_audited_under_the_tokens_user(bearer, world):

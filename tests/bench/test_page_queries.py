@@ -12,7 +12,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.pages import PAGES, BenchData, bench_invoice, free_slots
+from bench.pages import (
+    PAGES,
+    BenchData,
+    bench_api_token,
+    bench_invoice,
+    free_slots,
+    request_headers,
+)
 from billing import services as billing
 from sessions.services import note_open_for_appointment
 from tests import factories
@@ -90,14 +97,17 @@ def world(location, therapist, other_therapist, owner, front_desk):
 def _queries(django_client, page, users, data, first):
     """Queries of a warm request; POSTs `first` and `first + 1` are distinct bookings etc."""
     django_client.logout()
-    if page.as_user in users:  # "visitor": an anonymous browser
+    headers = page.headers
+    if page.token:  # no session: the persona's API token
+        headers = request_headers(page, {page.as_user: bench_api_token(users[page.as_user])})
+    elif page.as_user in users:  # "visitor": an anonymous browser
         django_client.force_login(users[page.as_user])
     send = django_client.post if page.method == "POST" else django_client.get
     url = page.url(data)
-    send(url, page.body(data, first) if page.body else None, headers=page.headers)
+    send(url, page.body(data, first) if page.body else None, headers=headers)
     body = page.body(data, first + 1) if page.body else None
     with CaptureQueriesContext(connection) as captured:
-        response = send(url, body, headers=page.headers)
+        response = send(url, body, headers=headers)
     assert response.status_code == page.expect_status, response.content.decode()[:2000]
     return len(captured.captured_queries)
 

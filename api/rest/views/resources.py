@@ -65,14 +65,20 @@ class ReadOnly(DeclaredRule, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def audit(self, records):
         """Record reads of clinical records; a no-op for the rest."""
 
+    def expand(self, records) -> list:
+        """Load what the serializer shows beside the records (one query per kind)."""
+        return records
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         self.audit(page)
+        page = self.expand(page)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         record = self.get_object()
         self.audit([record])
+        [record] = self.expand([record])
         return Response(self.get_serializer(record).data)
 
 
@@ -166,6 +172,9 @@ class NoteViewSet(ReadOnly):
 
     def audit(self, records):
         log_note_reads(notes=records, user=self.request.user, remote_addr=client_ip(self.request))
+
+    def expand(self, records):
+        return selectors.with_technique_rows(records)
 
 
 class PlanViewSet(ReadOnly):

@@ -30,7 +30,13 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.lock:
                     receiver.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "body": body}
+                        {
+                            "path": self.path,
+                            "headers": dict(self.headers),
+                            "body": body,
+                            # The sender's port: one per TCP connection.
+                            "client_port": self.client_address[1],
+                        }
                     )
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     held = len(receiver.requests) == receiver.hold_at

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from api.webhooks import delivery, services
@@ -230,11 +230,13 @@ def test_a_delivery_being_sent_is_skipped_by_a_second_task(receiver, endpoint_fo
     locked, release = threading.Event(), threading.Event()
 
     def hold():
+        # Another worker's batch: its session holds the delivery's send lock.
         try:
-            with transaction.atomic():
-                list(WebhookDelivery.objects.select_for_update().filter(pk=row.pk))
-                locked.set()
-                release.wait(10)
+            assert delivery._hold([row.pk]) == [row.pk]
+            assert delivery.in_flight(row.pk)
+            locked.set()
+            release.wait(10)
+            delivery._let_go([row.pk])
         finally:
             connection.close()
 
@@ -247,3 +249,95 @@ def test_a_delivery_being_sent_is_skipped_by_a_second_task(receiver, endpoint_fo
         release.set()
         thread.join()
     assert server.requests == []
+    # Once that worker lets go, the delivery goes out (it was still pending).
+    assert not delivery.in_flight(row.pk)
+    assert deliver(row) == "sent"
+    assert len(server.requests) == 1
+
+
+def _batch(endpoint_url, endpoint_for, count):
+    endpoint = endpoint_for(endpoint_url)
+    for _ in range(count):
+        services.webhook_event_record(event="appointment.booked", instance=AppointmentFactory())
+    return endpoint, list(
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def test_a_batch_sends_each_pending_due_delivery_once_and_says_why_not_the_others(
+    receiver, endpoint_for
+):
+    server = receiver(answers=[200, 500])
+    _, ids = _batch(server.url, endpoint_for, 5)
+    sent_already, not_due = ids[3], ids[4]
+    WebhookDelivery.objects.filter(pk=sent_already).update(status=Status.SENT)
+    WebhookDelivery.objects.filter(pk=not_due).update(due_at=timezone.now() + timedelta(hours=1))
+    outcomes, left = delivery.webhook_deliveries_send(
+        delivery_ids=[*ids, ids[0], 999_999], sender=delivery.Sender()
+    )
+    assert left == []
+    assert outcomes == {
+        ids[0]: "sent",
+        ids[1]: "retrying",
+        ids[2]: "sent",
+        sent_already: "not pending",
+        not_due: "not due",
+        999_999: "gone",
+    }
+    assert len(server.requests) == 3  # the repeated id was sent once
+    rows = WebhookDelivery.objects.in_bulk(ids)
+    assert [rows[pk].status for pk in ids[:3]] == [Status.SENT, Status.PENDING, Status.SENT]
+    assert rows[ids[1]].last_status_code == 500 and rows[ids[1]].attempts == 1
+    assert rows[ids[0]].sent_at and rows[ids[0]].claimed_at is None
+    assert [a.status_code for a in WebhookAttempt.objects.order_by("delivery_id")] == [
+        200,
+        500,
+        200,
+    ]
+    assert not any(delivery.in_flight(pk) for pk in ids)
+
+
+def test_a_batch_costs_one_statement_per_delivery(
+    receiver, endpoint_for, django_assert_num_queries
+):
+    server = receiver()
+    _, ids = _batch(server.url, endpoint_for, 12)
+    sender = delivery.Sender()
+    # Lock, read, and the synchronous-commit switch on and off are per batch
+    # (the switch is left out inside the test's transaction).
+    with django_assert_num_queries(3 + 2):
+        delivery.webhook_deliveries_send(delivery_ids=ids[:2], sender=sender)
+    with django_assert_num_queries(3 + 10):
+        delivery.webhook_deliveries_send(delivery_ids=ids[2:], sender=sender)
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 12
+    assert WebhookAttempt.objects.count() == 12
+
+
+def test_a_worker_process_keeps_its_connection_across_batches(receiver, endpoint_for):
+    server = receiver()
+    _, ids = _batch(server.url, endpoint_for, 4)
+    sender = delivery.process_sender()
+    assert delivery.process_sender() is sender
+    try:
+        for pair in (ids[:2], ids[2:]):
+            sender.forget_addresses()
+            outcomes, _ = delivery.webhook_deliveries_send(delivery_ids=pair, sender=sender)
+            assert set(outcomes.values()) == {"sent"}
+        assert len({r["client_port"] for r in server.requests}) == 1
+    finally:
+        sender.close()
+
+
+def test_a_batch_past_its_deadline_hands_back_the_rest_unlocked(receiver, endpoint_for):
+    server = receiver(delay=1.0)
+    _, ids = _batch(server.url, endpoint_for, 4)
+    outcomes, left = delivery.webhook_deliveries_send(
+        delivery_ids=ids, sender=delivery.Sender(), deadline=time.monotonic() + 0.5
+    )
+    assert outcomes == {ids[0]: "sent"}
+    assert left == ids[1:]
+    assert len(server.requests) == 1
+    assert not any(delivery.in_flight(pk) for pk in ids)
+    assert WebhookDelivery.objects.filter(status=Status.PENDING).count() == 3

@@ -12,7 +12,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,6 +29,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
+from bench.harness import CELERY_WORKER
 from practice import services
 from practice.celery import app as celery_app
 from practice.models import Reminder
@@ -115,12 +115,7 @@ class Workers:
         log = (self.root / f"worker-{len(self.processes)}.log").open("wb")
         process = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "practice",
-                "worker",
+                *CELERY_WORKER,
                 "--pool=solo",
                 "--without-gossip",
                 "--without-mingle",
