@@ -7,13 +7,23 @@ on the (client, starts_at) index); Python only turns counts into shares.
 
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.utils import timezone
 
 from practice.models import Appointment, Therapist
 from sessions.models import TreatmentPlan
 
 from . import statistics
+from .models import RecallContact
 
 VISITED = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 # "Rebooked": a next appointment within 6 weeks of a visit (the issue's rule).
@@ -152,15 +162,29 @@ DEFAULT_RECALL_WEEKS = 6
 RECALL_HORIZON = timedelta(days=365)
 
 
-def recall_list(*, clients, now=None, weeks=DEFAULT_RECALL_WEEKS, location=None, therapist=None):
+# The recall list's contact filter: everyone (contacted ones last), or one side.
+CONTACT_ANY, CONTACT_WAITING, CONTACT_DONE = "", "waiting", "contacted"
+
+
+def recall_list(
+    *,
+    clients,
+    now=None,
+    weeks=DEFAULT_RECALL_WEEKS,
+    location=None,
+    therapist=None,
+    contact=CONTACT_ANY,
+):
     """Clients due for a visit with none booked, most recently lapsed first.
 
     Due: a visit within the last year, none in the last `weeks`, and nothing
     booked since then or ahead (a no-show since does not count as seen).
     `clients` is the caller's scope (a therapist's own clients); `therapist`
     keeps those last seen by them. Returns a queryset (the view pages it),
-    annotated with the last visit, its therapist and whether a treatment plan
-    is still active.
+    annotated with the last visit, its therapist, whether a treatment plan
+    is still active and the latest contact mark since that visit
+    (`contact_id`). Clients already contacted sink below the others;
+    `contact` keeps only those waiting for a call, or only those contacted.
     """
     now = now or timezone.now()
     lapsed = now - timedelta(weeks=weeks)
@@ -193,4 +217,23 @@ def recall_list(*, clients, now=None, weeks=DEFAULT_RECALL_WEEKS, location=None,
     )
     if therapist is not None:
         due = due.filter(last_therapist_id=therapist.pk)
-    return due.order_by(F("last_visit").desc(), "last_name", "first_name", "pk")
+    # A mark from before the last visit was for an earlier lapse.
+    latest_contact = RecallContact.objects.filter(
+        client=OuterRef("pk"), contacted_at__gt=OuterRef("last_visit")
+    ).order_by("-contacted_at", "-pk")
+    due = due.annotate(contact_id=Subquery(latest_contact.values("pk")[:1])).annotate(
+        contacted=ExpressionWrapper(Q(contact_id__isnull=False), output_field=BooleanField())
+    )
+    if contact == CONTACT_WAITING:
+        due = due.filter(contact_id__isnull=True)
+    elif contact == CONTACT_DONE:
+        due = due.filter(contact_id__isnull=False)
+    return due.order_by("contacted", F("last_visit").desc(), "last_name", "first_name", "pk")
+
+
+def recall_contacts(clients_due) -> None:
+    """Each client's contact mark as `client.contact` (or None), in one query for the lot."""
+    ids = [client.contact_id for client in clients_due if client.contact_id is not None]
+    marks = RecallContact.objects.select_related("contacted_by").in_bulk(ids)
+    for client in clients_due:
+        client.contact = marks.get(client.contact_id)

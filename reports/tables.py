@@ -401,7 +401,7 @@ def peg_review_tables(data) -> list[Table]:
     return tables
 
 
-def recall_table(page, *, weeks) -> Table:
+def recall_table(page, *, weeks, tz) -> Table:
     """The recall list as a table (the CSV); the page renders its own rows with links."""
     table = Table(
         "recall",
@@ -413,6 +413,9 @@ def recall_table(page, *, weeks) -> Table:
             Column("Last visit", TEXT),
             Column("Last seen by", TEXT),
             Column("Active plan", TEXT),
+            Column("Contacted at", TEXT),
+            Column("Contacted by", TEXT),
+            Column("Contact note", TEXT),
         ],
         empty="No one is due: every client seen in the last year has a booking or was seen "
         "recently. Try a shorter time since the last visit.",
@@ -425,8 +428,17 @@ def recall_table(page, *, weeks) -> Table:
             client.last_visit_day.isoformat(),
             client.last_therapist or "",
             "yes" if client.active_plan else "no",
+            *_contact_cells(client.contact, tz),
         )
     return table
+
+
+def _contact_cells(contact, tz):
+    if contact is None:
+        return ["", "", ""]
+    who = contact.contacted_by
+    name = (who.get_full_name() or who.get_username()) if who is not None else ""
+    return [contact.contacted_at.astimezone(tz).isoformat(timespec="minutes"), name, contact.note]
 
 
 @dataclass(frozen=True)
