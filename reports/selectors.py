@@ -102,17 +102,28 @@ def revenue(*, start, end, location=None, therapist=None) -> dict:
 
 # Utilisation -----------------------------------------------------------------
 
+# Held by a booking the practice accepted. A requested online booking holds
+# the slot too, but until staff approve it, it is not booked time: it would
+# count a request that may be declined as worked.
+BOOKED_STATUSES = (
+    Appointment.Status.BOOKED,
+    Appointment.Status.CONFIRMED,
+    Appointment.Status.CHECKED_IN,
+    Appointment.Status.COMPLETED,
+)
 SESSION_LENGTH = ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
 
 
 def utilisation(*, start, end, period, tz, location=None, therapist=None) -> dict:
     """Booked session time over working time (weekly hours less time off), per therapist per week.
 
-    Booked: appointments that hold the therapist's time (booked, confirmed,
-    checked in, completed) starting in the week, at their full length.
+    Booked: appointments booked, confirmed, checked in or completed starting
+    in the week, at their full length (not requests awaiting approval).
     """
     hours = WorkingHours.objects.select_related("location").order_by()
-    appointments = Appointment.objects.active().filter(starts_at__gte=start, starts_at__lt=end)
+    appointments = Appointment.objects.filter(
+        status__in=BOOKED_STATUSES, starts_at__gte=start, starts_at__lt=end
+    )
     if location is not None:
         hours = hours.filter(location=location)
         appointments = appointments.filter(location=location)
@@ -242,12 +253,17 @@ def attendance(*, start, end, location=None, therapist=None) -> dict:
     """No-shows and late cancellations over appointments that were due.
 
     Due: every appointment of the period except those cancelled in good time
-    (they freed the slot). One grouped query per table: distinct clients do
-    not add up across services, so the two are counted apart. Rates carry a
-    Wilson interval over appointments and are hidden under 10 clients.
+    (they freed the slot) and requests never approved. One grouped query per
+    table: distinct clients do not add up across services, so the two are
+    counted apart. Rates carry a Wilson interval over appointments and are
+    hidden under 10 clients.
     """
-    appointments = Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end).exclude(
-        status=Appointment.Status.CANCELLED, late_cancel=False
+    # A request still awaiting approval was never due: the client was not
+    # expected yet (a declined one is cancelled, not late, so also left out).
+    appointments = (
+        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Appointment.Status.CANCELLED, late_cancel=False)
+        .exclude(status=Appointment.Status.REQUESTED)
     )
     if location is not None:
         appointments = appointments.filter(location=location)
