@@ -52,12 +52,17 @@ def test_approving_the_request_makes_it_booked_time(client_as, requested, front_
     assert _cells(response, "utilisation")[0][2] == Decimal("2.00")
 
 
-@pytest.mark.django_db
-def test_a_pending_request_is_not_due_so_not_a_no_show_either(client_as, therapist, book):
+@pytest.fixture
+def visits_and_requests(therapist, book):
+    """Ten clients seen by Dana in March (enough to show), three others only asked."""
     for _ in range(10):
         book(therapist, status=S.COMPLETED)
     for _ in range(3):
         book(therapist, status=S.REQUESTED)
+
+
+@pytest.mark.django_db
+def test_a_pending_request_is_not_due_so_not_a_no_show_either(client_as, visits_and_requests):
     response = client_as("owner").get(reverse("reports:attendance"), MARCH)
     clients, due, no_shows = _cells(response, "attendance-therapist")[0][1:4]
     assert (clients, due, no_shows) == (10, 10, 0)
@@ -73,11 +78,7 @@ def test_a_request_is_no_revenue_until_money_is_received(client_as, requested, p
 
 
 @pytest.mark.django_db
-def test_a_request_is_not_a_visit_in_the_clients_report(client_as, therapist, book):
-    for _ in range(10):
-        book(therapist, status=S.COMPLETED)
-    for _ in range(3):
-        book(therapist, status=S.REQUESTED)
+def test_a_request_is_not_a_visit_in_the_clients_report(client_as, visits_and_requests):
     response = client_as("owner").get(reverse("reports:clients"), MARCH)
     everyone = _cells(response, "clients-new")[0]
     assert everyone[:3] == ["All therapists", 10, 10]  # clients seen, all new
