@@ -250,10 +250,14 @@ def recall(request):
     )
 
 
-def _back_to_list(request):
-    """The recall list with the filters and page the caller came from."""
+def _back_query(request) -> str:
+    """The recall list's filters and page the caller came from, as a query string."""
     # Re-encoded from a parsed QueryDict: only ever a query on the list's own path.
-    query = QueryDict(request.POST.get("back", "")).urlencode()
+    return QueryDict(request.POST.get("back", "")).urlencode()
+
+
+def _back_to_list(request):
+    query = _back_query(request)
     return redirect(f"{reverse('reports:recall')}{'?' if query else ''}{query}")
 
 
@@ -265,7 +269,7 @@ def recall_contact(request, client_id):
     form = RecallContactForm(request.POST)
     if not form.is_valid():
         # Shown again with what was typed, not dropped.
-        context = {"form": form, "client": client, "back": request.POST.get("back", "")}
+        context = {"form": form, "client": client, "back": _back_query(request)}
         return render(request, "reports/recall_contact.html", context, status=400)
     services.recall_contact_mark(client=client, user=request.user, note=form.cleaned_data["note"])
     messages.success(request, f"{client.full_name} marked as contacted.")
