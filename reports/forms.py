@@ -9,6 +9,7 @@ from practice.timezones import practice_time_zone
 from practice.validation import PlausibleDatesMixin
 
 from . import clientele, periods
+from .models import NOTE_LENGTH
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,15 @@ class RecallFilterForm(forms.Form):
         required=False,
         empty_label="Any therapist",
     )
+    contact = forms.ChoiceField(
+        label="Contacted",
+        choices=[
+            (clientele.CONTACT_ANY, "Everyone, contacted last"),
+            (clientele.CONTACT_WAITING, "Not contacted yet"),
+            (clientele.CONTACT_DONE, "Contacted"),
+        ],
+        required=False,
+    )
 
     def __init__(self, *args, own_therapist=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,4 +128,14 @@ class RecallFilterForm(forms.Form):
             "weeks": data.get("weeks") or clientele.DEFAULT_RECALL_WEEKS,
             "location": data.get("location"),
             "therapist": self.own_therapist or data.get("therapist"),
+            "contact": data.get("contact") or clientele.CONTACT_ANY,
         }
+
+
+class RecallContactForm(forms.Form):
+    note = forms.CharField(
+        label="Note",
+        max_length=NOTE_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. left voicemail"}),
+    )

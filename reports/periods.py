@@ -4,8 +4,9 @@ A period is a range of local calendar days [first, last], both included; the
 selectors turn it into instants on the location's clock.
 """
 
+import functools
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 THIS_MONTH = "this_month"
 LAST_MONTH = "last_month"
@@ -106,6 +107,57 @@ def merged_weekly(hours):
     return merged
 
 
+def shift_length(day: date, start, end, tz, time_off=()) -> timedelta:
+    """One weekly-hours row worked on `day`, less the (merged) time off it meets."""
+    # In UTC: Python subtracts same-zone datetimes by wall clock, so a shift on
+    # a daylight-saving day would keep its nominal length.
+    begins = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
+    ends = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
+    if ends <= begins:
+        return timedelta(0)
+    worked = ends - begins
+    for off_start, off_end in time_off:
+        worked -= _overlap(begins, ends, off_start, off_end)
+    return max(worked, timedelta(0))
+
+
+def _nominal(start, end) -> timedelta:
+    """A row's length on an ordinary day: its wall-clock span."""
+    span = datetime.combine(date.min, end) - datetime.combine(date.min, start)
+    return max(span, timedelta(0))
+
+
+@functools.lru_cache(maxsize=64)
+def _clock_change_days(period: Period, tz) -> frozenset[date]:
+    """Days of the period whose UTC offset is not the same from first to last minute."""
+    found = set()
+    day = period.first
+    while day <= period.last:
+        if tz.utcoffset(datetime.combine(day, time.min)) != tz.utcoffset(
+            datetime.combine(day, time.max)
+        ):
+            found.add(day)
+        day += timedelta(days=1)
+    return frozenset(found)
+
+
+def _days_touched(period: Period, time_off, zones) -> set[date]:
+    """Local days of the period (on any of the zones) that some time off meets.
+
+    A day either side as well: a shift's instants depend on its own zone, and
+    a generous set only sends a few more days down the exact path.
+    """
+    found = set()
+    for off_start, off_end in time_off:
+        for tz in zones:
+            day = max(off_start.astimezone(tz).date() - timedelta(days=1), period.first)
+            last = min(off_end.astimezone(tz).date() + timedelta(days=1), period.last)
+            while day <= last:
+                found.add(day)
+                day += timedelta(days=1)
+    return found
+
+
 def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelta]:
     """Working time per week (keyed by its Monday), less time off, within the period.
 
@@ -113,24 +165,47 @@ def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelt
     row, on its location's clock; `time_off`: (starts_at, ends_at) aware
     instants. Overlapping working-hours rows are not merged: the setup screens
     refuse them.
+
+    Each week gets the weekly pattern's wall-clock total for its days inside
+    the period; only the days a clock change or some time off touches are
+    worked out instant by instant (`shift_length`), and their difference from
+    the pattern applied. Walking every day that way cost most of a year's
+    utilisation report.
     """
-    totals = {monday: timedelta(0) for monday in weeks(period)}
+    mondays = weeks(period)
     by_weekday = {}
     for weekday, start, end, tz in hours:
         by_weekday.setdefault(weekday, []).append((start, end, tz))
+    nominal = [
+        sum((_nominal(start, end) for start, end, _ in by_weekday.get(weekday, ())), timedelta(0))
+        for weekday in range(7)
+    ]
+    full_week = sum(nominal, timedelta(0))
+    totals = {}
+    for monday in mondays:
+        if monday >= period.first and monday + timedelta(days=6) <= period.last:
+            totals[monday] = full_week
+        else:
+            first = max(monday, period.first)
+            last = min(monday + timedelta(days=6), period.last)
+            totals[monday] = sum(
+                (
+                    nominal[(first + timedelta(days=i)).weekday()]
+                    for i in range((last - first).days + 1)
+                ),
+                timedelta(0),
+            )
+    if not hours:
+        return totals
     off = _merged(time_off)
-    day = period.first
-    while day <= period.last:
+    zones = {tz for _, _, _, tz in hours}
+    special = _days_touched(period, off, zones)
+    for tz in zones:
+        special |= _clock_change_days(period, tz)
+    for day in special:
+        correction = timedelta(0)
         for start, end, tz in by_weekday.get(day.weekday(), ()):
-            # In UTC: Python subtracts same-zone datetimes by wall clock, so a
-            # shift on a daylight-saving day would keep its nominal length.
-            begins = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
-            ends = datetime.combine(day, end, tzinfo=tz).astimezone(UTC)
-            if ends <= begins:
-                continue
-            worked = ends - begins
-            for off_start, off_end in off:
-                worked -= _overlap(begins, ends, off_start, off_end)
-            totals[day - timedelta(days=day.weekday())] += max(worked, timedelta(0))
-        day += timedelta(days=1)
+            correction += shift_length(day, start, end, tz, off) - _nominal(start, end)
+        if correction:
+            totals[day - timedelta(days=day.weekday())] += correction
     return totals

@@ -401,7 +401,7 @@ def peg_review_tables(data) -> list[Table]:
     return tables
 
 
-def recall_table(page, *, weeks) -> Table:
+def recall_table(page, *, weeks, tz) -> Table:
     """The recall list as a table (the CSV); the page renders its own rows with links."""
     table = Table(
         "recall",
@@ -413,6 +413,9 @@ def recall_table(page, *, weeks) -> Table:
             Column("Last visit", TEXT),
             Column("Last seen by", TEXT),
             Column("Active plan", TEXT),
+            Column("Contacted at", TEXT),
+            Column("Contacted by", TEXT),
+            Column("Contact note", TEXT),
         ],
         empty="No one is due: every client seen in the last year has a booking or was seen "
         "recently. Try a shorter time since the last visit.",
@@ -425,8 +428,26 @@ def recall_table(page, *, weeks) -> Table:
             client.last_visit_day.isoformat(),
             client.last_therapist or "",
             "yes" if client.active_plan else "no",
+            *_contact_cells(client.contact, tz),
         )
     return table
+
+
+def _contact_cells(contact, tz):
+    if contact is None:
+        return ["", "", ""]
+    who = contact.contacted_by
+    name = (who.get_full_name() or who.get_username()) if who is not None else ""
+    return [contact.contacted_at.astimezone(tz).isoformat(timespec="minutes"), name, contact.note]
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One week of one row: the CSV row's strings, shown as they are written."""
+
+    percent: str  # "–" when there were bookings but no hours
+    booked: str
+    available: str
 
 
 @dataclass
@@ -439,7 +460,7 @@ class WeekGrid:
 
     table: Table
     weeks: list  # (ISO date, short label)
-    rows: list  # each {"name": str, "cells": [(percent text, title) or None]}
+    rows: list  # each {"name": str, "cells": [GridCell or None]}
 
 
 def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
@@ -452,9 +473,8 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
         name = " · ".join(cells[:keys])
         booked, available, percent = cells[keys + 1 : keys + 4]
         line = rows.setdefault(name, [None] * len(weeks))
-        line[column[cells[keys]]] = (
-            "–" if percent is None else str(percent),
-            f"Week of {cells[keys]}: {booked} of {available} hours",
+        line[column[cells[keys]]] = GridCell(
+            "–" if percent is None else str(percent), str(booked), str(available)
         )
     labels = [(week, f"{date.fromisoformat(week):%d %b}") for week in weeks]
     return WeekGrid(table, labels, [{"name": n, "cells": c} for n, c in rows.items()])

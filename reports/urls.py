@@ -12,4 +12,10 @@ urlpatterns = [
     path("outcomes/", views.outcomes, name="outcomes"),
     path("clients/", views.clients, name="clients"),
     path("recall/", views.recall, name="recall"),
+    path("recall/<uuid:client_id>/contacted/", views.recall_contact, name="recall_contact"),
+    path(
+        "recall/<uuid:client_id>/contacted/undo/",
+        views.recall_contact_undo,
+        name="recall_contact_undo",
+    ),
 ]

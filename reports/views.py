@@ -7,25 +7,29 @@ import csv
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from clients.models import Client
-from clients.selectors import clients_visible_to
+from clients.selectors import clients_visible_to, get_client_for_user
 from practice.security.access import Role, has_role, roles_required
 from practice.security.audit import audit_list_export
 from practice.selectors import can_book, own_therapist
 from practice.timezones import practice_time_zone
 
-from . import clientele, selectors, tables
-from .forms import RecallFilterForm, ReportFilterForm
+from . import clientele, selectors, services, tables
+from .forms import RecallContactForm, RecallFilterForm, ReportFilterForm
 
 reports_staff = roles_required(Role.OWNER, Role.THERAPIST)
 # Front desk works the recall list (and the day sheet), no other report.
 recall_staff = roles_required(Role.OWNER, Role.THERAPIST, Role.FRONT_DESK)
+# Those who make the calls mark them; a therapist reads the marks.
+recall_callers = roles_required(Role.OWNER, Role.FRONT_DESK)
 RECALL_PAGE_SIZE = 50
 
 
@@ -208,6 +212,7 @@ def recall(request):
     if request.GET.get("format") == "csv":
         everyone = list(due)
         _local_days(everyone, tz)
+        clientele.recall_contacts(everyone)
         audit_list_export(
             model=Client,
             label="Recall list",
@@ -216,13 +221,17 @@ def recall(request):
         )
         today = _today()
         return _csv_response(
-            tables.recall_table(everyone, weeks=chosen["weeks"]), f"recall-{today:%Y-%m-%d}"
+            tables.recall_table(everyone, weeks=chosen["weeks"], tz=tz), f"recall-{today:%Y-%m-%d}"
         )
     page = Paginator(due, RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
     _local_days(page.object_list, tz)
+    clientele.recall_contacts(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
+    # Where a mark sends the caller back to: this very page of the list.
+    here = request.GET.copy()
+    here.pop("format", None)
     return render(
         request,
         "reports/recall.html",
@@ -231,10 +240,51 @@ def recall(request):
             "page": page,
             "weeks": chosen["weeks"],
             "query": query.urlencode(),
+            "here": here.urlencode(),
+            "zone": tz.key,
             "can_book": can_book(request.user),
+            "can_mark": has_role(request.user, Role.OWNER, Role.FRONT_DESK),
+            "note_length": RecallContactForm.base_fields["note"].max_length,
             "reports_link": has_role(request.user, Role.OWNER, Role.THERAPIST),
         },
     )
+
+
+def _back_query(request) -> str:
+    """The recall list's filters and page the caller came from, as a query string."""
+    # Re-encoded from a parsed QueryDict: only ever a query on the list's own path.
+    return QueryDict(request.POST.get("back", "")).urlencode()
+
+
+def _back_to_list(request):
+    query = _back_query(request)
+    return redirect(f"{reverse('reports:recall')}{'?' if query else ''}{query}")
+
+
+@recall_callers
+@require_POST
+def recall_contact(request, client_id):
+    """Mark a client on the recall list as contacted (one click; Undo takes it back)."""
+    client = get_client_for_user(request.user, client_id)
+    form = RecallContactForm(request.POST)
+    if not form.is_valid():
+        # Shown again with what was typed, not dropped.
+        context = {"form": form, "client": client, "back": _back_query(request)}
+        return render(request, "reports/recall_contact.html", context, status=400)
+    services.recall_contact_mark(client=client, user=request.user, note=form.cleaned_data["note"])
+    messages.success(request, f"{client.full_name} marked as contacted.")
+    return _back_to_list(request)
+
+
+@recall_callers
+@require_POST
+def recall_contact_undo(request, client_id):
+    client = get_client_for_user(request.user, client_id)
+    if services.recall_contact_undo(client=client) is None:
+        messages.info(request, f"{client.full_name} had no contact mark to take back.")
+    else:
+        messages.success(request, f"Contact mark for {client.full_name} taken back.")
+    return _back_to_list(request)
 
 
 def _local_days(clients_due, tz):

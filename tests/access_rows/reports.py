@@ -10,6 +10,9 @@ ACCESS = {
     "reports:outcomes": THERAPISTS_AND_OWNER,
     "reports:clients": THERAPISTS_AND_OWNER,
     "reports:recall": THERAPISTS_AND_OWNER | {"front_desk"},
+    # POST-only quick actions: a GET from the desk or the owner is 405; therapists 404.
+    "reports:recall_contact": frozenset({"owner", "front_desk"}),
+    "reports:recall_contact_undo": frozenset({"owner", "front_desk"}),
 }
 
 

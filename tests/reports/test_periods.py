@@ -4,6 +4,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reports import periods
 
@@ -84,3 +86,84 @@ def test_weekly_hours_of_several_people_merge_into_opening_hours():
         (0, time(20), time(21), tz),
         (2, time(9), time(12), tz),
     ]
+
+
+# Zones with a spring gap and an autumn fold, a half-hour change (Lord Howe),
+# changes at midnight (Santiago, Havana) and none at all (UTC).
+ZONES = [
+    ZoneInfo(name)
+    for name in (
+        "America/New_York",
+        "Europe/London",
+        "Australia/Lord_Howe",
+        "America/Santiago",
+        "America/Havana",
+        "UTC",
+    )
+]
+
+
+def _every_day(period, hours, time_off):
+    """The plain definition: each day of the period, each row of its weekday, instant by instant."""
+    off = periods._merged(time_off)
+    totals = {monday: timedelta(0) for monday in periods.weeks(period)}
+    day = period.first
+    while day <= period.last:
+        for weekday, start, end, tz in hours:
+            if weekday == day.weekday():
+                totals[day - timedelta(days=day.weekday())] += periods.shift_length(
+                    day, start, end, tz, off
+                )
+        day += timedelta(days=1)
+    return totals
+
+
+quarter_hours = st.integers(0, 95).map(lambda n: time(n // 4, 15 * (n % 4)))
+
+
+@st.composite
+def schedules(draw):
+    first = draw(st.dates(date(2024, 1, 1), date(2027, 12, 31)))
+    period = periods.Period(first, first + timedelta(days=draw(st.integers(0, 400))))
+    zones = draw(st.lists(st.sampled_from(ZONES), min_size=1, max_size=2))
+    hours = draw(
+        st.lists(
+            st.tuples(st.integers(0, 6), quarter_hours, quarter_hours, st.sampled_from(zones)),
+            max_size=8,
+        )
+    )
+    time_off = []
+    for _ in range(draw(st.integers(0, 6))):
+        tz = draw(st.sampled_from(zones))
+        begins = datetime.combine(
+            period.first + timedelta(days=draw(st.integers(-3, period.days + 3))),
+            draw(quarter_hours),
+            tzinfo=tz,
+        )
+        time_off.append(
+            (begins, begins + timedelta(minutes=15 * draw(st.integers(1, 4 * 24 * 20))))
+        )
+    return period, hours, time_off
+
+
+@settings(max_examples=300, deadline=None)
+@given(schedules())
+def test_weekly_totals_equal_the_day_by_day_definition(schedule):
+    period, hours, time_off = schedule
+    assert periods.working_time_by_week(period, hours, time_off) == _every_day(
+        period, hours, time_off
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "hours"),
+    [
+        (date(2026, 3, 8), 11),  # New York springs forward inside the shift
+        (date(2026, 11, 1), 13),  # and falls back: an hour longer
+        (date(2026, 3, 15), 12),
+    ],
+)
+def test_a_year_of_weekly_hours_keeps_the_clock_changes(day, hours):
+    period = periods.Period(date(2026, 1, 1), date(2026, 12, 31))
+    got = periods.working_time_by_week(period, [(6, time(0), time(12), NY)], [])
+    assert got[day - timedelta(days=day.weekday())] == timedelta(hours=hours)

@@ -1,13 +1,20 @@
-"""The recall list: clients due for a visit with nothing booked, for the desk to call."""
+"""The recall list: clients due for a visit with nothing booked, for the desk to call.
+
+The desk marks whom it contacted (who, when, a note); they sink; Undo takes it back.
+"""
 
 from datetime import timedelta
 
 import pytest
 from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from practice.models import Appointment
+from reports.models import RecallContact
 from sessions.models import TreatmentPlan
 from tests import factories
 from tests.reports.conftest import read_csv
@@ -93,7 +100,17 @@ def test_csv_lists_everyone_due_and_is_audited(client_as, clientele, front_desk)
     http = client_as("front_desk")
     page = http.get(URL)
     rows = read_csv(http.get(URL, {"format": "csv"}))
-    assert rows[0] == ["Client", "Phone", "Email", "Last visit", "Last seen by", "Active plan"]
+    assert rows[0] == [
+        "Client",
+        "Phone",
+        "Email",
+        "Last visit",
+        "Last seen by",
+        "Active plan",
+        "Contacted at",
+        "Contacted by",
+        "Contact note",
+    ]
     shown = [client.full_name for client in page.context["page"].object_list]
     assert [row[0] for row in rows[1:]] == shown
     assert rows[1][1:2] == ["+12025550100"]
@@ -113,3 +130,146 @@ def test_the_list_pages_by_fifty(client_as, therapist, book):
     assert "Page 1 of 2" in first.text
     assert len(http.get(URL, {"page": 2}).context["page"].object_list) == 5
     assert len(read_csv(http.get(URL, {"format": "csv"}))) == 56
+
+
+# Contact marks ----------------------------------------------------------------
+
+
+def _mark(http, client, note="", back="weeks=6"):
+    url = reverse("reports:recall_contact", args=[client.pk])
+    return http.post(url, {"note": note, "back": back})
+
+
+def _entries(action):
+    kind = ContentType.objects.get_for_model(RecallContact)
+    return LogEntry.objects.filter(content_type=kind, action=action)
+
+
+@pytest.mark.django_db
+def test_front_desk_marks_a_client_contacted_and_they_sink_below_the_others(
+    client_as, clientele, front_desk
+):
+    http = client_as("front_desk")
+    ann = clientele["Ann"]
+    response = _mark(http, ann, note="  left voicemail ")
+    assert response.status_code == 302
+    assert response["Location"] == f"{URL}?weeks=6"
+    mark = RecallContact.objects.get(client=ann)
+    assert (mark.contacted_by, mark.note) == (front_desk, "left voicemail")
+    assert timezone.now() - mark.contacted_at < timedelta(minutes=1)
+    page = http.get(URL)
+    # Ann lapsed most recently, so she led the list; contacted, she goes last.
+    assert _names(page) == ["Gus", "Eve", "Ann"]
+    text = page.text
+    assert "left voicemail" in text
+    assert f"by {front_desk.get_full_name()}" in text
+    assert reverse("reports:recall_contact_undo", args=[ann.pk]) in text
+    assert "Ann Recall marked as contacted." in text
+    assert _entries(LogEntry.Action.CREATE).get(object_pk=str(mark.pk)).actor == front_desk
+
+
+@pytest.mark.django_db
+def test_the_list_filters_to_those_waiting_for_a_call_or_those_contacted(client_as, clientele):
+    http = client_as("owner")
+    _mark(http, clientele["Eve"])
+    assert _names(http.get(URL, {"contact": "waiting"})) == ["Ann", "Gus"]
+    assert _names(http.get(URL, {"contact": "contacted"})) == ["Eve"]
+    assert _names(http.get(URL, {"contact": "nonsense"})) == ["Ann", "Gus", "Eve"]
+
+
+@pytest.mark.django_db
+def test_undo_takes_the_latest_mark_back_and_is_audited(client_as, clientele, owner):
+    http = client_as("owner")
+    ann = clientele["Ann"]
+    _mark(http, ann, note="no answer")
+    _mark(http, ann, note="left voicemail")
+    undo = reverse("reports:recall_contact_undo", args=[ann.pk])
+    response = http.post(undo, {"back": "weeks=6&contact=contacted"})
+    assert response["Location"] == f"{URL}?weeks=6&contact=contacted"
+    assert list(RecallContact.objects.values_list("note", flat=True)) == ["no answer"]
+    assert _entries(LogEntry.Action.DELETE).get().actor == owner
+    http.post(undo)
+    assert not RecallContact.objects.exists()
+    assert _names(http.get(URL)) == ["Ann", "Gus", "Eve"]
+    assert "had no contact mark" in http.post(undo, follow=True).text
+
+
+@pytest.mark.django_db
+def test_a_contact_from_before_the_last_visit_belonged_to_an_earlier_lapse(
+    client_as, clientele, front_desk
+):
+    ann = clientele["Ann"]  # last visit 7 weeks ago
+    RecallContact.objects.create(
+        client=ann, contacted_by=front_desk, contacted_at=timezone.now() - timedelta(weeks=9)
+    )
+    page = client_as("front_desk").get(URL)
+    assert _names(page) == ["Ann", "Gus", "Eve"]
+    assert page.context["page"].object_list[0].contact is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona_name", ["therapist", "other_therapist"])
+def test_therapists_read_the_marks_but_cannot_make_or_undo_them(
+    client_as, clientele, front_desk, persona_name
+):
+    ann = clientele["Ann"]
+    RecallContact.objects.create(client=ann, contacted_by=front_desk, note="left voicemail")
+    http = client_as(persona_name)
+    assert _mark(http, clientele["Eve"]).status_code == 404
+    undo = reverse("reports:recall_contact_undo", args=[ann.pk])
+    assert http.post(undo).status_code == 404
+    assert list(RecallContact.objects.values_list("client", flat=True)) == [ann.pk]
+    if persona_name == "therapist":  # Ann is Dana's client
+        page = client_as("therapist").get(URL)
+        assert "left voicemail" in page.text
+        assert reverse("reports:recall_contact", args=[clientele["Eve"].pk]) not in page.text
+        assert undo not in page.text
+
+
+@pytest.mark.django_db
+def test_an_unknown_client_is_404(client_as, clientele):
+    response = _mark(client_as("front_desk"), factories.ClientFactory.build())
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_note_too_long_is_refused_with_the_text_kept(client_as, clientele):
+    typed = "left voicemail, " * 20
+    response = _mark(client_as("front_desk"), clientele["Ann"], note=typed)
+    assert response.status_code == 400
+    assert "Ensure this value has at most 200 characters" in response.text
+    assert f'value="{typed}"' in response.text
+    assert 'name="back" value="weeks=6"' in response.text
+    assert not RecallContact.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_back_link_stays_on_the_recall_list(client_as, clientele):
+    response = _mark(client_as("front_desk"), clientele["Ann"], back="https://evil.test/?x=1")
+    assert response["Location"].startswith(f"{URL}?")
+    assert "//" not in response["Location"].split("?", 1)[0]
+
+
+@pytest.mark.django_db
+def test_the_csv_says_who_contacted_whom_when(client_as, clientele, front_desk):
+    http = client_as("front_desk")
+    _mark(http, clientele["Gus"], note="will call back")
+    rows = read_csv(http.get(URL, {"format": "csv"}))
+    gus = rows[-1]
+    assert gus[0] == clientele["Gus"].full_name
+    assert gus[7:] == [front_desk.get_full_name(), "will call back"]
+    assert gus[6].startswith(timezone.localdate().isoformat()[:4])
+    assert rows[1][6:] == ["", "", ""]
+
+
+@pytest.mark.django_db
+def test_the_marks_cost_the_same_queries_for_one_or_many(client_as, clientele, front_desk):
+    http = client_as("front_desk")
+    _mark(http, clientele["Ann"])
+    with CaptureQueriesContext(connection) as one:
+        http.get(URL)
+    for name in ("Gus", "Eve"):
+        _mark(http, clientele[name])
+    with CaptureQueriesContext(connection) as three:
+        http.get(URL)
+    assert len(three) == len(one)

@@ -141,10 +141,13 @@ def test_the_page_folds_the_weeks_into_one_row_per_therapist_with_the_csv_figure
     weeks = [iso for iso, _label in grid.weeks]
     for name, monday, booked, working, percent in csv_rows:
         row = next(r for r in grid.rows if r["name"] == name)
-        text, title = row["cells"][weeks.index(monday)]
-        assert text == (percent or "–")
-        assert title == f"Week of {monday}: {booked} of {working} hours"
+        cell = row["cells"][weeks.index(monday)]
+        assert (cell.percent, cell.booked, cell.available) == (percent or "–", booked, working)
+        # Written in the cell itself, not only in a tooltip a phone cannot show.
+        shown = f"{percent}%" if percent else "–"
+        hours = f'<small class="d-block text-body-secondary">{booked} of {working} h</small>'
+        assert f'<span class="d-block">{shown}</span>{hours}' in page.text
     # Every cell of the grid is a CSV row: nothing shown that the download lacks.
-    shown = sum(cell is not None for row in grid.rows for cell in row["cells"])
-    assert shown == len(csv_rows)
+    filled = sum(cell is not None for row in grid.rows for cell in row["cells"])
+    assert filled == len(csv_rows)
     assert 'id="table-utilisation"' in page.text
