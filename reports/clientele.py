@@ -1,13 +1,26 @@
 """Reads about the clientele: new and returning clients, rebooking, retention, recall.
 
 A visit is an appointment the client attended (checked in or completed).
-Every figure is counted in SQL (EXISTS probes on the client's appointments,
-on the (client, starts_at) index); Python only turns counts into shares.
+What each visit needs (EXISTS probes on the client's appointments, on the
+(client, starts_at) index) is asked in SQL, once per visit for the whole
+clients report; Python counts the visits and clients and makes the shares.
 """
 
+from collections import defaultdict
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from practice.models import Appointment, Therapist
@@ -38,110 +51,162 @@ def _client_appointments(**filters):
     return Appointment.objects.filter(client=OuterRef("client_id"), **filters)
 
 
-def _grouped(queryset, **aggregates):
-    """The aggregates per therapist (one query) and over everyone (one more).
+def _visit_rows(*, start, end, location, therapist, now):
+    """Each visit of the period with what the three tables ask of it, in one query.
 
-    Distinct clients do not add up across therapists (a client can see two),
-    so the overall row is its own query, not a sum.
+    The probes (index-only on the (client, starts_at) index) run once per
+    visit for all three tables; a probe whose window is still open is not
+    run at all (CASE), as that visit is left out anyway.
     """
-    names = dict(Therapist.objects.values_list("pk", "display_name"))
-    rows = [
-        {"name": names.get(row.pop("therapist_id"), "Unknown"), **row}
-        for row in queryset.values("therapist_id").annotate(**aggregates)
-    ]
-    rows.sort(key=lambda row: row["name"])
-    overall = queryset.aggregate(**aggregates)
-    return [{"name": ALL_THERAPISTS, **overall}, *rows] if rows else []
-
-
-def new_and_returning(*, start, end, location=None, therapist=None) -> list:
-    """Clients seen in the period, and how many of them had their first visit ever in it."""
-    visits = _visits(start=start, end=end, location=location, therapist=therapist)
-    # Conditions go straight into the aggregates' filters: an annotation
-    # would make Django wrap the overall aggregate in a subquery that loses it.
-    seen_before = Exists(_client_appointments(status__in=VISITED, starts_at__lt=start))
-    rows = _grouped(
-        visits,
-        clients=Count("client_id", distinct=True),
-        new=Count("client_id", distinct=True, filter=~Q(seen_before)),
-    )
-    for row in rows:
-        row["returning"] = row["clients"] - row["new"]
-        row["result"] = statistics.share(row["new"], row["clients"])
-    return rows
-
-
-def rebooking(*, start, end, location=None, therapist=None, now=None) -> list:
-    """Share of visits followed by a next (not cancelled) appointment within 6 weeks.
-
-    Only visits whose 6 weeks have passed count: a visit last week may still be
-    rebooked, and counting it as not rebooked would understate the rate.
-    """
-    now = now or timezone.now()
-    visits = _visits(start=start, end=end, location=location, therapist=therapist)
-    closed = visits.filter(starts_at__lte=now - REBOOK_WINDOW)
-    rebooked = Exists(
-        _client_appointments(
-            starts_at__gt=OuterRef("starts_at"),
-            starts_at__lte=OuterRef("starts_at") + REBOOK_WINDOW,
-        ).exclude(status=Appointment.Status.CANCELLED)
-    )
-    rows = _grouped(
-        closed,
-        visits=Count("pk"),
-        clients=Count("client_id", distinct=True),
-        rebooked=Count("pk", filter=Q(rebooked)),
-    )
-    for row in rows:
-        # The interval is over visits; the hiding rule is over the clients behind them.
-        row["result"] = statistics.share(
-            row["rebooked"], row["visits"], hidden=row["clients"] < statistics.MIN_CLIENTS
-        )
-    return rows
-
-
-def retention(*, start, end, location=None, therapist=None, now=None) -> list:
-    """Share of clients seen again (by anyone) within 90 days of their first visit in the period.
-
-    Per therapist, a client counts from their first visit with that therapist
-    in the period; clients whose 90 days have not passed yet are left out.
-    """
-    now = now or timezone.now()
-    visits = _visits(start=start, end=end, location=location, therapist=therapist).filter(
-        starts_at__lte=now - RETENTION_WINDOW
-    )
-    earlier_in_period = {"status__in": VISITED, "starts_at__gte": start}
+    earlier_in_period = {
+        "status__in": VISITED,
+        "starts_at__gte": start,
+        "starts_at__lt": OuterRef("starts_at"),
+    }
     if location is not None:
         earlier_in_period["location"] = location
-    seen_again = Exists(
-        _client_appointments(
-            status__in=VISITED,
-            starts_at__gt=OuterRef("starts_at"),
-            starts_at__lte=OuterRef("starts_at") + RETENTION_WINDOW,
+    rebook_closed = Q(starts_at__lte=now - REBOOK_WINDOW)
+    retention_closed = Q(starts_at__lte=now - RETENTION_WINDOW)
+
+    def when(closed, condition):
+        return Case(When(closed, then=condition), default=Value(False))
+
+    return (
+        _visits(start=start, end=end, location=location, therapist=therapist)
+        .annotate(
+            seen_before=Exists(_client_appointments(status__in=VISITED, starts_at__lt=start)),
+            rebooked=when(
+                rebook_closed,
+                Exists(
+                    _client_appointments(
+                        starts_at__gt=OuterRef("starts_at"),
+                        starts_at__lte=OuterRef("starts_at") + REBOOK_WINDOW,
+                    ).exclude(status=Appointment.Status.CANCELLED)
+                ),
+            ),
+            first_in_period=when(
+                retention_closed, ~Exists(_client_appointments(**earlier_in_period))
+            ),
+            first_with_therapist=when(
+                retention_closed,
+                ~Exists(
+                    _client_appointments(therapist=OuterRef("therapist_id"), **earlier_in_period)
+                ),
+            ),
+            seen_again=when(
+                retention_closed,
+                Exists(
+                    _client_appointments(
+                        status__in=VISITED,
+                        starts_at__gt=OuterRef("starts_at"),
+                        starts_at__lte=OuterRef("starts_at") + RETENTION_WINDOW,
+                    )
+                ),
+            ),
+            rebook_closed=ExpressionWrapper(rebook_closed, BooleanField()),
+            retention_closed=ExpressionWrapper(retention_closed, BooleanField()),
+        )
+        .values_list(
+            "therapist_id",
+            "client_id",
+            "seen_before",
+            "rebooked",
+            "first_in_period",
+            "first_with_therapist",
+            "seen_again",
+            "rebook_closed",
+            "retention_closed",
         )
     )
 
-    def firsts(**same):
-        # A client's first visit in the period (with the same therapist when grouped).
-        earlier = _client_appointments(starts_at__lt=OuterRef("starts_at"), **earlier_in_period)
-        return visits.filter(~Exists(earlier.filter(**same)))
 
-    aggregates = {
-        "clients": Count("client_id", distinct=True),
-        "returned": Count("client_id", distinct=True, filter=Q(seen_again)),
-    }
+class _Tally:
+    """Counts of one row (a therapist, or everyone) of the three tables."""
+
+    def __init__(self):
+        self.clients, self.new = set(), set()
+        self.visits, self.rebooked, self.visit_clients = 0, 0, set()
+        self.first_clients, self.returned = set(), set()
+        self.has_visits = self.has_closed = self.has_firsts = False
+
+
+def clients_report(*, start, end, location=None, therapist=None, now=None) -> dict:
+    """New and returning clients, rebooking and retention: the clients report's three tables.
+
+    New: the client's first visit ever was in the period. Rebooked: a visit
+    followed by a next (not cancelled) appointment within 6 weeks, counted
+    over visits whose 6 weeks have passed (a visit last week may still be
+    rebooked). Retained: seen again (by anyone) within 90 days of their first
+    visit in the period (with that therapist on a therapist's row), over
+    clients whose 90 days have passed. Distinct clients do not add up across
+    therapists (a client can see two), so the overall row is counted apart.
+    """
+    now = now or timezone.now()
+    tallies = defaultdict(_Tally)
+    overall = _Tally()
+    for row in _visit_rows(start=start, end=end, location=location, therapist=therapist, now=now):
+        therapist_id, client_id, seen_before, rebooked, first, first_with = row[:6]
+        seen_again, rebook_closed, retention_closed = row[6:]
+        mine = tallies[therapist_id]
+        for tally, is_first in ((mine, first_with), (overall, first)):
+            tally.has_visits = True
+            tally.clients.add(client_id)
+            if not seen_before:
+                tally.new.add(client_id)
+            if rebook_closed:
+                tally.has_closed = True
+                tally.visits += 1
+                tally.visit_clients.add(client_id)
+                tally.rebooked += bool(rebooked)
+            if retention_closed and is_first:
+                tally.has_firsts = True
+                tally.first_clients.add(client_id)
+                if seen_again:
+                    tally.returned.add(client_id)
     names = dict(Therapist.objects.values_list("pk", "display_name"))
-    per_therapist = firsts(therapist_id=OuterRef("therapist_id"))
-    rows = [
-        {"name": names.get(row.pop("therapist_id"), "Unknown"), **row}
-        for row in per_therapist.values("therapist_id").annotate(**aggregates)
-    ]
-    rows.sort(key=lambda row: row["name"])
-    if rows:
-        rows.insert(0, {"name": ALL_THERAPISTS, **firsts().aggregate(**aggregates)})
-    for row in rows:
-        row["result"] = statistics.share(row["returned"], row["clients"])
-    return rows
+    named = sorted(
+        ((names.get(pk, "Unknown"), tally) for pk, tally in tallies.items()),
+        key=lambda item: item[0],
+    )
+
+    def table(has, figures):
+        rows = [{"name": name, **figures(tally)} for name, tally in named if has(tally)]
+        return [{"name": ALL_THERAPISTS, **figures(overall)}, *rows] if rows else []
+
+    def flow(tally):
+        clients, new = len(tally.clients), len(tally.new)
+        return {
+            "clients": clients,
+            "new": new,
+            "returning": clients - new,
+            "result": statistics.share(new, clients),
+        }
+
+    def rebooking(tally):
+        clients = len(tally.visit_clients)
+        return {
+            "visits": tally.visits,
+            "clients": clients,
+            "rebooked": tally.rebooked,
+            # The interval is over visits; the hiding rule is over the clients behind them.
+            "result": statistics.share(
+                tally.rebooked, tally.visits, hidden=clients < statistics.MIN_CLIENTS
+            ),
+        }
+
+    def retention(tally):
+        clients, returned = len(tally.first_clients), len(tally.returned)
+        return {
+            "clients": clients,
+            "returned": returned,
+            "result": statistics.share(returned, clients),
+        }
+
+    return {
+        "flow": table(lambda t: t.has_visits, flow),
+        "rebooking": table(lambda t: t.has_closed, rebooking),
+        "retention": table(lambda t: t.has_firsts, retention),
+    }
 
 
 # Recall ----------------------------------------------------------------------
