@@ -6,9 +6,9 @@ What each visit needs (EXISTS probes on the client's appointments, on the
 clients report; Python counts the visits and clients and makes the shares.
 """
 
-from collections import defaultdict
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -120,14 +120,26 @@ def _visit_rows(*, start, end, location, therapist, now):
     )
 
 
-class _Tally:
-    """Counts of one row (a therapist, or everyone) of the three tables."""
+# The counts of the three tables per therapist and over everyone, from the
+# visits' flags computed once: the CTE is read twice, so PostgreSQL runs its
+# probes once (a CTE named twice is materialised). Distinct clients do not
+# add up across therapists (a client can see two), hence the second SELECT.
+CLIENTS_REPORT_SQL = """
+WITH v AS ({visits})
+SELECT therapist_id, {counts_with_therapist} FROM v GROUP BY therapist_id
+UNION ALL
+SELECT NULL, {counts_overall} FROM v
+"""
 
-    def __init__(self):
-        self.clients, self.new = set(), set()
-        self.visits, self.rebooked, self.visit_clients = 0, 0, set()
-        self.first_clients, self.returned = set(), set()
-        self.has_visits = self.has_closed = self.has_firsts = False
+_COUNTS = """COUNT(DISTINCT client_id),
+    COUNT(DISTINCT CASE WHEN NOT seen_before THEN client_id END),
+    SUM(CASE WHEN rebook_closed THEN 1 ELSE 0 END),
+    COUNT(DISTINCT CASE WHEN rebook_closed THEN client_id END),
+    SUM(CASE WHEN rebook_closed AND rebooked THEN 1 ELSE 0 END),
+    COUNT(DISTINCT CASE WHEN retention_closed AND {first} THEN client_id END),
+    COUNT(DISTINCT CASE WHEN retention_closed AND {first} AND seen_again THEN client_id END)"""
+
+_COUNT_NAMES = ("clients", "new", "visits", "visit_clients", "rebooked", "firsts", "returned")
 
 
 def clients_report(*, start, end, location=None, therapist=None, now=None) -> dict:
@@ -138,43 +150,30 @@ def clients_report(*, start, end, location=None, therapist=None, now=None) -> di
     over visits whose 6 weeks have passed (a visit last week may still be
     rebooked). Retained: seen again (by anyone) within 90 days of their first
     visit in the period (with that therapist on a therapist's row), over
-    clients whose 90 days have passed. Distinct clients do not add up across
-    therapists (a client can see two), so the overall row is counted apart.
+    clients whose 90 days have passed. Two queries.
     """
     now = now or timezone.now()
-    tallies = defaultdict(_Tally)
-    overall = _Tally()
-    for row in _visit_rows(start=start, end=end, location=location, therapist=therapist, now=now):
-        therapist_id, client_id, seen_before, rebooked, first, first_with = row[:6]
-        seen_again, rebook_closed, retention_closed = row[6:]
-        mine = tallies[therapist_id]
-        for tally, is_first in ((mine, first_with), (overall, first)):
-            tally.has_visits = True
-            tally.clients.add(client_id)
-            if not seen_before:
-                tally.new.add(client_id)
-            if rebook_closed:
-                tally.has_closed = True
-                tally.visits += 1
-                tally.visit_clients.add(client_id)
-                tally.rebooked += bool(rebooked)
-            if retention_closed and is_first:
-                tally.has_firsts = True
-                tally.first_clients.add(client_id)
-                if seen_again:
-                    tally.returned.add(client_id)
-    names = dict(Therapist.objects.values_list("pk", "display_name"))
-    named = sorted(
-        ((names.get(pk, "Unknown"), tally) for pk, tally in tallies.items()),
-        key=lambda item: item[0],
+    visits, params = _visit_rows(
+        start=start, end=end, location=location, therapist=therapist, now=now
+    ).query.sql_with_params()
+    sql = CLIENTS_REPORT_SQL.format(
+        visits=visits,
+        counts_with_therapist=_COUNTS.format(first="first_with_therapist"),
+        counts_overall=_COUNTS.format(first="first_in_period"),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = [(row[0], dict(zip(_COUNT_NAMES, row[1:], strict=True))) for row in cursor]
+    overall = next(counts for therapist_id, counts in counted if therapist_id is None)
+    names = dict(Therapist.objects.values_list("pk", "display_name"))
+    named = sorted((names.get(pk, "Unknown"), counts) for pk, counts in counted if pk is not None)
 
-    def table(has, figures):
-        rows = [{"name": name, **figures(tally)} for name, tally in named if has(tally)]
+    def table(count, figures):
+        rows = [{"name": name, **figures(counts)} for name, counts in named if counts[count]]
         return [{"name": ALL_THERAPISTS, **figures(overall)}, *rows] if rows else []
 
-    def flow(tally):
-        clients, new = len(tally.clients), len(tally.new)
+    def flow(counts):
+        clients, new = counts["clients"], counts["new"]
         return {
             "clients": clients,
             "new": new,
@@ -182,20 +181,18 @@ def clients_report(*, start, end, location=None, therapist=None, now=None) -> di
             "result": statistics.share(new, clients),
         }
 
-    def rebooking(tally):
-        clients = len(tally.visit_clients)
+    def rebooking(counts):
+        visits, clients, rebooked = counts["visits"], counts["visit_clients"], counts["rebooked"]
         return {
-            "visits": tally.visits,
+            "visits": visits,
             "clients": clients,
-            "rebooked": tally.rebooked,
+            "rebooked": rebooked,
             # The interval is over visits; the hiding rule is over the clients behind them.
-            "result": statistics.share(
-                tally.rebooked, tally.visits, hidden=clients < statistics.MIN_CLIENTS
-            ),
+            "result": statistics.share(rebooked, visits, hidden=clients < statistics.MIN_CLIENTS),
         }
 
-    def retention(tally):
-        clients, returned = len(tally.first_clients), len(tally.returned)
+    def retention(counts):
+        clients, returned = counts["firsts"], counts["returned"]
         return {
             "clients": clients,
             "returned": returned,
@@ -203,9 +200,9 @@ def clients_report(*, start, end, location=None, therapist=None, now=None) -> di
         }
 
     return {
-        "flow": table(lambda t: t.has_visits, flow),
-        "rebooking": table(lambda t: t.has_closed, rebooking),
-        "retention": table(lambda t: t.has_firsts, retention),
+        "flow": table("clients", flow),
+        "rebooking": table("visits", rebooking),
+        "retention": table("firsts", retention),
     }
 
 
