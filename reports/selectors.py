@@ -452,16 +452,10 @@ def session_pain_pairs(*, start, end, location=None, therapist=None) -> list[dic
         rows = rows.filter(location=location)
     if therapist is not None:
         rows = rows.filter(therapist=therapist)
-    names = dict(Technique.objects.values_list("pk", "name"))
     return [
-        {
-            "technique__name": names[technique_id],
-            "note__client_id": client_id,
-            "before": before,
-            "after": after,
-        }
-        for technique_id, client_id, before, after in rows.order_by().values_list(
-            "technique_id", "client_id", "pain_before", "pain_after"
+        {"technique__name": name, "note__client_id": client_id, "before": before, "after": after}
+        for name, client_id, before, after in rows.order_by().values_list(
+            "technique__name", "client_id", "pain_before", "pain_after"
         )
     ]
 
