@@ -19,7 +19,7 @@ from .selectors import AMENDMENT_SOURCE, NOTE_SOURCE
 # note or an amendment (the same pick the note page shows).
 _OWN_PAIN = """(
     SELECT s.value FROM {score} s
-    WHERE s.appointment_id = n.appointment_id AND s.instrument = %(pain)s
+    WHERE s.appointment_id = {appointment} AND s.instrument = %(pain)s
         AND s.source_type IN (%(source)s, %(amended)s) AND s.superseded_by_id IS NULL
         AND s.context = %({context})s
     ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1
@@ -32,6 +32,13 @@ SELECT n.id, n.client_id, n.therapist_id, a.location_id, a.starts_at, {before}, 
 FROM {note} n JOIN {appointment} a ON a.id = n.appointment_id
 {where}
 """
+
+# A draft save that changes only pain: one update per table, not the four
+# statements of a refresh (the autosave runs on every pause in typing).
+_PAIN_SQL = """
+UPDATE {table} SET pain_before = {before}, pain_after = {after} WHERE note_id = %(note)s
+"""
+_NOTE_APPOINTMENT = "(SELECT n.appointment_id FROM {note} n WHERE n.id = %(note)s)"
 
 _TECHNIQUES_SQL = """
 INSERT INTO {technique_outcome} (note_id, technique_id, client_id, therapist_id, location_id,
@@ -47,22 +54,37 @@ def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _write(note_ids=None) -> None:
-    """Insert the summary rows of `note_ids` (of every note when None)."""
-    tables = {
+def _tables():
+    return {
         "outcome": _table(NoteOutcome),
         "technique_outcome": _table(NoteOutcomeTechnique),
         "note": _table(SessionNote),
         "appointment": _table(Appointment),
         "application": _table(TechniqueApplication),
     }
-    params = {
+
+
+def _params():
+    return {
         "pain": Score.Instrument.PAIN_NRS,
         "source": NOTE_SOURCE,
         "amended": AMENDMENT_SOURCE,
         "pre": Score.Context.PRE_SESSION,
         "post": Score.Context.POST_SESSION,
     }
+
+
+def _own_pain(appointment):
+    return {
+        context: _OWN_PAIN.format(score=_table(Score), context=context, appointment=appointment)
+        for context in ("pre", "post")
+    }
+
+
+def _write(note_ids=None) -> None:
+    """Insert the summary rows of `note_ids` (of every note when None)."""
+    tables = _tables()
+    params = _params()
     notes_where = techniques_where = ""
     if note_ids is not None:
         pk = SessionNote._meta.pk
@@ -73,10 +95,7 @@ def _write(note_ids=None) -> None:
         listed = ", ".join(names)
         notes_where = f"WHERE n.id IN ({listed})"
         techniques_where = f"WHERE ta.note_id IN ({listed})"
-    own = {
-        context: _OWN_PAIN.format(score=_table(Score), context=context)
-        for context in ("pre", "post")
-    }
+    own = _own_pain("n.appointment_id")
     with connection.cursor() as cursor:
         cursor.execute(
             _NOTES_SQL.format(**tables, before=own["pre"], after=own["post"], where=notes_where),
@@ -95,10 +114,22 @@ def note_outcomes_refresh(*, note_ids) -> None:
     note_ids = list(note_ids)
     if not note_ids:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         NoteOutcomeTechnique.objects.filter(note_id__in=note_ids)._raw_delete(connection.alias)
         NoteOutcome.objects.filter(note_id__in=note_ids)._raw_delete(connection.alias)
         _write(note_ids)
+
+
+def note_outcomes_pain_refresh(*, note_id) -> None:
+    """Rewrite the pain of a note's summary rows (a draft save that changed only pain)."""
+    tables = _tables()
+    params = {**_params(), "note": SessionNote._meta.pk.get_db_prep_value(note_id, connection)}
+    own = _own_pain(_NOTE_APPOINTMENT.format(note=tables["note"]))
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for table in (tables["outcome"], tables["technique_outcome"]):
+            cursor.execute(
+                _PAIN_SQL.format(table=table, before=own["pre"], after=own["post"]), params
+            )
 
 
 def note_outcomes_rebuild() -> int:

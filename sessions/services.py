@@ -29,7 +29,7 @@ from .models import (
     TechniqueApplication,
     TreatmentPlan,
 )
-from .outcomes import note_outcomes_refresh
+from .outcomes import note_outcomes_pain_refresh, note_outcomes_refresh
 
 NOTE_TEXT_FIELDS = (
     "subjective",
@@ -150,7 +150,7 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
     if pain is not None:
         with transaction.atomic(), audit_batch() as log:
             _save_pain(note, user, {Score.Context.PRE_SESSION: pain.value}, log)
-            note_outcomes_refresh(note_ids=[note.pk])
+            note_outcomes_pain_refresh(note_id=note.pk)
     return note
 
 
@@ -276,7 +276,7 @@ def _note_save_draft(
                 changed.remove("pressure")
         pain_written = _save_pain(current, user, pain, log) if pain else False
         if pain_written:
-            note_outcomes_refresh(note_ids=[current.pk])
+            note_outcomes_pain_refresh(note_id=current.pk)
         if not changed and not pain_written:
             return current
         stored = copy(current)
