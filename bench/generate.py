@@ -1045,6 +1045,13 @@ def step_session_notes(ctx: Context) -> int:
     return count
 
 
+def step_note_outcomes(ctx: Context) -> int:
+    """The pain-outcome report summary, built from the notes and scores COPY wrote."""
+    from sessions.outcomes import note_outcomes_rebuild
+
+    return note_outcomes_rebuild()
+
+
 STEPS = [
     Step("staff", "practice.Therapist", step_staff),
     Step("clients", "clients.Client", step_clients),
@@ -1052,6 +1059,7 @@ STEPS = [
     Step("reminders", "practice.Reminder", step_reminders),
     Step("scores", "clients.Score", step_scores),
     Step("session notes", "treatment_sessions.SessionNote", step_session_notes),
+    Step("note outcomes", "treatment_sessions.NoteOutcome", step_note_outcomes),
 ]
 
 

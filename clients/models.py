@@ -137,6 +137,14 @@ class Score(models.Model):
         indexes = [
             # Trend plots and the chart: one client's scores of an instrument over time.
             models.Index(fields=["client", "instrument", "recorded_at"], name="score_trend"),
+            # Pain outcomes report: a period's pain scores in effect, index-only
+            # (a probe per client through score_trend cost 13,000 loops a year).
+            models.Index(
+                fields=["recorded_at"],
+                include=["client", "value", "id"],
+                condition=models.Q(instrument="pain_nrs", superseded_by__isnull=True),
+                name="score_pain_period",
+            ),
         ]
 
     def __str__(self):

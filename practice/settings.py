@@ -351,6 +351,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 300.0,
         "options": {"expires": 290},
     },
+    # Daily: rebuild the pain-outcome report summary from the notes. The
+    # services keep it current; this repairs what they never saw (bulk
+    # loads, an appointment moved after its note was opened).
+    "note-outcomes-rebuild": {
+        "task": "sessions.tasks.note_outcomes_rebuild_nightly",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Practice rules.

@@ -1,17 +1,19 @@
 """Reads about the clientele: new and returning clients, rebooking, retention, recall.
 
 A visit is an appointment the client attended (checked in or completed).
-Every figure is counted in SQL (EXISTS probes on the client's appointments,
-on the (client, starts_at) index); Python only turns counts into shares.
+What each visit needs (EXISTS probes on the client's appointments, on the
+(client, starts_at) index) is asked in SQL, once per visit for the whole
+clients report; Python counts the visits and clients and makes the shares.
 """
 
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -50,110 +52,159 @@ def _client_appointments(**filters):
     return Appointment.objects.filter(client=OuterRef("client_id"), **filters)
 
 
-def _grouped(queryset, **aggregates):
-    """The aggregates per therapist (one query) and over everyone (one more).
+def _visit_rows(*, start, end, location, therapist, now):
+    """Each visit of the period with what the three tables ask of it, in one query.
 
-    Distinct clients do not add up across therapists (a client can see two),
-    so the overall row is its own query, not a sum.
+    The probes (index-only on the (client, starts_at) index) run once per
+    visit for all three tables; a probe whose window is still open is not
+    run at all (CASE), as that visit is left out anyway.
     """
-    names = dict(Therapist.objects.values_list("pk", "display_name"))
-    rows = [
-        {"name": names.get(row.pop("therapist_id"), "Unknown"), **row}
-        for row in queryset.values("therapist_id").annotate(**aggregates)
-    ]
-    rows.sort(key=lambda row: row["name"])
-    overall = queryset.aggregate(**aggregates)
-    return [{"name": ALL_THERAPISTS, **overall}, *rows] if rows else []
-
-
-def new_and_returning(*, start, end, location=None, therapist=None) -> list:
-    """Clients seen in the period, and how many of them had their first visit ever in it."""
-    visits = _visits(start=start, end=end, location=location, therapist=therapist)
-    # Conditions go straight into the aggregates' filters: an annotation
-    # would make Django wrap the overall aggregate in a subquery that loses it.
-    seen_before = Exists(_client_appointments(status__in=VISITED, starts_at__lt=start))
-    rows = _grouped(
-        visits,
-        clients=Count("client_id", distinct=True),
-        new=Count("client_id", distinct=True, filter=~Q(seen_before)),
-    )
-    for row in rows:
-        row["returning"] = row["clients"] - row["new"]
-        row["result"] = statistics.share(row["new"], row["clients"])
-    return rows
-
-
-def rebooking(*, start, end, location=None, therapist=None, now=None) -> list:
-    """Share of visits followed by a next (not cancelled) appointment within 6 weeks.
-
-    Only visits whose 6 weeks have passed count: a visit last week may still be
-    rebooked, and counting it as not rebooked would understate the rate.
-    """
-    now = now or timezone.now()
-    visits = _visits(start=start, end=end, location=location, therapist=therapist)
-    closed = visits.filter(starts_at__lte=now - REBOOK_WINDOW)
-    rebooked = Exists(
-        _client_appointments(
-            starts_at__gt=OuterRef("starts_at"),
-            starts_at__lte=OuterRef("starts_at") + REBOOK_WINDOW,
-        ).exclude(status=Appointment.Status.CANCELLED)
-    )
-    rows = _grouped(
-        closed,
-        visits=Count("pk"),
-        clients=Count("client_id", distinct=True),
-        rebooked=Count("pk", filter=Q(rebooked)),
-    )
-    for row in rows:
-        # The interval is over visits; the hiding rule is over the clients behind them.
-        row["result"] = statistics.share(
-            row["rebooked"], row["visits"], hidden=row["clients"] < statistics.MIN_CLIENTS
-        )
-    return rows
-
-
-def retention(*, start, end, location=None, therapist=None, now=None) -> list:
-    """Share of clients seen again (by anyone) within 90 days of their first visit in the period.
-
-    Per therapist, a client counts from their first visit with that therapist
-    in the period; clients whose 90 days have not passed yet are left out.
-    """
-    now = now or timezone.now()
-    visits = _visits(start=start, end=end, location=location, therapist=therapist).filter(
-        starts_at__lte=now - RETENTION_WINDOW
-    )
-    earlier_in_period = {"status__in": VISITED, "starts_at__gte": start}
+    earlier_in_period = {
+        "status__in": VISITED,
+        "starts_at__gte": start,
+        "starts_at__lt": OuterRef("starts_at"),
+    }
     if location is not None:
         earlier_in_period["location"] = location
-    seen_again = Exists(
-        _client_appointments(
-            status__in=VISITED,
-            starts_at__gt=OuterRef("starts_at"),
-            starts_at__lte=OuterRef("starts_at") + RETENTION_WINDOW,
+    rebook_closed = Q(starts_at__lte=now - REBOOK_WINDOW)
+    retention_closed = Q(starts_at__lte=now - RETENTION_WINDOW)
+
+    def when(closed, condition):
+        return Case(When(closed, then=condition), default=Value(False))
+
+    return (
+        _visits(start=start, end=end, location=location, therapist=therapist)
+        .annotate(
+            seen_before=Exists(_client_appointments(status__in=VISITED, starts_at__lt=start)),
+            rebooked=when(
+                rebook_closed,
+                Exists(
+                    _client_appointments(
+                        starts_at__gt=OuterRef("starts_at"),
+                        starts_at__lte=OuterRef("starts_at") + REBOOK_WINDOW,
+                    ).exclude(status=Appointment.Status.CANCELLED)
+                ),
+            ),
+            first_in_period=when(
+                retention_closed, ~Exists(_client_appointments(**earlier_in_period))
+            ),
+            first_with_therapist=when(
+                retention_closed,
+                ~Exists(
+                    _client_appointments(therapist=OuterRef("therapist_id"), **earlier_in_period)
+                ),
+            ),
+            seen_again=when(
+                retention_closed,
+                Exists(
+                    _client_appointments(
+                        status__in=VISITED,
+                        starts_at__gt=OuterRef("starts_at"),
+                        starts_at__lte=OuterRef("starts_at") + RETENTION_WINDOW,
+                    )
+                ),
+            ),
+            rebook_closed=ExpressionWrapper(rebook_closed, BooleanField()),
+            retention_closed=ExpressionWrapper(retention_closed, BooleanField()),
+        )
+        .values_list(
+            "therapist_id",
+            "client_id",
+            "seen_before",
+            "rebooked",
+            "first_in_period",
+            "first_with_therapist",
+            "seen_again",
+            "rebook_closed",
+            "retention_closed",
         )
     )
 
-    def firsts(**same):
-        # A client's first visit in the period (with the same therapist when grouped).
-        earlier = _client_appointments(starts_at__lt=OuterRef("starts_at"), **earlier_in_period)
-        return visits.filter(~Exists(earlier.filter(**same)))
 
-    aggregates = {
-        "clients": Count("client_id", distinct=True),
-        "returned": Count("client_id", distinct=True, filter=Q(seen_again)),
-    }
+# The counts of the three tables per therapist and over everyone, from the
+# visits' flags computed once: the CTE is read twice, so PostgreSQL runs its
+# probes once (a CTE named twice is materialised). Distinct clients do not
+# add up across therapists (a client can see two), hence the second SELECT.
+CLIENTS_REPORT_SQL = """
+WITH v AS ({visits})
+SELECT therapist_id, {counts_with_therapist} FROM v GROUP BY therapist_id
+UNION ALL
+SELECT NULL, {counts_overall} FROM v
+"""
+
+_COUNTS = """COUNT(DISTINCT client_id),
+    COUNT(DISTINCT CASE WHEN NOT seen_before THEN client_id END),
+    SUM(CASE WHEN rebook_closed THEN 1 ELSE 0 END),
+    COUNT(DISTINCT CASE WHEN rebook_closed THEN client_id END),
+    SUM(CASE WHEN rebook_closed AND rebooked THEN 1 ELSE 0 END),
+    COUNT(DISTINCT CASE WHEN retention_closed AND {first} THEN client_id END),
+    COUNT(DISTINCT CASE WHEN retention_closed AND {first} AND seen_again THEN client_id END)"""
+
+_COUNT_NAMES = ("clients", "new", "visits", "visit_clients", "rebooked", "firsts", "returned")
+
+
+def clients_report(*, start, end, location=None, therapist=None, now=None) -> dict:
+    """New and returning clients, rebooking and retention: the clients report's three tables.
+
+    New: the client's first visit ever was in the period. Rebooked: a visit
+    followed by a next (not cancelled) appointment within 6 weeks, counted
+    over visits whose 6 weeks have passed (a visit last week may still be
+    rebooked). Retained: seen again (by anyone) within 90 days of their first
+    visit in the period (with that therapist on a therapist's row), over
+    clients whose 90 days have passed. Two queries.
+    """
+    now = now or timezone.now()
+    visits, params = _visit_rows(
+        start=start, end=end, location=location, therapist=therapist, now=now
+    ).query.sql_with_params()
+    sql = CLIENTS_REPORT_SQL.format(
+        visits=visits,
+        counts_with_therapist=_COUNTS.format(first="first_with_therapist"),
+        counts_overall=_COUNTS.format(first="first_in_period"),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        counted = [(row[0], dict(zip(_COUNT_NAMES, row[1:], strict=True))) for row in cursor]
+    overall = next(counts for therapist_id, counts in counted if therapist_id is None)
     names = dict(Therapist.objects.values_list("pk", "display_name"))
-    per_therapist = firsts(therapist_id=OuterRef("therapist_id"))
-    rows = [
-        {"name": names.get(row.pop("therapist_id"), "Unknown"), **row}
-        for row in per_therapist.values("therapist_id").annotate(**aggregates)
-    ]
-    rows.sort(key=lambda row: row["name"])
-    if rows:
-        rows.insert(0, {"name": ALL_THERAPISTS, **firsts().aggregate(**aggregates)})
-    for row in rows:
-        row["result"] = statistics.share(row["returned"], row["clients"])
-    return rows
+    named = sorted((names.get(pk, "Unknown"), counts) for pk, counts in counted if pk is not None)
+
+    def table(count, figures):
+        rows = [{"name": name, **figures(counts)} for name, counts in named if counts[count]]
+        return [{"name": ALL_THERAPISTS, **figures(overall)}, *rows] if rows else []
+
+    def flow(counts):
+        clients, new = counts["clients"], counts["new"]
+        return {
+            "clients": clients,
+            "new": new,
+            "returning": clients - new,
+            "result": statistics.share(new, clients),
+        }
+
+    def rebooking(counts):
+        visits, clients, rebooked = counts["visits"], counts["visit_clients"], counts["rebooked"]
+        return {
+            "visits": visits,
+            "clients": clients,
+            "rebooked": rebooked,
+            # The interval is over visits; the hiding rule is over the clients behind them.
+            "result": statistics.share(rebooked, visits, hidden=clients < statistics.MIN_CLIENTS),
+        }
+
+    def retention(counts):
+        clients, returned = counts["firsts"], counts["returned"]
+        return {
+            "clients": clients,
+            "returned": returned,
+            "result": statistics.share(returned, clients),
+        }
+
+    return {
+        "flow": table("clients", flow),
+        "rebooking": table("visits", rebooking),
+        "retention": table("firsts", retention),
+    }
 
 
 # Recall ----------------------------------------------------------------------

@@ -17,6 +17,7 @@ from billing.models import Payment
 from clients.models import Client, Score
 from practice.models import Appointment, Location, Room, Service, Therapist
 from sessions.models import SessionNote, Technique, TechniqueApplication, TreatmentPlan
+from sessions.outcomes import note_outcomes_refresh
 from sessions.selectors import NOTE_SOURCE
 from sessions.services import note_sign
 
@@ -114,6 +115,8 @@ def _session(appointment, pain, usual, rng, by):
             source_id=str(note.pk),
             appointment=appointment,
         )
+    # Written straight to the tables above, so the report summary is told.
+    note_outcomes_refresh(note_ids=[note.pk])
     # Signed, as a therapist would have done that day: no backlog to chart.
     note_sign(note=note, user=appointment.therapist.user, cautions_reviewed=True)
     if rng.random() < 0.9:

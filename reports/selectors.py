@@ -29,8 +29,7 @@ from billing.models import Payment, Refund
 from clients.models import Score
 from clients.scoring import meaningful_change
 from practice.models import Appointment, Room, Therapist, TimeOff, WorkingHours
-from sessions.models import SessionNote, Technique, TechniqueApplication, TreatmentPlan
-from sessions.selectors import AMENDMENT_SOURCE, NOTE_SOURCE
+from sessions.models import NoteOutcome, NoteOutcomeTechnique, Technique, TreatmentPlan
 
 from . import periods, statistics
 
@@ -304,47 +303,33 @@ def attendance(*, start, end, location=None, therapist=None) -> dict:
 # Clinical outcomes -----------------------------------------------------------
 
 
-def _notes(*, start, end, location):
-    notes = SessionNote.objects.filter(
-        appointment__starts_at__gte=start, appointment__starts_at__lt=end
-    )
-    if location is not None:
-        notes = notes.filter(appointment__location=location)
-    return notes
-
-
 def _table(model):
     return connection.ops.quote_name(model._meta.db_table)
 
 
-# One statement over the period's notes, ranked with window functions (which
-# PostgreSQL and SQLite share): per-client correlated subqueries took 30 s
-# over a year of the bench practice. Each ranking keeps one row per client
-# and they meet in one GROUP BY, not in joins: the planner guesses a CTE's
-# rows badly and nested-looped the joins (24 s with a therapist filter).
+# One statement over the period's rows of the notes' summary (sessions'
+# NoteOutcome tables, kept in the transaction of every note change), ranked
+# with window functions (which PostgreSQL and SQLite share). Each ranking
+# keeps one row per client and they meet in one GROUP BY, not in joins: the
+# planner guesses a CTE's rows badly and nested-looped such joins. With a
+# therapist filter only clients with a note of theirs can have them as main
+# therapist, so the rest are never ranked.
 PAIN_IMPROVEMENT_SQL = """
 WITH period_notes AS (
-    SELECT n.id, n.client_id, n.therapist_id
-    FROM {note} n JOIN {appointment} a ON a.id = n.appointment_id
-    WHERE a.starts_at >= %(start)s AND a.starts_at < %(end)s {location}
+    SELECT o.client_id, o.therapist_id FROM {outcome} o
+    WHERE o.starts_at >= %(start)s AND o.starts_at < %(end)s {location} {seen_by}
 ),
 by_therapist AS (
     SELECT client_id, therapist_id, ROW_NUMBER() OVER (
         PARTITION BY client_id ORDER BY COUNT(*) DESC, therapist_id) AS rank
     FROM period_notes GROUP BY client_id, therapist_id
 ),
-technique_notes AS (
-    -- A technique twice in a note is one session: distinct pairs first, so
-    -- the count below hashes instead of sorting for COUNT(DISTINCT).
-    SELECT DISTINCT pn.client_id, ta.note_id, t.name
-    FROM {application} ta
-    JOIN period_notes pn ON pn.id = ta.note_id
-    JOIN {technique} t ON t.id = ta.technique_id
-),
 by_technique AS (
-    SELECT client_id, name, ROW_NUMBER() OVER (
-        PARTITION BY client_id ORDER BY COUNT(*) DESC, name) AS rank
-    FROM technique_notes GROUP BY client_id, name
+    SELECT o.client_id, t.name, ROW_NUMBER() OVER (
+        PARTITION BY o.client_id ORDER BY COUNT(*) DESC, t.name) AS rank
+    FROM {technique_outcome} o JOIN {technique} t ON t.id = o.technique_id
+    WHERE o.starts_at >= %(start)s AND o.starts_at < %(end)s {location} {seen_by}
+    GROUP BY o.client_id, t.name
 ),
 pain AS (
     -- One ordering: the latest score is the last of the first-to-latest order.
@@ -353,8 +338,7 @@ pain AS (
         COUNT(*) OVER (PARTITION BY s.client_id) AS scored
     FROM {score} s
     WHERE s.instrument = %(pain)s AND s.recorded_at >= %(start)s AND s.recorded_at < %(end)s
-        AND s.superseded_by_id IS NULL
-        AND s.client_id IN (SELECT client_id FROM period_notes)
+        AND s.superseded_by_id IS NULL {scored_clients}
 ),
 plans AS (
     SELECT client_id, status, ROW_NUMBER() OVER (
@@ -378,6 +362,12 @@ FROM picked GROUP BY client_id
 HAVING MAX(scored) >= 2 AND MAX(therapist_id) IS NOT NULL {therapist}
 """
 
+# Clients with a note of the filtered therapist in the period (and place).
+_SEEN_BY_SQL = """AND o.client_id IN (
+        SELECT m.client_id FROM {outcome} m
+        WHERE m.starts_at >= %(start)s AND m.starts_at < %(end)s
+            AND m.therapist_id = %(therapist)s {location})"""
+
 
 def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
     """Share of clients whose pain fell meaningfully from their first to their latest score.
@@ -387,14 +377,25 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
     their notes in the period, the technique they received most, and the
     status of their latest treatment plan.
     """
+    outcome = _table(NoteOutcome)
+    seen_by = ""
+    if therapist is not None:
+        seen_by = _SEEN_BY_SQL.format(
+            outcome=outcome,
+            location="AND m.location_id = %(location)s" if location is not None else "",
+        )
     sql = PAIN_IMPROVEMENT_SQL.format(
-        note=_table(SessionNote),
-        appointment=_table(Appointment),
-        application=_table(TechniqueApplication),
+        outcome=outcome,
+        technique_outcome=_table(NoteOutcomeTechnique),
         technique=_table(Technique),
         score=_table(Score),
         plan=_table(TreatmentPlan),
-        location="AND a.location_id = %(location)s" if location is not None else "",
+        location="AND o.location_id = %(location)s" if location is not None else "",
+        seen_by=seen_by,
+        # Over everyone, ranking all the period's scores (one range scan of
+        # score_pain_period) beats probing them client by client; a
+        # therapist's few clients are probed.
+        scored_clients="AND s.client_id IN (SELECT client_id FROM period_notes)" if seen_by else "",
         therapist="AND MAX(therapist_id) = %(therapist)s" if therapist is not None else "",
     )
     params = {
@@ -448,64 +449,28 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
     }
 
 
-# The note's own latest pain before and after, per note in the period, then
-# one row per technique applied in it (a technique twice in a note is one).
-SESSION_CHANGE_SQL = """
-WITH period_notes AS (
-    SELECT n.id, n.client_id, n.appointment_id
-    FROM {note} n JOIN {appointment} a ON a.id = n.appointment_id
-    WHERE a.starts_at >= %(start)s AND a.starts_at < %(end)s {location} {therapist}
-),
-own AS (
-    SELECT s.appointment_id, s.context, s.value, ROW_NUMBER() OVER (
-        PARTITION BY s.appointment_id, s.context ORDER BY s.recorded_at DESC, s.id DESC) AS rank
-    FROM {score} s JOIN period_notes pn ON pn.appointment_id = s.appointment_id
-    WHERE s.instrument = %(pain)s AND s.source_type IN (%(source)s, %(amended)s)
-        AND s.superseded_by_id IS NULL AND s.context IN (%(pre)s, %(post)s)
-)
-SELECT DISTINCT t.name, pn.client_id, pn.id, b.value, f.value
-FROM period_notes pn
-JOIN own b ON b.appointment_id = pn.appointment_id AND b.context = %(pre)s AND b.rank = 1
-JOIN own f ON f.appointment_id = pn.appointment_id AND f.context = %(post)s AND f.rank = 1
-JOIN {application} ta ON ta.note_id = pn.id
-JOIN {technique} t ON t.id = ta.technique_id
-"""
-
-
 def session_pain_pairs(*, start, end, location=None, therapist=None) -> list[dict]:
-    """One row per technique applied in a note of the period, with the note's pain."""
-    sql = SESSION_CHANGE_SQL.format(
-        note=_table(SessionNote),
-        appointment=_table(Appointment),
-        application=_table(TechniqueApplication),
-        technique=_table(Technique),
-        score=_table(Score),
-        location="AND a.location_id = %(location)s" if location is not None else "",
-        therapist="AND n.therapist_id = %(therapist)s" if therapist is not None else "",
+    """One row per technique applied in a note of the period, with the note's pain.
+
+    The note's own latest pain before and after (as its amendments left
+    them) are on its summary rows; notes missing either are left out.
+    """
+    rows = NoteOutcomeTechnique.objects.filter(
+        starts_at__gte=start,
+        starts_at__lt=end,
+        pain_before__isnull=False,
+        pain_after__isnull=False,
     )
-    params = {
-        "start": start,
-        "end": end,
-        "pain": Score.Instrument.PAIN_NRS,
-        "source": NOTE_SOURCE,
-        "amended": AMENDMENT_SOURCE,
-        "pre": Score.Context.PRE_SESSION,
-        "post": Score.Context.POST_SESSION,
-        "location": location.pk if location is not None else None,
-        "therapist": therapist.pk if therapist is not None else None,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        pairs = [
-            {
-                "technique__name": name,
-                "note__client_id": client_id,
-                "before": Decimal(str(before)),
-                "after": Decimal(str(after)),
-            }
-            for name, client_id, _note, before, after in cursor.fetchall()
-        ]
-    return pairs
+    if location is not None:
+        rows = rows.filter(location=location)
+    if therapist is not None:
+        rows = rows.filter(therapist=therapist)
+    return [
+        {"technique__name": name, "note__client_id": client_id, "before": before, "after": after}
+        for name, client_id, before, after in rows.order_by().values_list(
+            "technique__name", "client_id", "pain_before", "pain_after"
+        )
+    ]
 
 
 def session_pain_change(*, start, end, location=None, therapist=None) -> list:

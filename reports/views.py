@@ -171,12 +171,9 @@ def outcomes(request):
 @require_GET
 def clients(request):
     form, filters = _filters(request)
-    flow = clientele.new_and_returning(**filters.query())
-    report_tables = tables.clientele_tables(
-        flow=flow,
-        rebooking=clientele.rebooking(**filters.query()),
-        retention=clientele.retention(**filters.query()),
-    )
+    report = clientele.clients_report(**filters.query())
+    flow = report["flow"]
+    report_tables = tables.clientele_tables(**report)
     shown = [row for row in flow[1:] if not row["result"].hidden]
     chart = {
         "labels": [row["name"] for row in shown],

@@ -389,6 +389,84 @@ class AmendedTechnique(models.Model):
         raise SignedNoteError("Amendments are append-only.")
 
 
+class NoteOutcome(models.Model):
+    """Report summary: one row per session note (draft or signed), keyed by its session's start.
+
+    The pain-outcome reports read these instead of joining notes, appointments
+    and scores over a year. Rows per note, not per client, so any period,
+    location or therapist filter is still answered exactly. Written only by
+    sessions.outcomes, in the transaction of the service that changes the
+    note, its techniques or its pain scores; a nightly rebuild repairs drift.
+    """
+
+    note = models.OneToOneField(
+        SessionNote, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey("practice.Therapist", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("practice.Location", on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    # The note's own pain before and after, as its amendments left them.
+    pain_before = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    pain_after = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+
+    class Meta:
+        indexes = [
+            # Pain improvement: a period's notes per client and therapist, index-only.
+            models.Index(
+                fields=["starts_at"],
+                include=["client", "therapist", "location"],
+                name="note_outcome_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Outcome of note {self.note_id}"
+
+
+class NoteOutcomeTechnique(models.Model):
+    """Report summary: one row per technique applied in a note (twice in a note is one).
+
+    Carries its note's client, therapist, place, time and pain, so a period's
+    techniques and session pain changes are one range scan.
+    """
+
+    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
+    technique = models.ForeignKey(Technique, on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey("practice.Therapist", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("practice.Location", on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    pain_before = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    pain_after = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note", "technique"], name="note_outcome_technique_once"
+            )
+        ]
+        indexes = [
+            # Main technique per client and median session change per
+            # technique over a period, index-only.
+            models.Index(
+                fields=["starts_at"],
+                include=[
+                    "client",
+                    "technique",
+                    "therapist",
+                    "location",
+                    "pain_before",
+                    "pain_after",
+                ],
+                name="note_outcome_technique_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Technique {self.technique_id} in note {self.note_id}"
+
+
 auditlog.register(Technique)
 auditlog.register(TreatmentPlan, m2m_fields={"planned_techniques"})
 auditlog.register(Goal)

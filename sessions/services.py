@@ -29,6 +29,7 @@ from .models import (
     TechniqueApplication,
     TreatmentPlan,
 )
+from .outcomes import note_outcomes_pain_refresh, note_outcomes_refresh
 
 NOTE_TEXT_FIELDS = (
     "subjective",
@@ -141,6 +142,7 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
     try:
         with transaction.atomic():
             note.save()
+            note_outcomes_refresh(note_ids=[note.pk])
     except IntegrityError:
         # Opened twice at once (double click, two tabs): the other request won.
         return SessionNote.objects.get(appointment=appointment)
@@ -148,6 +150,7 @@ def note_open_for_appointment(*, appointment, user) -> SessionNote:
     if pain is not None:
         with transaction.atomic(), audit_batch() as log:
             _save_pain(note, user, {Score.Context.PRE_SESSION: pain.value}, log)
+            note_outcomes_pain_refresh(note_id=note.pk)
     return note
 
 
@@ -272,6 +275,8 @@ def _note_save_draft(
             if held:
                 changed.remove("pressure")
         pain_written = _save_pain(current, user, pain, log) if pain else False
+        if pain_written:
+            note_outcomes_pain_refresh(note_id=current.pk)
         if not changed and not pain_written:
             return current
         stored = copy(current)
@@ -322,14 +327,18 @@ def technique_add(
         notes=notes,
     )
     application.full_clean()
-    application.save()
+    with transaction.atomic():
+        application.save()
+        note_outcomes_refresh(note_ids=[note.pk])
     return application
 
 
 def technique_remove(*, application, user) -> None:
     _require_author(user, application.note)
     _require_draft(application.note)
-    application.delete()
+    with transaction.atomic():
+        application.delete()
+        note_outcomes_refresh(note_ids=[application.note_id])
 
 
 def _signing_problems(note) -> list[str]:
@@ -446,6 +455,8 @@ def note_amend(
         amendment.save()
         for context, value in pain.items():
             _supersede_pain(note, amendment, current.get(context), context, value, user)
+        if pain:
+            note_outcomes_refresh(note_ids=[note.pk])
         for row in techniques or ():
             corrected = AmendedTechnique(amendment=amendment, **row)
             corrected.full_clean(exclude=["amendment"])
@@ -483,7 +494,9 @@ def note_reassign(*, note, therapist, user) -> SessionNote:
     """Owner: hand a note to another therapist (the signature stays the signer's)."""
     _require_owner(user)
     note.therapist = therapist
-    note.save(update_fields=["therapist", "updated_at"])
+    with transaction.atomic():
+        note.save(update_fields=["therapist", "updated_at"])
+        note_outcomes_refresh(note_ids=[note.pk])
     return note
 
 

@@ -13,6 +13,7 @@ from billing.models import Invoice, Payment, Refund
 from clients.models import Score
 from practice.models import Appointment
 from sessions.models import SessionNote, Technique, TechniqueApplication
+from sessions.outcomes import note_outcomes_refresh
 from sessions.selectors import NOTE_SOURCE
 from tests import factories
 
@@ -128,6 +129,9 @@ def session(technique):
                     source_id=str(note.pk),
                     appointment=appointment,
                 )
+        # Rows written straight to the tables, not through the services: the
+        # report summary has to be told, as the demo and the generator do.
+        note_outcomes_refresh(note_ids=[note.pk])
         return note
 
     return make
