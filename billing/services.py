@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, ExpressionWrapper, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from api.webhooks.services import webhook_event_record
@@ -22,6 +23,7 @@ from practice.security.access import Role, roles_of
 
 from . import money, providers, selectors
 from .models import (
+    MONEY,
     GiftCard,
     GiftCardEntry,
     Invoice,
@@ -245,23 +247,30 @@ def invoice_void(*, invoice: Invoice, reason: str, by, now=None) -> Invoice:
     return locked
 
 
-_PAID_SQL = """
-SELECT (SELECT COALESCE(SUM(amount), 0) FROM {payment} WHERE invoice_id = %(invoice)s)
-     - (SELECT COALESCE(SUM(r.amount), 0) FROM {refund} r
-        JOIN {payment} p ON p.id = r.payment_id WHERE p.invoice_id = %(invoice)s)
-"""
-
-
 def paid_amount(invoice: Invoice) -> Decimal:
     """Payments less refunds, read inside the caller's transaction.
 
     One statement after the caller's lock, so it sees every payment committed
     before the lock was granted (a subquery on the locking SELECT would not).
     """
-    sql = _PAID_SQL.format(payment=Payment._meta.db_table, refund=Refund._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, {"invoice": invoice.pk})
-        return money.to_money(cursor.fetchone()[0])
+    money_field = DecimalField(**MONEY)
+
+    def total(rows, group):
+        return Coalesce(
+            Subquery(rows.values(group).annotate(total=Sum("amount")).values("total")),
+            Value(Decimal("0")),
+            output_field=money_field,
+        )
+
+    paid = total(Payment.objects.filter(invoice=OuterRef("pk")), "invoice")
+    refunded = total(Refund.objects.filter(payment__invoice=OuterRef("pk")), "payment__invoice")
+    net = (
+        Invoice.objects.filter(pk=invoice.pk)
+        .annotate(net=ExpressionWrapper(paid - refunded, output_field=money_field))
+        .values_list("net", flat=True)
+        .get()
+    )
+    return money.to_money(net)
 
 
 def _locked_issued(invoice: Invoice) -> Invoice:

@@ -32,6 +32,8 @@ from .models import RecallContact
 VISITED = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 # "Rebooked": a next appointment within 6 weeks of a visit (the rule).
 REBOOK_WINDOW = timedelta(weeks=6)
+# A request still waiting for staff is not a booking yet (it may be declined or expire).
+NOT_REBOOKED = (Appointment.Status.CANCELLED, Appointment.Status.REQUESTED)
 # "Retained": seen again within 90 days of their first visit in the period.
 RETENTION_WINDOW = timedelta(days=90)
 ALL_THERAPISTS = "All therapists"
@@ -82,7 +84,7 @@ def _visit_rows(*, start, end, location, therapist, now):
                     _client_appointments(
                         starts_at__gt=OuterRef("starts_at"),
                         starts_at__lte=OuterRef("starts_at") + REBOOK_WINDOW,
-                    ).exclude(status=Appointment.Status.CANCELLED)
+                    ).exclude(status__in=NOT_REBOOKED)
                 ),
             ),
             first_in_period=when(

@@ -36,7 +36,7 @@ def practice(therapist, other_therapist, location, second, service):
     rng = random.Random(11)
     therapists = [therapist, other_therapist, factories.TherapistFactory(display_name="Kim Lee")]
     clients = [factories.ClientFactory() for _ in range(30)]
-    statuses = [S.COMPLETED] * 6 + [S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.BOOKED]
+    statuses = [S.COMPLETED] * 6 + [S.CHECKED_IN, S.CANCELLED, S.NO_SHOW, S.BOOKED, S.REQUESTED]
     for day in range(200):
         when = datetime(2025, 11, 20, 8, tzinfo=NY) + timedelta(days=day)
         for slot, who in enumerate(therapists):
@@ -91,7 +91,7 @@ def live(start, end, location, therapist):
                 tally["visits"].add(v["id"])
                 tally["visit_clients"].add(v["client_id"])
                 if any(
-                    b["status"] != S.CANCELLED
+                    b["status"] not in (S.CANCELLED, S.REQUESTED)
                     and at < b["starts_at"] <= at + clientele.REBOOK_WINDOW
                     for b in mine
                 ):

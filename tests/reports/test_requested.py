@@ -88,9 +88,34 @@ def test_a_request_is_not_a_visit_in_the_clients_report(client_as, visits_and_re
 def test_a_client_who_requested_a_visit_is_not_on_the_recall_list(client_as, therapist, book):
     waiting = factories.ClientFactory(first_name="Ida")
     asked = factories.ClientFactory(first_name="Joe")
-    for person in (waiting, asked):
-        book(therapist, client=person, when=timezone.now() - timedelta(weeks=8))
+    for hours, person in enumerate((waiting, asked)):
+        book(therapist, client=person, when=timezone.now() - timedelta(weeks=8, hours=2 * hours))
     # Joe asked online for a visit next week: approve it, do not call him.
     book(therapist, client=asked, when=timezone.now() + timedelta(days=7), status=S.REQUESTED)
     page = client_as("front_desk").get(reverse("reports:recall"))
     assert [c.first_name for c in page.context["page"].object_list] == ["Ida"]
+
+
+@pytest.mark.django_db
+def test_a_request_waiting_for_approval_is_not_a_rebooking(client_as, therapist, book):
+    """Ten March visits, each followed within a fortnight: five booked, five only requested."""
+    follow_ups = []
+    for i in range(10):
+        visit = book(therapist, when=at(2 + i, 9))
+        follow_ups.append(
+            book(
+                therapist,
+                client=visit.client,
+                when=visit.starts_at + timedelta(days=14),
+                status=S.BOOKED if i < 5 else S.REQUESTED,
+            )
+        )
+
+    def dana():
+        page = client_as("owner").get(reverse("reports:clients"), MARCH)
+        table = next(t for t in page.context["tables"] if t.slug == "clients-rebooking")
+        return next(row["cells"] for row in table.rows if row["cells"][0] == "Dana Reyes")
+
+    assert dana()[1:4] == [10, 10, 5]
+    Appointment.objects.filter(pk__in=[a.pk for a in follow_ups[5:]]).update(status=S.BOOKED)
+    assert dana()[1:4] == [10, 10, 10]
