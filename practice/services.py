@@ -11,7 +11,6 @@ from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
@@ -619,10 +618,10 @@ def _save(instance):
 
 def location_save(*, location: Location) -> Location:
     """Save a location; the cached practice time zone follows at once."""
-    from practice.timezones import CACHE_KEY
+    from practice.timezones import forget_location_zones
 
     _save(location)
-    cache.delete(CACHE_KEY)
+    forget_location_zones()
     return location
 
 

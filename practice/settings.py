@@ -203,8 +203,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Widgets render through the project's template settings, so widget templates
-# under templates/ (e.g. the body map) are found.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# under templates/ (e.g. the body map) are found; inputs and textareas are
+# written in Python when Django's own templates would draw them.
+FORM_RENDERER = "practice.forms.FastWidgetRenderer"
 
 # Email: SMTP through EMAIL_URL in production. In development without one,
 # each message is a file under var/sent-email (one per message, openable in any

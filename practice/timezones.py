@@ -7,6 +7,7 @@ the main location's, for the few times that belong to no location (audit
 entries, when a feed was made).
 """
 
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -14,6 +15,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 CACHE_KEY = "relief:location-time-zones"
+# The names the middleware read for the request being served: a page asks
+# again for `name_zones`, and a second cache round trip per page was
+# measurable beside the signed-in floor.
+_request_zones: ContextVar[list[str] | None] = ContextVar("relief_location_zones", default=None)
 
 
 def _location_zones() -> list[str]:
@@ -22,6 +27,9 @@ def _location_zones() -> list[str]:
     One small query serves both the practice zone and "are several zones in
     use", so naming zones costs nothing beyond what the middleware already read.
     """
+    names = _request_zones.get()
+    if names is not None:
+        return names
     names = cache.get(CACHE_KEY)
     if names is None:
         from practice.models import Location
@@ -49,8 +57,17 @@ class PracticeTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        timezone.activate(practice_time_zone())
+        names = _location_zones()
+        token = _request_zones.set(names)
+        timezone.activate(ZoneInfo(names[0] if names else settings.TIME_ZONE))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+            _request_zones.reset(token)
+
+
+def forget_location_zones() -> None:
+    """After a location's zone changed: read the zones afresh, in this request too."""
+    cache.delete(CACHE_KEY)
+    _request_zones.set(None)

@@ -1,11 +1,15 @@
-"""A calendar column's appointment blocks as one fragment.
+"""A calendar's column heads, columns and appointment blocks as fragments.
 
-A busy day calendar holds a hundred or more blocks; the template loop spent
-most of the page's render time on a dozen variable lookups and a tag call per
-block. `practice/_calendar_entry.html` is the reference markup (tests compare).
+A busy day calendar holds a hundred or more blocks in twenty columns; the
+template loops spent most of the page's render time on a dozen variable
+lookups and a tag call per block, and on the column and head loops around
+them. `practice/_calendar_entry.html`, `_calendar_column.html` and
+`_calendar_head.html` are the reference markup (tests compare).
 """
 
 from django import template
+from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
@@ -44,19 +48,83 @@ def entry_html(block, *, movable, show_therapist, hide_room, name_zones) -> str:
     )
 
 
+def _blocks_html(column, *, movable, show_therapist, hide_room, name_zones) -> str:
+    return "\n".join(
+        entry_html(
+            block,
+            movable=movable,
+            show_therapist=show_therapist,
+            hide_room=hide_room,
+            name_zones=name_zones,
+        )
+        for block in column.entries
+    )
+
+
 @register.simple_tag(takes_context=True)
 def entry_blocks(context, column, show_therapist=False, hide_room=False):
-    movable = context.get("movable") or ()
-    name_zones = _name_zones(context)
     return mark_safe(  # noqa: S308 -- entry_html escapes every value
-        "\n".join(
-            entry_html(
-                block,
-                movable=movable,
-                show_therapist=show_therapist,
-                hide_room=hide_room,
-                name_zones=name_zones,
-            )
-            for block in column.entries
+        _blocks_html(
+            column,
+            movable=context.get("movable") or (),
+            show_therapist=show_therapist,
+            hide_room=hide_room,
+            name_zones=_name_zones(context),
         )
+    )
+
+
+def column_html(column, *, end_position, day_columns, book_on_click, **blocks) -> str:
+    esc = conditional_escape
+    data = ""
+    if day_columns:
+        data = f' data-therapist="{esc(localize(column.key))}"'
+        if book_on_click:
+            data += ' aria-describedby="cal-book-hint"'
+    work = "".join(
+        f'<div class="cal-work {block.position}" aria-hidden="true"></div>' for block in column.work
+    )
+    off = "".join(
+        f'<div class="cal-off {block.position}">Off: {esc(block.label)}</div>'
+        for block in column.off
+    )
+    return (
+        f'<div class="cal-col" role="group" aria-label="{esc(column.label)}"{data}>'
+        f"{work}{off}{_blocks_html(column, **blocks)}"
+        f'<div class="cal-end {end_position}"></div></div>'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def calendar_columns(context, grid, show_therapist=False, hide_room=False):
+    """Every column of `grid`, with its working hours, time off and appointments."""
+    settings_for_columns = {
+        "end_position": grid.end_position,
+        "day_columns": context.get("day_columns"),
+        "book_on_click": context.get("book_on_click"),
+        "movable": context.get("movable") or (),
+        "show_therapist": show_therapist,
+        "hide_room": hide_room,
+        "name_zones": _name_zones(context),
+    }
+    return mark_safe(  # noqa: S308 -- column_html escapes every value
+        "\n".join(column_html(column, **settings_for_columns) for column in grid.columns)
+    )
+
+
+def head_html(column, *, day_url) -> str:
+    esc = conditional_escape
+    label = esc(column.label)
+    if day_url is not None:
+        day = f"{column.day:%Y-%m-%d}" if column.day else ""
+        label = f'<a href="{esc(day_url)}?date={day}">{label}</a>'
+    return f'<div class="{column.colour_class}">{label}</div>'
+
+
+@register.simple_tag
+def calendar_heads(grid, day_links=False):
+    """The column heads of `grid`; with `day_links`, each links to its day."""
+    day_url = reverse("practice:calendar_day") if day_links else None
+    return mark_safe(  # noqa: S308 -- head_html escapes every value
+        "\n".join(head_html(column, day_url=day_url) for column in grid.columns)
     )

@@ -1,16 +1,17 @@
-"""Calendar blocks are written in Python for speed; the markup stays the
-reference template's (`practice/_calendar_entry.html`)."""
+"""Calendar blocks, columns and column heads are written in Python for speed;
+the markup stays the reference templates' (`practice/_calendar_entry.html`,
+`_calendar_column.html`, `_calendar_head.html`)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 import pytest
 from django.template.loader import render_to_string
 from django.test.html import parse_html
 
-from practice.calendar import Block
+from practice.calendar import Block, Column, Grid
 from practice.selectors import AppointmentEntry
-from practice.templatetags.calendar_blocks import entry_html
+from practice.templatetags.calendar_blocks import calendar_heads, column_html, entry_html
 
 
 def _entry(**changes):
@@ -64,3 +65,66 @@ def test_a_block_is_the_reference_markup(movable, show_therapist, hide_room, lab
     )
     assert parse_html(fast) == parse_html(reference)
     assert "&lt;Olsen&gt;" in fast
+
+
+def _column(key=7, day=None):
+    entries = [
+        Block(row=3, span=4, item=_entry()),
+        Block(row=9, span=2, item=_entry(), label="Off"),
+    ]
+    return Column(
+        key=key,
+        label='Dana "D" <Lee>',
+        colour="#2e7d32",
+        day=day,
+        entries=entries,
+        work=[Block(row=1, span=16), Block(row=21, span=12)],
+        off=[Block(row=17, span=4, label="Dentist & <lunch>")],
+    )
+
+
+@pytest.mark.parametrize("day_columns,book_on_click", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("movable", [True, False])
+@pytest.mark.parametrize("key", [7, 12345])
+def test_a_column_is_the_reference_markup(day_columns, book_on_click, movable, key):
+    column = _column(key=key)
+    grid = Grid(first_hour=8, last_hour=19, columns=[column])
+    ids = {column.entries[0].item.pk} if movable else set()
+    fast = column_html(
+        column,
+        end_position=grid.end_position,
+        day_columns=day_columns,
+        book_on_click=book_on_click,
+        movable=ids,
+        show_therapist=True,
+        hide_room=False,
+        name_zones=False,
+    )
+    reference = render_to_string(
+        "practice/_calendar_column.html",
+        {
+            "column": column,
+            "grid": grid,
+            "day_columns": day_columns,
+            "book_on_click": book_on_click,
+            "movable": ids,
+            "show_therapist": True,
+            "hide_room": False,
+            "name_zones": False,
+        },
+    )
+    assert parse_html(fast) == parse_html(reference)
+    assert "Off: Dentist &amp; &lt;lunch&gt;" in fast
+
+
+@pytest.mark.parametrize("day_links", [True, False])
+def test_column_heads_are_the_reference_markup(day_links):
+    columns = [_column(day=date(2026, 3, 8)), _column(day=None)]
+    grid = Grid(first_hour=8, last_hour=19, columns=columns)
+    fast = calendar_heads(grid, day_links)
+    reference = "".join(
+        render_to_string("practice/_calendar_head.html", {"column": c, "day_links": day_links})
+        for c in columns
+    )
+    assert parse_html(fast) == parse_html(reference)
+    assert ("?date=2026-03-08" in fast) is day_links
