@@ -478,9 +478,10 @@ PAGES = [
         body=online_booking_body,
         expect_status=302,
         # Public, not a staff page: it writes a new client, the booking, its
-        # reminders and its online record, with two audit entries, in one
-        # transaction, and a new visitor's session (savepoints count too).
-        max_queries=20,
+        # reminders and its online record, with their two audit entries in one
+        # INSERT, in one transaction, and the visitor's session (savepoints
+        # count too).
+        max_queries=17,
     ),
     Page(
         "intake form (staff, GET)",

@@ -8,7 +8,8 @@ import hashlib
 
 from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 WINDOW_SECONDS = 15 * 60
 
@@ -18,6 +19,22 @@ def _key(kind: str, value: str) -> str:
 
 
 def _count(key: str) -> int:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        # One round trip, not three (Django's add, then incr's exists and
+        # incrby): SET NX starts the window and INCR counts, in one MULTI so
+        # the window cannot lapse between them (an INCR on its own would make
+        # a counter that never expires). The value stays a plain integer,
+        # which the cache's get() reads back as one.
+        stored = backend.make_and_validate_key(key)
+        redis = backend._cache.get_client(stored, write=True)
+        _, count = (
+            redis.pipeline(transaction=True)
+            .set(stored, 0, ex=WINDOW_SECONDS, nx=True)
+            .incr(stored)
+            .execute()
+        )
+        return count
     cache.add(key, 0, WINDOW_SECONDS)
     try:
         return cache.incr(key)

@@ -30,6 +30,7 @@ from practice.models import (
     WorkingHours,
 )
 from practice.reminders import outbox
+from practice.security.audit import AuditBatch
 from practice.validation import full_clean_loaded
 from practice.waitlist import triggers as waitlist_triggers
 
@@ -271,12 +272,15 @@ def appointment_book(
     confirmation=True,
     status=Status.BOOKED,
     now=None,
+    log: AuditBatch | None = None,
 ) -> Appointment:
     """Book `service` with `therapist` for `client` at `starts_at` (aware datetime).
 
     `confirmation=False`: no confirmation message of its own (a later date of a
     series, which the first date's confirmation lists). `status=REQUESTED`: an
-    online request that holds the time; its reminders wait for the approval."""
+    online request that holds the time; its reminders wait for the approval.
+    With `log`, the caller's transaction writes the appointment's audit entry
+    together with its own (one INSERT for all)."""
     if status not in (Status.BOOKED, Status.REQUESTED):
         raise ValueError(f"A booking starts as booked or requested, not {status}.")
     now = now or timezone.now()
@@ -320,7 +324,10 @@ def appointment_book(
                 full_clean_loaded(
                     appointment, exclude=["room"], validate_unique=False, validate_constraints=False
                 )
-                appointment.save(force_insert=True)
+                if log is None:
+                    appointment.save(force_insert=True)
+                else:
+                    log.save(appointment)
                 if status == Status.BOOKED:
                     outbox.reminders_schedule(
                         appointment=appointment, now=now, confirmation=confirmation

@@ -89,9 +89,25 @@ def online_therapists(location: Location, service: Service) -> list[Therapist]:
     return list(_online_therapists(location).filter(services=service).order_by("display_name"))
 
 
-def online_therapist(location: Location, service: Service, therapist_id) -> Therapist | None:
-    """The therapist `therapist_id` if they offer `service` online here (one row, not the list)."""
-    return _online_therapists(location).filter(services=service, pk=therapist_id).first()
+def online_pick(location: Location, service_id, therapist_id) -> tuple[Service, Therapist] | None:
+    """The service and therapist of a picked time if that therapist offers that
+    service online here (so the service is offered online here too): both rows
+    in one query, through the pair's row in the therapist's services."""
+    service_id, therapist_id = parse_id(service_id), parse_id(therapist_id)
+    if service_id is None or therapist_id is None:
+        return None
+    pair = (
+        Therapist.services.through.objects.filter(
+            service_id=service_id,
+            service__active=True,
+            service__bookable_online=True,
+            therapist_id=therapist_id,
+            therapist__in=_online_therapists(location),
+        )
+        .select_related("service", "therapist")
+        .first()
+    )
+    return (pair.service, pair.therapist) if pair else None
 
 
 def online_shifts(location: Location, service: Service) -> availability.Schedule:

@@ -17,6 +17,7 @@ from portal.models import OnlineBooking
 from practice import selectors as practice_selectors
 from practice import services as practice_services
 from practice.models import Appointment, Location, Therapist
+from practice.security.audit import AuditBatch, audit_batch
 
 from . import rules, screening
 from .selectors import expired_requests, rules_for, upcoming_count
@@ -51,7 +52,7 @@ def _check_offer(*, location: Location, service, therapist) -> None:
         raise ValidationError(f"{therapist} cannot be booked online. Please call us.")
 
 
-def _new_client(data: dict) -> Client:
+def _new_client(data: dict, log: AuditBatch) -> Client:
     client = Client(
         **{name: data.get(name) or "" for name in NEW_CLIENT_FIELDS if name != "date_of_birth"},
         date_of_birth=data.get("date_of_birth"),
@@ -62,8 +63,7 @@ def _new_client(data: dict) -> Client:
     client.email = client.email.strip().lower()
     # The only unique field is the new random id: no query to check it.
     client.full_clean(validate_unique=False)
-    client.save(force_insert=True)
-    return client
+    return log.save(client)
 
 
 def _online_therapists_free(*, location, service, starts_at, now, exclude_id):
@@ -120,10 +120,11 @@ def online_book(
         is_request = False
 
     def write():
-        with transaction.atomic():
+        # The new client's and the appointment's audit entries go in one INSERT.
+        with transaction.atomic(), audit_batch() as log:
             booked_for = client
             if booked_for is None:
-                booked_for = _new_client(new_client)
+                booked_for = _new_client(new_client, log)
             else:
                 # The row lock serializes one client's bookings, so two tabs
                 # cannot both pass the upcoming-bookings limit.
@@ -144,6 +145,7 @@ def online_book(
                 "confirmation": False,
                 "status": Status.REQUESTED if is_request else Status.BOOKED,
                 "now": now,
+                "log": log,
             }
             try:
                 appointment = practice_services.appointment_book(therapist=therapist, **booking)

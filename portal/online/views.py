@@ -69,16 +69,16 @@ def _choice(values) -> Choice | None:
     location = selectors.online_location(values.get("location"))
     if location is None:
         return None
-    service = selectors.online_service(location, values.get("service"))
-    if service is None:
-        return None
     try:
         therapist_id, location_id, starts_at = parse_slot(str(values.get("slot") or ""))
     except ValidationError:
         return None
-    therapist = selectors.online_therapist(location, service, therapist_id)
-    if therapist is None or location_id != location.pk:
+    if location_id != location.pk:
         return None
+    pick = selectors.online_pick(location, values.get("service"), therapist_id)
+    if pick is None:
+        return None
+    service, therapist = pick
     return Choice(
         location=location,
         service=service,

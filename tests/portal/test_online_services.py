@@ -4,6 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from auditlog.models import LogEntry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -237,6 +238,45 @@ def test_any_therapist_goes_to_another_when_the_offered_one_was_just_taken(onlin
         base_url="",
     )
     assert appointment.therapist == online.sam
+
+
+def test_a_new_clients_audit_entries_are_those_of_the_rows_kept(online):
+    """The entries are written in one batch at the end: the attempt on the taken
+    therapist leaves none, and a booking refused outright leaves no client and
+    no entry."""
+    starts_at = in_days(online.location, 3)
+    factories.AppointmentFactory(
+        therapist=online.dana, service=online.service, location=online.location, starts_at=starts_at
+    )
+    created = LogEntry.objects.filter(action=LogEntry.Action.CREATE)
+    last = LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    appointment = services.online_book(
+        location=online.location,
+        service=online.service,
+        therapist=online.dana,
+        starts_at=starts_at,
+        new_client=NEW_CLIENT,
+        any_therapist=True,
+        base_url="",
+    )
+    assert appointment.therapist == online.sam
+    entries = created.filter(pk__gt=last)
+    assert sorted(e.object_pk for e in entries) == sorted(
+        [str(appointment.pk), str(appointment.client_id)]
+    )
+    assert entries.get(object_pk=str(appointment.pk)).object_repr == str(appointment)
+    kept = created.count()
+    with pytest.raises(ValidationError):
+        services.online_book(
+            location=online.location,
+            service=online.service,
+            therapist=online.dana,
+            starts_at=starts_at,
+            new_client={**NEW_CLIENT, "email": "second@mail.test"},
+            base_url="",
+        )
+    assert created.count() == kept
+    assert not Client.objects.filter(email="second@mail.test").exists()
 
 
 def test_a_taken_time_never_names_who_holds_it(online, maria):

@@ -1,9 +1,11 @@
 """Sign-in codes: stored only as a hash, expire, single use, few tries, rate limits."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import caches
 from django.utils import timezone
 
 from portal import ratelimit, services
@@ -130,3 +132,36 @@ def test_wrong_codes_are_limited_per_address(settings):
         ratelimit.failure(ip="1.2.3.4")
     assert ratelimit.failures_exceeded(ip="1.2.3.4")
     assert not ratelimit.failures_exceeded(ip="5.6.7.8")
+
+
+@pytest.mark.redis
+def test_counters_in_redis_count_expire_and_read_back(settings):
+    """On Redis a count is one SET NX + INCR in one MULTI: it starts the window
+    once, counts on, and stays an integer the cache reads back."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": settings.CELERY_BROKER_URL,
+            "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.RELIEF_PORTAL_FAILURES_PER_IP = 3
+    settings.RELIEF_ONLINE_BOOKINGS_PER_IP = 2
+    backend = caches["default"]
+    try:
+        for _ in range(3):
+            assert not ratelimit.failures_exceeded(ip="1.2.3.4")
+            ratelimit.failure(ip="1.2.3.4")
+        assert ratelimit.failures_exceeded(ip="1.2.3.4")
+        assert backend.get(ratelimit._key("failure-ip", "1.2.3.4")) == 3
+        stored = backend.make_and_validate_key(ratelimit._key("failure-ip", "1.2.3.4"))
+        ttl = backend._cache.get_client(stored).ttl(stored)
+        assert 0 < ttl <= ratelimit.WINDOW_SECONDS
+        allowed = [ratelimit.online_booking_allowed(ip="1.2.3.4") for _ in range(3)]
+        assert allowed == [True, True, False]
+        assert not ratelimit.failures_exceeded(ip="5.6.7.8")
+    finally:
+        # Only this test's keys: clear() would flush the broker's whole database.
+        backend.delete_many(
+            [ratelimit._key("failure-ip", "1.2.3.4"), ratelimit._key("online-book-ip", "1.2.3.4")]
+        )
