@@ -96,6 +96,9 @@ class ZipSink:
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
+        # A ZipInfo passed to open() or writestr() does not take the ZipFile's
+        # compresslevel: without this every member was deflated at zlib's 6.
+        info._compresslevel = COMPRESS_LEVEL
         return info
 
     def open_text(self, name: str) -> io.TextIOWrapper:
