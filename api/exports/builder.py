@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -32,10 +33,13 @@ from sessions.models import Goal, SessionNote, Technique, TechniqueApplication, 
 
 from . import fhir
 from .pdf import note_pdf, signed_notes
-from .tables import TABLES, csv_value, json_row
+from .tables import TABLES, csv_value, row_encoder
 
 FORMAT_VERSION = 1
 CHUNK_SIZE = 2000
+# Deflate level 1: on the large practice level 6 spent a tenth of the export's
+# CPU in zlib for a zip only about a tenth smaller.
+COMPRESS_LEVEL = 1
 # Progress is saved at most this often: a row write per chunk would cost more
 # than the chunk on a small table.
 PROGRESS_EVERY_SECONDS = 1.0
@@ -92,6 +96,9 @@ class ZipSink:
     def _info(self, name: str) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=self.date_time)
         info.compress_type = zipfile.ZIP_DEFLATED
+        # A ZipInfo passed to open() or writestr() does not take the ZipFile's
+        # compresslevel: without this every member was deflated at zlib's 6.
+        info._compresslevel = COMPRESS_LEVEL
         return info
 
     def open_text(self, name: str) -> io.TextIOWrapper:
@@ -146,9 +153,10 @@ def write_tables(sink: ZipSink, tally: Tally, *, chunk_size: int) -> None:
         with sink.open_text(f"csv/{table.name}.csv") as csv_out:
             writer = csv.writer(csv_out)
             writer.writerow(table.columns)
+            json_row = row_encoder(table.columns)
             for values in table.rows(chunk_size=chunk_size):
                 writer.writerow([csv_value(v) for v in values])
-                json_out.write(("\n" if not n else ",\n") + json_row(table.columns, values))
+                json_out.write(("\n" if not n else ",\n") + json_row(values))
                 n += 1
                 if n % chunk_size == 0:
                     tally.add(f"tables/{table.name}", chunk_size)
@@ -182,33 +190,48 @@ def _locations(chunk_size):
         yield fhir.room(space)
 
 
+# The big FHIR passes read plain tuples, not model instances: building a model
+# (and its related ones) per row cost more than the resource itself. The fhir
+# functions read attributes, so each tuple is a named row with the field names.
+_Application = namedtuple(
+    "_Application", "id technique_id body_regions side minutes pressure notes"
+)
+_NoteRef = namedtuple("_NoteRef", "id status client_id therapist_id plan_id")
+_Visit = namedtuple("_Visit", "id starts_at ends_at location_id room_id")
+_APPLICATION_FIELDS = _Application._fields
+_NOTE_FIELDS = ("id", "status", "client_id", "therapist_id", "plan_id")
+_VISIT_FIELDS = tuple(f"appointment__{f}" for f in _Visit._fields)
+
+
+def _named_rows(queryset, fields, chunk_size):
+    return queryset.order_by("pk").values_list(*fields, named=True).iterator(chunk_size=chunk_size)
+
+
 def _appointments(chunk_size):
     services = dict(Service.objects.values_list("pk", "name"))
-    rows = Appointment.objects.order_by("pk").only(
+    fields = (
         "id", "client_id", "therapist_id", "service_id", "location_id", "room_id", "starts_at",
         "ends_at", "status", "booked_at", "cancel_reason",
     )  # fmt: skip
-    for appointment in rows.iterator(chunk_size=chunk_size):
+    for appointment in _named_rows(Appointment.objects.all(), fields, chunk_size):
         yield fhir.appointment_resource(
             appointment, service_name=services.get(appointment.service_id, "")
         )
 
 
 def _encounters(chunk_size):
-    rows = SessionNote.objects.select_related("appointment").order_by("pk").only(
-        "id", "status", "client_id", "therapist_id", "plan_id", "appointment__id",
-        "appointment__starts_at", "appointment__ends_at", "appointment__location_id",
-        "appointment__room_id",
-    )  # fmt: skip
-    for note in rows.iterator(chunk_size=chunk_size):
-        yield fhir.encounter(note, appointment=note.appointment)
+    n = len(_NOTE_FIELDS)
+    rows = SessionNote.objects.order_by("pk").values_list(*_NOTE_FIELDS, *_VISIT_FIELDS)
+    for row in rows.iterator(chunk_size=chunk_size):
+        yield fhir.encounter(_NoteRef._make(row[:n]), appointment=_Visit._make(row[n:]))
 
 
 def _observations(chunk_size):
     labels = _instrument_labels()
     # The session note of the score's appointment is its Encounter (one join, no extra query).
-    rows = Score.objects.annotate(note_id=F("appointment__session_note__id")).order_by("pk")
-    for score in rows.iterator(chunk_size=chunk_size):
+    rows = Score.objects.annotate(note_id=F("appointment__session_note__id"))
+    fields = ("id", "instrument", "item_answers", "client_id", "recorded_at", "value", "context")
+    for score in _named_rows(rows, (*fields, "note_id"), chunk_size):
         yield fhir.observation(
             score,
             instrument_label=labels.get(score.instrument, score.instrument),
@@ -252,18 +275,19 @@ def _goals(chunk_size):
 
 def _procedures(chunk_size):
     techniques = {t.pk: t for t in Technique.objects.all()}
-    rows = TechniqueApplication.objects.select_related("note__appointment").order_by("pk").only(
-        "id", "technique_id", "body_regions", "side", "minutes", "pressure", "notes",
-        "note__id", "note__status", "note__client_id", "note__therapist_id",
-        "note__appointment__id", "note__appointment__starts_at", "note__appointment__ends_at",
-    )  # fmt: skip
-    for application in rows.iterator(chunk_size=chunk_size):
-        note = application.note
+    a, n = len(_APPLICATION_FIELDS), len(_NOTE_FIELDS)
+    rows = TechniqueApplication.objects.order_by("pk").values_list(
+        *_APPLICATION_FIELDS,
+        *(f"note__{f}" for f in _NOTE_FIELDS),
+        *(f"note__{f}" for f in _VISIT_FIELDS),
+    )
+    for row in rows.iterator(chunk_size=chunk_size):
+        application = _Application._make(row[:a])
         yield fhir.procedure(
             application,
-            note=note,
+            note=_NoteRef._make(row[a : a + n]),
             technique=techniques[application.technique_id],
-            appointment=note.appointment,
+            appointment=_Visit._make(row[a + n :]),
         )
 
 
@@ -367,7 +391,9 @@ def build_export(
     )
     started = timezone.now()
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        with zipfile.ZipFile(
+            partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL
+        ) as zf:
             sink = ZipSink(zf, path.parent)
             tally.begin_pass("tables")
             write_tables(sink, tally, chunk_size=chunk_size)

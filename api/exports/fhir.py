@@ -260,7 +260,7 @@ def observation(score, *, instrument_label: str, encounter_id=None) -> dict:
     return _drop_empty(
         {
             "resourceType": "Observation",
-            "id": f"score-{score.pk}",
+            "id": f"score-{score.id}",
             "status": "final",
             "category": [
                 {
@@ -479,7 +479,7 @@ def procedure(application, *, note, technique, appointment) -> dict:
     return _drop_empty(
         {
             "resourceType": "Procedure",
-            "id": f"technique-{application.pk}",
+            "id": f"technique-{application.id}",
             "status": "completed" if note.status == "signed" else "in-progress",
             "code": _text_code("technique", technique.slug, technique.name),
             "category": {"text": technique.category},
