@@ -295,11 +295,11 @@ def booking_body(data: BenchData, n: int) -> dict:
 
 
 # `make bench` hands each wrk run its bodies from running number FIRST_WRK_BODY
-# on, BODIES_PER_RUN apart; a run of seconds uses a few hundred at most. Each
-# run draws from its own stretch of the online slots (330: a 10 s run at one
-# connection used 170 on a loaded machine), so no run books a
-# slot an earlier run took (the pool is a few hundred slots, not thousands).
-ONLINE_STRETCH = 330
+# on, BODIES_PER_RUN apart. Each run draws from its own stretch of the online
+# slots (1,000: a 10 s run at four connections used 610 on a quiet machine,
+# and a stretch of 330 let the runs overlap into "just taken" answers), so no
+# run books a slot an earlier run took (the pool is 5,000 slots).
+ONLINE_STRETCH = 1000
 
 
 def _online_draw(n: int) -> int:
