@@ -52,6 +52,10 @@ def setup_django() -> None:
     # Every online booking comes from 127.0.0.1: the per-address limit would
     # measure the 429 page.
     os.environ.setdefault("RELIEF_ONLINE_BOOKINGS_PER_IP", "1000000000")
+    # The online bench books late in the horizon, where the generated bookings
+    # and the desk's have thinned out: 180 days left a pool of 1,040 online
+    # slots, fewer than a quiet machine's two runs book.
+    os.environ.setdefault("RELIEF_BOOKING_HORIZON_DAYS", "400")
     # One key for this process and the gunicorn workers, so sessions carry over.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))
