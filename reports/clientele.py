@@ -169,7 +169,13 @@ def clients_report(*, start, end, location=None, therapist=None, now=None) -> di
         counted = [(row[0], dict(zip(_COUNT_NAMES, row[1:], strict=True))) for row in cursor]
     overall = next(counts for therapist_id, counts in counted if therapist_id is None)
     names = dict(Therapist.objects.values_list("pk", "display_name"))
-    named = sorted((names.get(pk, "Unknown"), counts) for pk, counts in counted if pk is not None)
+    # By name, then id: two therapists may share a display name (the counts
+    # themselves, dicts, cannot break the tie).
+    per_therapist = sorted(
+        ((names.get(pk, "Unknown"), pk, counts) for pk, counts in counted if pk is not None),
+        key=lambda row: row[:2],
+    )
+    named = [(name, counts) for name, _pk, counts in per_therapist]
 
     def table(count, figures):
         rows = [{"name": name, **figures(counts)} for name, counts in named if counts[count]]

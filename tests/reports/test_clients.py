@@ -132,3 +132,18 @@ def test_the_chart_shows_the_visible_therapists_counts(client_as, march):
 @pytest.mark.django_db
 def test_front_desk_gets_404(client_as, march):
     assert client_as("front_desk").get(URL, MARCH).status_code == 404
+
+
+@pytest.mark.django_db
+def test_two_therapists_with_the_same_name_each_get_their_row(client_as, book):
+    from tests import factories
+
+    twins = [factories.TherapistFactory(display_name="Kim Lee") for _ in range(2)]
+    # Different figures, so sorting by name alone cannot fall back on them.
+    for i, therapist in enumerate(twins):
+        for day in range(10 + i):
+            book(therapist, when=at(2 + day, 9 + 2 * i))
+    response = client_as("owner").get(URL, MARCH)
+    assert response.status_code == 200
+    table = _tables(response)["clients-new"]
+    assert sorted(row["cells"][:2] for row in table.rows[1:]) == [["Kim Lee", 10], ["Kim Lee", 11]]
