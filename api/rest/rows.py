@@ -20,20 +20,18 @@ def _time(value):
 
 
 def notes(rows: list[dict]) -> list[dict]:
-    """The API representation of signed notes (rows of selectors.NOTE_COLUMNS),
+    """The API representation of signed notes (rows of selectors.api_signed_notes),
     with their techniques and amendments read in one query each."""
-    # Keys stay as read (UUID or integer): DRF's JSON encoder writes them as
-    # the serializer's primary-key fields did.
-    ids = [row["id"] for row in rows]
+    ids = [row["id_text"] for row in rows]
     techniques = selectors.note_techniques(ids)
     amendments = selectors.note_amendments(ids)
     return [
         {
-            "id": row["id"],
-            "appointment": row["appointment_id"],
-            "client": row["client_id"],
+            "id": row["id_text"],
+            "appointment": row["appointment_id_text"],
+            "client": row["client_id_text"],
             "therapist": row["therapist_id"],
-            "plan": row["plan_id"],
+            "plan": row["plan_id_text"],
             "subjective": row["subjective"],
             "objective": row["objective"],
             "assessment": row["assessment"],
@@ -53,11 +51,13 @@ def notes(rows: list[dict]) -> list[dict]:
                     "pressure": pressure,
                     "notes": text,
                 }
-                for slug, regions, side, minutes, pressure, text in techniques.get(row["id"], ())
+                for slug, regions, side, minutes, pressure, text in techniques.get(
+                    row["id_text"], ()
+                )
             ],
             "amendments": [
                 {"id": pk, "author": author, "text": text, "created_at": _time(created)}
-                for pk, author, text, created in amendments.get(row["id"], ())
+                for pk, author, text, created in amendments.get(row["id_text"], ())
             ],
         }
         for row in rows

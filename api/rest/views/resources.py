@@ -182,7 +182,7 @@ class NoteViewSet(ReadOnly):
     by_client = True
 
     def audit(self, records):
-        self.audit_reads(SessionNote, [record["id"] for record in records])
+        self.audit_reads(SessionNote, [record["id_text"] for record in records])
 
     def represent(self, records):
         return rows.notes(records)
