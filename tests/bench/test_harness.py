@@ -65,3 +65,25 @@ def test_pipeline_benches_parse_set_up_then_build_and_report(bench, monkeypatch)
                                                              "built", 7, 1)  # fmt: skip
     assert env["DJANGO_DEBUG"] == "0" and "per send task" in worker
     assert plural == {"bench.webhooks": "deliveries", "bench.reminders": "reminders"}[bench]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_settle_waits_while_the_workers_still_use_cpu(monkeypatch):
+    """bench.run.settle returns once the server's workers are idle (no CPU
+    used over a window, no query running), and not while they still work."""
+    from types import SimpleNamespace
+
+    from bench import run
+
+    readings = iter([0.0, 1.0, 1.0, 2.0, 2.0, 2.0])  # busy, busy, then idle
+    calls = []
+
+    def cpu_seconds(pid):
+        calls.append(pid)
+        return next(readings)
+
+    monkeypatch.setattr(harness, "cpu_seconds", cpu_seconds)
+    server = SimpleNamespace(process=SimpleNamespace(pid=4242))
+    run.settle(server, window_s=0.01, limit_s=5)
+    assert calls == [4242] * 6
