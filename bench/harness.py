@@ -491,6 +491,24 @@ def pipeline_run(pipeline: Pipeline, args: argparse.Namespace, env: dict[str, st
     }
 
 
+def pipeline_main(
+    doc: str,
+    *,
+    count: int,
+    output: str,
+    env: dict[str, str],
+    pipeline: Callable[[], Pipeline],
+    plural: str,
+    worker: Callable[[], str],
+) -> None:
+    """A worker pipeline bench from its parts: parse the arguments, set Django up
+    with `env`, then build the pipeline and the worker's description (both read
+    Django's settings and models, so they are called after set-up) and report."""
+    args = pipeline_arguments(doc.splitlines()[0], count=count, output=output)
+    pipeline_setup(env)
+    pipeline_report(pipeline(), args, env, plural=plural, worker=worker())
+
+
 def pipeline_report(
     pipeline: Pipeline, args: argparse.Namespace, env: dict[str, str], *, plural: str, worker: str
 ) -> None:

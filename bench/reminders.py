@@ -68,22 +68,25 @@ def _pipeline():
     return harness.Pipeline(unit="reminder", outbox=Reminder, fill=_fill, claim=reminders_claim_due)
 
 
-def main():
-    args = harness.pipeline_arguments(__doc__.splitlines()[0], count=2000, output="reminders.json")
-    env = harness.pipeline_env(
-        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
-        RELIEF_SMS_BACKEND="",
-        RELIEF_CONFIRMATION_GRACE_MINUTES="0",
-    )
-    harness.pipeline_setup(env)
+def _worker() -> str:
     from django.conf import settings
 
-    harness.pipeline_report(
-        _pipeline(),
-        args,
-        env,
+    return f"{settings.RELIEF_REMINDER_TASK_SIZE} reminders per send task, dummy email backend"
+
+
+def main():
+    harness.pipeline_main(
+        __doc__,
+        count=2000,
+        output="reminders.json",
+        env=harness.pipeline_env(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            RELIEF_SMS_BACKEND="",
+            RELIEF_CONFIRMATION_GRACE_MINUTES="0",
+        ),
+        pipeline=_pipeline,
         plural="reminders",
-        worker=f"{settings.RELIEF_REMINDER_TASK_SIZE} reminders per send task, dummy email backend",
+        worker=_worker,
     )
 
 

@@ -82,6 +82,33 @@ BODIES_PER_RUN = 2000
 FIRST_WRK_BODY = 100
 
 
+def settle(server, *, window_s: float = 0.2, limit_s: float = 120) -> None:
+    """Wait until the server has finished the requests of the page before.
+
+    wrk stops at its duration, but the requests it had in flight run on: after
+    a page of 3.5 s requests (the recall list on the chain) the next page's
+    first requests queued behind them for 2.4 s, and wrk's latency correction
+    made that its p95. Done means the workers used (almost) no CPU for a
+    moment and no query of theirs is running: a request waiting on PostgreSQL
+    uses no CPU of its own.
+    """
+    from django.db import connection
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        cpu = harness.cpu_seconds(server.process.pid)
+        time.sleep(window_s)
+        working = harness.cpu_seconds(server.process.pid) - cpu > window_s / 10
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            querying = cursor.fetchone()[0]
+        if not working and not querying:
+            return
+
+
 def measure(server, page, data, sessions, api_tokens, *, duration, connections) -> dict:
     from bench.pages import request_headers
 
@@ -112,6 +139,7 @@ def measure(server, page, data, sessions, api_tokens, *, duration, connections) 
         finally:
             os.unlink(bodies.name)
 
+    settle(server)
     run(connections=2, duration=1)  # warm-up
     latency = run(connections=1, duration=duration)
     load = run(connections=connections, threads=2, duration=duration)

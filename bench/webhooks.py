@@ -108,22 +108,25 @@ def _pipeline(url):
     )
 
 
-def main():
-    args = harness.pipeline_arguments(__doc__.splitlines()[0], count=4000, output="webhooks.json")
-    # The receiver is this machine's loopback over plain http.
-    env = harness.pipeline_env(RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP="1")
-    harness.pipeline_setup(env)
+def _worker() -> str:
     from django.conf import settings
 
-    harness.pipeline_report(
-        _pipeline(_receiver()),
-        args,
-        env,
+    return (
+        f"{settings.RELIEF_WEBHOOK_TASK_SIZE} deliveries per send task, "
+        "local http.server receiver with keep-alive"
+    )
+
+
+def main():
+    harness.pipeline_main(
+        __doc__,
+        count=4000,
+        output="webhooks.json",
+        # The receiver is this machine's loopback over plain http.
+        env=harness.pipeline_env(RELIEF_WEBHOOK_ALLOW_LOCAL_HTTP="1"),
+        pipeline=lambda: _pipeline(_receiver()),
         plural="deliveries",
-        worker=(
-            f"{settings.RELIEF_WEBHOOK_TASK_SIZE} deliveries per send task, "
-            "local http.server receiver with keep-alive"
-        ),
+        worker=_worker,
     )
 
 

@@ -153,7 +153,9 @@ class AmendmentSerializer(serializers.ModelSerializer):
 
 
 class SessionNoteSerializer(serializers.ModelSerializer):
-    techniques = serializers.SerializerMethodField()
+    # A signed note as the API shows it: the schema's description, and the
+    # reference api.rest.rows.notes is tested against (it writes the lists).
+    techniques = TechniqueApplicationSerializer(many=True, read_only=True)
     amendments = AmendmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -177,11 +179,6 @@ class SessionNoteSerializer(serializers.ModelSerializer):
             "techniques",
             "amendments",
         ]
-
-    @extend_schema_field(TechniqueApplicationSerializer(many=True))
-    def get_techniques(self, note) -> list[dict]:
-        # Rows in TechniqueApplicationSerializer's shape (selectors.with_technique_rows).
-        return note.technique_rows
 
 
 class GoalSerializer(serializers.ModelSerializer):

@@ -22,72 +22,91 @@ def _when(value):
     return None if value is None else value.isoformat()
 
 
-def appointment(instance) -> dict:
-    return {
-        "appointment_id": str(instance.pk),
-        "client_id": str(instance.client_id),
-        "therapist_id": instance.therapist_id,
-        "service_id": instance.service_id,
-        "location_id": instance.location_id,
-        "room_id": instance.room_id,
-        "starts_at": _when(instance.starts_at),
-        "ends_at": _when(instance.ends_at),
-        "status": instance.status,
-        "source": instance.source,
-        "series_id": _str(instance.series_id),
-    }
+def _as_is(value):
+    return value
 
 
-def appointment_cancelled(instance) -> dict:
-    return {
-        **appointment(instance),
-        "cancelled_at": _when(instance.cancelled_at),
-        "late_cancel": instance.late_cancel,
-    }
+# How a value is written: an id or amount that is always there as a string
+# (STR), one that may be missing as a string or null (OPT), a time in ISO 8601
+# or null (TIME), numbers, booleans and statuses as they are (AS_IS). Every
+# payload is one table of (key, attribute, how) read by the same builder, so
+# the events cannot drift apart in how they write the same kind of value.
+STR, OPT, TIME, AS_IS = str, _str, _when, _as_is
 
 
-def intake(instance) -> dict:
-    return {
-        "intake_id": str(instance.pk),
-        "client_id": str(instance.client_id),
-        "submitted_at": _when(instance.submitted_at),
-        "how": instance.how,
-    }
+def _fields(spec):
+    """A builder of {key: value} from the instance's attributes, in spec order."""
+
+    def build(instance) -> dict:
+        return {key: write(_attribute(instance, path)) for key, path, write in spec}
+
+    return build
 
 
-def note(instance) -> dict:
-    return {
-        "note_id": str(instance.pk),
-        "appointment_id": _str(instance.appointment_id),
-        "client_id": str(instance.client_id),
-        "therapist_id": instance.therapist_id,
-        "signed_at": _when(instance.signed_at),
-    }
+def _attribute(instance, path: str):
+    for name in path.split("."):
+        instance = getattr(instance, name)
+    return instance
 
 
-def invoice(instance) -> dict:
-    return {
-        "invoice_id": str(instance.pk),
-        "number": instance.number,
-        "client_id": str(instance.client_id),
-        "appointment_id": _str(instance.appointment_id),
-        "issued_at": _when(instance.issued_at),
-        "currency": instance.currency,
-        "subtotal": str(instance.subtotal),
-        "tax": str(instance.tax),
-        "total": str(instance.total),
-    }
+APPOINTMENT = (
+    ("appointment_id", "pk", STR),
+    ("client_id", "client_id", STR),
+    ("therapist_id", "therapist_id", AS_IS),
+    ("service_id", "service_id", AS_IS),
+    ("location_id", "location_id", AS_IS),
+    ("room_id", "room_id", AS_IS),
+    ("starts_at", "starts_at", TIME),
+    ("ends_at", "ends_at", TIME),
+    ("status", "status", AS_IS),
+    ("source", "source", AS_IS),
+    ("series_id", "series_id", OPT),
+)
+APPOINTMENT_CANCELLED = (
+    *APPOINTMENT,
+    ("cancelled_at", "cancelled_at", TIME),
+    ("late_cancel", "late_cancel", AS_IS),
+)
+INTAKE = (
+    ("intake_id", "pk", STR),
+    ("client_id", "client_id", STR),
+    ("submitted_at", "submitted_at", TIME),
+    ("how", "how", AS_IS),
+)
+NOTE = (
+    ("note_id", "pk", STR),
+    ("appointment_id", "appointment_id", OPT),
+    ("client_id", "client_id", STR),
+    ("therapist_id", "therapist_id", AS_IS),
+    ("signed_at", "signed_at", TIME),
+)
+INVOICE = (
+    ("invoice_id", "pk", STR),
+    ("number", "number", AS_IS),
+    ("client_id", "client_id", STR),
+    ("appointment_id", "appointment_id", OPT),
+    ("issued_at", "issued_at", TIME),
+    ("currency", "currency", AS_IS),
+    ("subtotal", "subtotal", STR),
+    ("tax", "tax", STR),
+    ("total", "total", STR),
+)
+PAYMENT = (
+    ("payment_id", "pk", STR),
+    ("invoice_id", "invoice_id", STR),
+    ("method", "method", AS_IS),
+    ("amount", "amount", STR),
+    # The invoice is the one the payment service just wrote to (no query).
+    ("currency", "invoice.currency", AS_IS),
+    ("received_at", "received_at", TIME),
+)
 
-
-def payment(instance) -> dict:
-    return {
-        "payment_id": str(instance.pk),
-        "invoice_id": str(instance.invoice_id),
-        "method": instance.method,
-        "amount": str(instance.amount),
-        "currency": instance.invoice.currency,
-        "received_at": _when(instance.received_at),
-    }
+appointment = _fields(APPOINTMENT)
+appointment_cancelled = _fields(APPOINTMENT_CANCELLED)
+intake = _fields(INTAKE)
+note = _fields(NOTE)
+invoice = _fields(INVOICE)
+payment = _fields(PAYMENT)
 
 
 def test(endpoint) -> dict:

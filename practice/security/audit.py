@@ -18,7 +18,7 @@ from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import router
+from django.db import connections, router
 from django.db.models import DateTimeField
 from django.db.models.signals import pre_save
 from django.utils import timezone
@@ -48,16 +48,22 @@ def reads_to_log(instances) -> list:
     A page that shows a record twice (a note in the history and its chart
     summary, a partial rendered with its page) is still one read.
     """
+    return [
+        instance
+        for instance in instances
+        if _first_read(instance._meta.label_lower, str(instance.pk))
+    ]
+
+
+def _first_read(label: str, pk: str) -> bool:
+    """True once per record and page view (and always outside a request)."""
     logged = _reads_logged.get()
-    fresh = []
-    for instance in instances:
-        key = (instance._meta.label_lower, str(instance.pk))
-        if logged is not None:
-            if key in logged:
-                continue
-            logged.add(key)
-        fresh.append(instance)
-    return fresh
+    if logged is None:
+        return True
+    if (label, pk) in logged:
+        return False
+    logged.add((label, pk))
+    return True
 
 
 def audit_read(instance) -> None:
@@ -66,28 +72,67 @@ def audit_read(instance) -> None:
         accessed.send(instance.__class__, instance=instance)
 
 
-def audit_reads(instances, *, actor, remote_addr=None) -> None:
-    """Record reads of several records in one INSERT (a list of the REST API),
-    skipping those already recorded in this request."""
-    fresh = reads_to_log(list(instances))
+# The columns a read's entry sets; the others stay NULL, as they were when
+# these entries were LogEntry objects written by bulk_create.
+_READ_COLUMNS = (
+    "content_type",
+    "object_pk",
+    "object_repr",
+    "action",
+    "actor",
+    "remote_addr",
+    "timestamp",
+    "changes_text",
+    "cid",
+)
+
+
+def audit_reads_by_pk(model, pks, *, actor, remote_addr=None) -> None:
+    """Record reads of several of `model`'s records (a list of the REST API) in
+    one INSERT, skipping those already recorded in this request.
+
+    The records are named by key, so a list read as plain rows needs no model
+    instance, and no LogEntry object is built per entry (100 of them cost a
+    page of notes more than its query did). Every value but the key is the same
+    for all rows, so each is prepared once; the statement is the multi-row
+    INSERT bulk_create would send, and the entry the same as audit_read's.
+    """
+    label = model._meta.label_lower
+    fresh = [key for key in map(str, pks) if _first_read(label, key)]
     if not fresh:
         return
-    LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                content_type=ContentType.objects.get_for_model(instance),
-                object_pk=str(instance.pk),
-                object_repr=str(instance.pk),
-                action=LogEntry.Action.ACCESS,
-                actor=actor if actor.is_authenticated else None,
-                remote_addr=remote_addr,
-                timestamp=timezone.now(),
-                changes_text="",
-                cid=get_cid(),
+    connection = connections[router.db_for_write(LogEntry)]
+    fields = [LogEntry._meta.get_field(name) for name in _READ_COLUMNS]
+    shared = {
+        "content_type": ContentType.objects.get_for_model(model).pk,
+        "action": LogEntry.Action.ACCESS,
+        "actor": actor.pk if actor.is_authenticated else None,
+        "remote_addr": remote_addr,
+        "timestamp": timezone.now(),
+        "changes_text": "",
+        "cid": get_cid(),
+    }
+    prepared = {
+        field.name: field.get_db_prep_save(shared[field.name], connection)
+        for field in fields
+        if field.name in shared
+    }
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    batch = max(1, connection.ops.bulk_batch_size(fields, fresh))
+    with connection.cursor() as cursor:
+        for start in range(0, len(fresh), batch):
+            keys = fresh[start : start + batch]
+            params = []
+            for key in keys:
+                # The record's key is also its representation.
+                params += [prepared.get(name, key) for name in _READ_COLUMNS]
+            cursor.execute(
+                f"INSERT INTO {quote(LogEntry._meta.db_table)} ({columns}) "  # noqa: S608
+                f"VALUES {', '.join([row] * len(keys))}",
+                params,
             )
-            for instance in fresh
-        ]
-    )
 
 
 def audit_entries():

@@ -124,8 +124,11 @@ class SessionIdleRenewalMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         # Checked after the view: a sign-out must not write a fresh session.
+        # Only a session the request came with: a REST API token request is
+        # signed in by its token (DRF sets request.user) and has none, and
+        # renewing would create one, a session row and cookie per request.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and request.session.session_key:
             now = int(time.time())
             renewed = request.session.get(SESSION_RENEWED_KEY, 0)
             if now - renewed >= SESSION_RENEW_SECONDS:

@@ -61,3 +61,18 @@ def test_the_docs_page_uses_local_assets_and_no_inline_code(client, owner):
 def test_the_docs_page_asks_anonymous_visitors_to_sign_in(client):
     response = client.get(reverse("api:docs"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_every_read_endpoint_describes_itself_and_notes_keep_their_shape(bearer, owner):
+    """Each list and record operation has its own description, not the text of
+    a class it inherits from; a note still shows techniques and amendments."""
+    schema = yaml.safe_load(bearer(owner).get(reverse("api:schema")).content)
+    reads = {path: ops["get"] for path, ops in schema["paths"].items() if "get" in ops}
+    assert len(reads) >= 20
+    for path, read in reads.items():
+        description = read.get("description", "")
+        assert description and "Mixin" not in description, path
+    note = schema["components"]["schemas"]["SessionNote"]
+    assert note["properties"]["techniques"]["items"]["$ref"].endswith("/TechniqueApplication")
+    assert note["properties"]["amendments"]["items"]["$ref"].endswith("/Amendment")
+    assert {"techniques", "amendments"} <= set(note["required"])

@@ -150,3 +150,16 @@ def test_creating_and_revoking_is_audited(client, owner):
     assert [e.action for e in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
     assert all(e.actor == owner for e in entries)
     assert all("key_hash" not in (e.changes_text or "") + str(e.changes) for e in entries)
+
+
+def test_a_token_request_opens_no_session(bearer, owner):
+    """A token is the whole sign-in: no session cookie, no session row, however
+    many requests (each from a client without cookies, as an integration calls)."""
+    from django.contrib.sessions.models import Session
+
+    before = Session.objects.count()
+    for _ in range(3):
+        response = bearer(owner).get("/api/v1/locations/")
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+    assert Session.objects.count() == before

@@ -38,3 +38,52 @@ def test_load_mix_follows_weights_and_posts_carry_body_csrf_and_headers():
     assert {f[4] for f in posts} == {f"therapist=7&slot={n}" for n in range(5)}
     assert all(f[2] == "sessionid=abc" and f[3] == "tok" for f in posts)
     assert {f[5] for f in fields if f[0] == "GET"} == {"HX-Request: true"}
+
+
+@pytest.mark.parametrize("bench", ["bench.webhooks", "bench.reminders"])
+def test_pipeline_benches_parse_set_up_then_build_and_report(bench, monkeypatch):
+    """Both worker benches run through harness.pipeline_main: arguments first,
+    Django set up with the bench's environment, then the pipeline and the
+    worker's description built (they read settings) and handed to the report."""
+    import importlib
+
+    module = importlib.import_module(bench)
+    steps = []
+    monkeypatch.setattr("sys.argv", [bench, "--count", "7", "--runs", "1"])
+    monkeypatch.setattr(harness, "pipeline_setup", lambda env: steps.append(("setup", env)))
+    monkeypatch.setattr(module, "_pipeline", lambda *a: steps.append("pipeline") or "built")
+    if hasattr(module, "_receiver"):
+        monkeypatch.setattr(module, "_receiver", lambda: "http://127.0.0.1:1/relief")
+
+    def report(pipeline, args, env, *, plural, worker):
+        steps.append(("report", pipeline, args.count, args.runs, plural, worker))
+
+    monkeypatch.setattr(harness, "pipeline_report", report)
+    module.main()
+    (setup, env), built, (name, pipeline, count, runs, plural, worker) = steps
+    assert (setup, built, name, pipeline, count, runs) == ("setup", "pipeline", "report",
+                                                             "built", 7, 1)  # fmt: skip
+    assert env["DJANGO_DEBUG"] == "0" and "per send task" in worker
+    assert plural == {"bench.webhooks": "deliveries", "bench.reminders": "reminders"}[bench]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_settle_waits_while_the_workers_still_use_cpu(monkeypatch):
+    """bench.run.settle returns once the server's workers are idle (no CPU
+    used over a window, no query running), and not while they still work."""
+    from types import SimpleNamespace
+
+    from bench import run
+
+    readings = iter([0.0, 1.0, 1.0, 2.0, 2.0, 2.0])  # busy, busy, then idle
+    calls = []
+
+    def cpu_seconds(pid):
+        calls.append(pid)
+        return next(readings)
+
+    monkeypatch.setattr(harness, "cpu_seconds", cpu_seconds)
+    server = SimpleNamespace(process=SimpleNamespace(pid=4242))
+    run.settle(server, window_s=0.01, limit_s=5)
+    assert calls == [4242] * 6

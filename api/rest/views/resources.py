@@ -13,16 +13,16 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from clients.models import Client
+from clients.models import Client, Intake
 from clients.ratelimit import client_ip
 from practice import selectors as practice_selectors
 from practice import services as practice_services
 from practice.availability import zone
 from practice.security.access import Role
-from practice.security.audit import audit_reads
-from sessions.selectors import log_note_reads
+from practice.security.audit import audit_reads_by_pk
+from sessions.models import SessionNote
 
-from .. import selectors
+from .. import rows, selectors
 from .. import serializers as s
 from ..pagination import cursor_by
 from ..permissions import DeclaredRule, HasRole
@@ -55,31 +55,43 @@ ERRORS = {
 
 class ReadOnly(DeclaredRule, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                viewsets.GenericViewSet):  # fmt: skip
+    # A read-only endpoint. Its list and its records take the same steps: the
+    # user's scope (`scoped`), the `?client=` filter where it applies, the
+    # audit of the reads, then the representation; endpoints differ only there.
+    # (No docstring: the schema shows an endpoint's own.)
+
     permission_classes = [HasRole]
     # Set by each endpoint: the scoped queryset for the requesting user.
     scoped = None
+    # `?client=<uuid>`: one client's records (the clinical and billing lists).
+    by_client = False
 
     def get_queryset(self):
         return self.scoped(self.request.user)
 
+    def filter_queryset(self, queryset):
+        return _by_client(self.request, queryset) if self.by_client else queryset
+
     def audit(self, records):
         """Record reads of clinical records; a no-op for the rest."""
 
-    def expand(self, records) -> list:
-        """Load what the serializer shows beside the records (one query per kind)."""
-        return records
+    def audit_reads(self, model, pks):
+        audit_reads_by_pk(model, pks, actor=self.request.user, remote_addr=client_ip(self.request))
+
+    def represent(self, records) -> list:
+        return self.get_serializer(records, many=True).data
+
+    def shown(self, records) -> list:
+        self.audit(records)
+        return self.represent(records)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        self.audit(page)
-        page = self.expand(page)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return self.get_paginated_response(self.shown(page))
 
     def retrieve(self, request, *args, **kwargs):
-        record = self.get_object()
-        self.audit([record])
-        [record] = self.expand([record])
-        return Response(self.get_serializer(record).data)
+        [record] = self.shown([self.get_object()])
+        return Response(record)
 
 
 def _unscoped(queryset_function):
@@ -87,6 +99,8 @@ def _unscoped(queryset_function):
 
 
 class LocationViewSet(ReadOnly):
+    """The practice's locations, with their time zones."""
+
     serializer_class = s.LocationSerializer
     lookup_url_kwarg = "location_id"
     scoped = _unscoped(selectors.api_locations)
@@ -94,6 +108,8 @@ class LocationViewSet(ReadOnly):
 
 
 class ServiceViewSet(ReadOnly):
+    """The services offered, with their length and cleanup time."""
+
     serializer_class = s.ServiceSerializer
     lookup_url_kwarg = "service_id"
     scoped = _unscoped(selectors.api_services)
@@ -101,6 +117,8 @@ class ServiceViewSet(ReadOnly):
 
 
 class TherapistViewSet(ReadOnly):
+    """The therapists, with the services each offers."""
+
     serializer_class = s.TherapistSerializer
     lookup_url_kwarg = "therapist_id"
     scoped = _unscoped(selectors.api_therapists)
@@ -115,11 +133,10 @@ class ClientViewSet(ReadOnly):
     scoped = staticmethod(selectors.api_clients)
     pagination_class = cursor_by("last_name", "first_name", "id")
 
-    def retrieve(self, request, *args, **kwargs):
+    def audit(self, records):
         # Opening one client is a chart read, as on the client page; a list is not.
-        record = self.get_object()
-        audit_reads([record], actor=request.user, remote_addr=client_ip(request))
-        return Response(self.get_serializer(record).data)
+        if self.action == "retrieve":
+            self.audit_reads(Client, [record.pk for record in records])
 
 
 class IntakeViewSet(ReadOnly):
@@ -130,12 +147,10 @@ class IntakeViewSet(ReadOnly):
     lookup_url_kwarg = "intake_id"
     scoped = staticmethod(selectors.api_intakes)
     pagination_class = cursor_by("-submitted_at", "id")
-
-    def filter_queryset(self, queryset):
-        return _by_client(self.request, queryset)
+    by_client = True
 
     def audit(self, records):
-        audit_reads(records, actor=self.request.user, remote_addr=client_ip(self.request))
+        self.audit_reads(Intake, [record.pk for record in records])
 
 
 class ScoreViewSet(ReadOnly):
@@ -148,44 +163,40 @@ class ScoreViewSet(ReadOnly):
     # Newest first by id (insertion order), which the primary key's index
     # serves; `recorded_at` has no index of its own.
     pagination_class = cursor_by("-id")
-
-    def filter_queryset(self, queryset):
-        return _by_client(self.request, queryset)
+    by_client = True
 
     def audit(self, records):
         # Scores are the chart: one chart read per client whose scores were listed.
-        clients = [Client(pk=pk) for pk in dict.fromkeys(r.client_id for r in records)]
-        audit_reads(clients, actor=self.request.user, remote_addr=client_ip(self.request))
+        self.audit_reads(Client, dict.fromkeys(record.client_id for record in records))
 
 
 class NoteViewSet(ReadOnly):
     """Signed session notes (drafts stay with their author), with amendments. Audited."""
 
     allowed_roles = CLINICAL_ROLES
+    # The schema's description; the rows are written by rows.notes, in its shape.
     serializer_class = s.SessionNoteSerializer
     lookup_url_kwarg = "signed_note_id"
     scoped = staticmethod(selectors.api_signed_notes)
     pagination_class = cursor_by("-signed_at", "id")
-
-    def filter_queryset(self, queryset):
-        return _by_client(self.request, queryset)
+    by_client = True
 
     def audit(self, records):
-        log_note_reads(notes=records, user=self.request.user, remote_addr=client_ip(self.request))
+        self.audit_reads(SessionNote, [record["id_text"] for record in records])
 
-    def expand(self, records):
-        return selectors.with_technique_rows(records)
+    def represent(self, records):
+        return rows.notes(records)
 
 
 class PlanViewSet(ReadOnly):
+    """Treatment plans with their goals: owner, and therapists for their clients."""
+
     allowed_roles = CLINICAL_ROLES
     serializer_class = s.TreatmentPlanSerializer
     lookup_url_kwarg = "plan_id"
     scoped = staticmethod(selectors.api_plans)
     pagination_class = cursor_by("-created_at", "id")
-
-    def filter_queryset(self, queryset):
-        return _by_client(self.request, queryset)
+    by_client = True
 
 
 class InvoiceViewSet(ReadOnly):
@@ -196,12 +207,12 @@ class InvoiceViewSet(ReadOnly):
     lookup_url_kwarg = "invoice_id"
     scoped = staticmethod(selectors.api_invoices)
     pagination_class = cursor_by("-created_at", "id")
-
-    def filter_queryset(self, queryset):
-        return _by_client(self.request, queryset)
+    by_client = True
 
 
 class PaymentViewSet(ReadOnly):
+    """Payments against invoices: owner and front desk."""
+
     allowed_roles = BILLING_ROLES
     serializer_class = s.PaymentSerializer
     lookup_url_kwarg = "payment_id"
