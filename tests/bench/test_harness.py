@@ -38,3 +38,44 @@ def test_load_mix_follows_weights_and_posts_carry_body_csrf_and_headers():
     assert {f[4] for f in posts} == {f"therapist=7&slot={n}" for n in range(5)}
     assert all(f[2] == "sessionid=abc" and f[3] == "tok" for f in posts)
     assert {f[5] for f in fields if f[0] == "GET"} == {"HX-Request: true"}
+
+
+def test_wrk_threads_send_each_post_body_once(tmp_path):
+    """Two wrk threads share the bodies out: none is sent twice (a booking POST
+    sent twice books its slot, then "anyone" takes a colleague's)."""
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if not shutil.which("wrk"):
+        pytest.skip("wrk is not installed")
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    bodies = tmp_path / "bodies.txt"
+    # More lines than a second's requests, so none comes round again.
+    bodies.write_text("".join(f"n={n}\n" for n in range(200_000)))
+    try:
+        figures = harness.run_wrk(
+            f"http://127.0.0.1:{server.server_address[1]}/",
+            script="wrk_report.lua",
+            connections=4,
+            threads=2,
+            duration=1,
+            env={"BENCH_METHOD": "POST", "BENCH_BODIES": str(bodies)},
+        )
+    finally:
+        server.shutdown()
+    assert figures["requests"] > 50
+    assert len(set(seen)) == len(seen)
