@@ -319,9 +319,10 @@ def run_wrk(
     env: dict[str, str] | None = None,
 ) -> dict:
     """Run wrk with one of the bench Lua scripts; return its BENCH_JSON figures."""
+    threads = min(threads, connections)
     command = [
         need_wrk(),
-        f"-t{min(threads, connections)}",
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{max(1, round(duration))}s",
         "--timeout",
@@ -331,7 +332,12 @@ def run_wrk(
         url,
     ]
     completed = subprocess.run(
-        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True
+        command,
+        capture_output=True,
+        text=True,
+        # The scripts share POST bodies out among the threads by their number.
+        env={**os.environ, **(env or {}), "BENCH_THREADS": str(threads)},
+        check=True,
     )
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_JSON "):

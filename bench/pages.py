@@ -312,12 +312,33 @@ def _online_draw(n: int) -> int:
     return FIRST_WRK_BODY + run * ONLINE_STRETCH + within
 
 
+# Draws this close together may be in flight at once: wrk's connections take
+# consecutive bodies, each of its two threads every other line, and one
+# thread runs ahead of the other by some dozens of requests over a run.
+ONLINE_IN_FLIGHT = 64
+
+
+def online_slot_index(draw: int, size: int) -> int:
+    """The pool slot (of `size`, in time order) that `draw` books.
+
+    Draws fewer than ONLINE_IN_FLIGHT apart take their slots from different
+    stretches of the pool, far apart in time: requests in flight together
+    never ask for the same start, nor for overlapping times, so no two race
+    for one therapist (with "anyone", a taken time goes to a colleague free
+    then, who would be taken from the next draw's nearby time in turn). Each
+    of the first `lanes * depth` draws books its own slot before the pool wraps."""
+    lanes = max(1, min(ONLINE_IN_FLIGHT, size))
+    depth = max(1, size // lanes)
+    within = draw % (lanes * depth)
+    return (within % lanes) * depth + within // lanes
+
+
 def online_booking_body(data: BenchData, n: int) -> dict:
     """A new client books online slot n with "anyone", as most clients do: a time
     already taken goes to another therapist free then, so runs that come back
     to a slot still book, and the load test's 50 bookers on 20 slots race for
     every therapist of each until none is left."""
-    slot = data.online_slots[_online_draw(n) % len(data.online_slots)]
+    slot = data.online_slots[online_slot_index(_online_draw(n), len(data.online_slots))]
     return {
         "action": "new",
         "location": slot.split("|")[1],

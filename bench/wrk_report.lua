@@ -2,8 +2,8 @@
 -- environment variables and prints the figures as one JSON line.
 --
 -- BENCH_BODIES names a file of POST bodies, one a line: each thread takes its
--- own lines in turn, so no two requests send the same body (each booking its
--- own slot). BENCH_HEADERS adds headers ("Name: value" lines separated by
+-- own lines in turn (every BENCH_THREADS-th from its id), so no two requests
+-- send the same body (each booking its own slot). BENCH_HEADERS adds headers ("Name: value" lines separated by
 -- "|"). With BENCH_CHAIN_VERSION set, the version a response carries
 -- (name="version" value="N") goes into the next body, as the note editor does.
 local method = os.getenv("BENCH_METHOD") or "GET"
@@ -47,6 +47,11 @@ function init(args)
     end
   end
   next_line = id or 1
+  -- wrk starts each thread before it calls setup() for the next, so the stride
+  -- setup() counts reaches the first thread too late: it took every line and
+  -- sent half of them again after the second thread (an online booking POST
+  -- sent twice: "anyone" then takes a colleague, whose own slot is then gone).
+  stride = tonumber(os.getenv("BENCH_THREADS") or "") or stride
 end
 
 function request()

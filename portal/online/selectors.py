@@ -118,31 +118,11 @@ def online_shifts(location: Location, service: Service) -> availability.Schedule
     )
 
 
-def online_slots(
-    *,
-    location,
-    service,
-    therapist_ids,
-    first_day,
-    now=None,
-    days=SEARCH_DAYS,
-    exclude_appointment=None,
-    shifts=None,
-):
-    """Free starts over `days` local days, each marked BOOK or CALL.
-
-    Returns [(day, [{"slot", "how", "name"}...])] for days with any time, and
-    the therapists' names. With several therapists each start goes to one of
-    them, spread fairly as at the front desk. `shifts`: the location's
-    `online_shifts`, when the caller already has them. Three queries (two with
-    `shifts`), whatever the data.
-    """
-    now = now or timezone.now()
+def _search(*, location, service, shifts, therapist_ids, day_list, now, exclude_appointment=None):
+    """The schedule of `therapist_ids` at this location over `day_list` (their
+    bookings and time off: two queries), and the online search's rules."""
     rules = rules_for(location)
-    if shifts is None:
-        shifts = online_shifts(location, service)
     wanted = set(therapist_ids)
-    day_list = [first_day + timedelta(days=n) for n in range(days)]
     start, end = practice_selectors._range_around(day_list[0], day_list[-1])
     # Only this location's shifts (a therapist working elsewhere that day is
     # not free here), of the therapists asked for.
@@ -172,6 +152,41 @@ def online_slots(
         min_notice=timedelta(0),
         step=search_rules.step,
     )
+    return schedule, search_rules
+
+
+def online_slots(
+    *,
+    location,
+    service,
+    therapist_ids,
+    first_day,
+    now=None,
+    days=SEARCH_DAYS,
+    exclude_appointment=None,
+    shifts=None,
+):
+    """Free starts over `days` local days, each marked BOOK or CALL.
+
+    Returns [(day, [{"slot", "how", "name"}...])] for days with any time, and
+    the therapists' names. With several therapists each start goes to one of
+    them, spread fairly as at the front desk. `shifts`: the location's
+    `online_shifts`, when the caller already has them. Three queries (two with
+    `shifts`), whatever the data.
+    """
+    now = now or timezone.now()
+    if shifts is None:
+        shifts = online_shifts(location, service)
+    day_list = [first_day + timedelta(days=n) for n in range(days)]
+    schedule, search_rules = _search(
+        location=location,
+        service=service,
+        shifts=shifts,
+        therapist_ids=therapist_ids,
+        day_list=day_list,
+        now=now,
+        exclude_appointment=exclude_appointment,
+    )
     slots = availability.free_slots(schedule, search_rules, day_list)
     order = {tid: n for n, tid in enumerate(schedule.therapists)}
     if len(schedule.therapists) > 1:
@@ -179,7 +194,7 @@ def online_slots(
         slots = availability.spread_per_start(slots, loads, order, None)
     names = schedule.therapists
     # The window once, not per start: every start of the search shares it.
-    how = partial(how_bookable_in, bookable_window(rules, now))
+    how = partial(how_bookable_in, bookable_window(rules_for(location), now))
     grouped = []
     for day, day_slots in groupby(slots, key=lambda s: s.local.date()):
         entries = [
@@ -190,6 +205,41 @@ def online_slots(
         if entries:
             grouped.append((day, entries))
     return grouped, names
+
+
+def online_free_at(*, location, service, starts_at, now=None) -> list[int]:
+    """The therapists who offer `service` online here and are free to start it
+    exactly at `starts_at`, the least booked that day first: where an "anyone"
+    booking goes when the offered therapist was just taken. Three queries.
+
+    Only this location's online therapists, and of them only those working
+    here that weekday have their bookings read: a chain's other locations,
+    and colleagues off that day, cannot take it (the desk's `therapists_free_at`
+    read the whole practice's day).
+    """
+    now = now or timezone.now()
+    shifts = online_shifts(location, service)
+    day = starts_at.astimezone(availability.zone(location.time_zone)).date()
+    working = {shift.therapist_id for shift in shifts.shifts if shift.weekday == day.weekday()}
+    if not working:
+        return []
+    schedule, search_rules = _search(
+        location=location,
+        service=service,
+        shifts=shifts,
+        therapist_ids=working,
+        day_list=[day],
+        now=now,
+    )
+    free = [
+        slot.therapist_id
+        for slot in availability.free_slots(schedule, search_rules, [day])
+        if slot.starts_at == starts_at
+    ]
+    loads = availability.bookings_per_day(schedule)
+    order = {tid: n for n, tid in enumerate(schedule.therapists)}
+    tz_name = location.time_zone
+    return sorted(free, key=lambda tid: (loads.get((tid, tz_name, day), 0), order[tid]))
 
 
 def has_bookable(grouped) -> bool:

@@ -14,13 +14,12 @@ from django.utils import timezone
 
 from clients.models import Client
 from portal.models import OnlineBooking
-from practice import selectors as practice_selectors
 from practice import services as practice_services
 from practice.models import Appointment, Location, Therapist
 from practice.security.audit import AuditBatch, audit_batch
 
 from . import rules, screening
-from .selectors import expired_requests, rules_for, upcoming_count
+from .selectors import expired_requests, online_free_at, rules_for, upcoming_count
 
 Status = Appointment.Status
 Decision = OnlineBooking.Decision
@@ -64,17 +63,6 @@ def _new_client(data: dict, log: AuditBatch) -> Client:
     # The only unique field is the new random id: no query to check it.
     client.full_clean(validate_unique=False)
     return log.save(client)
-
-
-def _online_therapists_free(*, location, service, starts_at, now, exclude_id):
-    free = practice_selectors.therapists_free_at(
-        service=service, location=location, starts_at=starts_at, now=now
-    )
-    return list(
-        Therapist.objects.filter(pk__in=free, active=True, bookable_online=True)
-        .exclude(pk=exclude_id)
-        .order_by("display_name")
-    )
 
 
 def online_book(
@@ -176,13 +164,17 @@ def _taken() -> ValidationError:
 
 
 def _book_another(booking: dict, therapist, clash) -> Appointment:
-    for other in _online_therapists_free(
+    free = online_free_at(
         location=booking["location"],
         service=booking["service"],
         starts_at=booking["starts_at"],
         now=booking["now"],
-        exclude_id=therapist.pk,
-    ):
+    )
+    others = {t.pk: t for t in Therapist.objects.filter(pk__in=free).exclude(pk=therapist.pk)}
+    for other_id in free:
+        other = others.get(other_id)
+        if other is None:
+            continue
         try:
             return practice_services.appointment_book(therapist=other, **booking)
         except practice_services.AppointmentClash:

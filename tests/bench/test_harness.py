@@ -87,3 +87,44 @@ def test_settle_waits_while_the_workers_still_use_cpu(monkeypatch):
     server = SimpleNamespace(process=SimpleNamespace(pid=4242))
     run.settle(server, window_s=0.01, limit_s=5)
     assert calls == [4242] * 6
+
+
+def test_wrk_threads_send_each_post_body_once(tmp_path):
+    """Two wrk threads share the bodies out: none is sent twice (a booking POST
+    sent twice books its slot, then "anyone" takes a colleague's)."""
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    if not shutil.which("wrk"):
+        pytest.skip("wrk is not installed")
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    bodies = tmp_path / "bodies.txt"
+    # More lines than a second's requests, so none comes round again.
+    bodies.write_text("".join(f"n={n}\n" for n in range(200_000)))
+    try:
+        figures = harness.run_wrk(
+            f"http://127.0.0.1:{server.server_address[1]}/",
+            script="wrk_report.lua",
+            connections=4,
+            threads=2,
+            duration=1,
+            env={"BENCH_METHOD": "POST", "BENCH_BODIES": str(bodies)},
+        )
+    finally:
+        server.shutdown()
+    assert figures["requests"] > 50
+    assert len(set(seen)) == len(seen)

@@ -14,7 +14,7 @@ from clients.models import Client
 from portal.models import OnlineBooking
 from portal.online import rules, services
 from portal.online.messages import online_message_send
-from portal.online.selectors import online_slots, rules_for
+from portal.online.selectors import online_free_at, online_slots, rules_for
 from practice import services as practice_services
 from practice.models import Appointment, Reminder
 from tests import factories
@@ -238,6 +238,80 @@ def test_any_therapist_goes_to_another_when_the_offered_one_was_just_taken(onlin
         base_url="",
     )
     assert appointment.therapist == online.sam
+
+
+def _colleague(online, *, display_name, location=None):
+    """A third therapist offering the online service, working 09:00-17:00 every day."""
+    from datetime import time
+
+    kim = factories.TherapistFactory(display_name=display_name)
+    kim.services.add(online.service)
+    for weekday in range(7):
+        factories.WorkingHoursFactory(
+            therapist=kim,
+            location=location or online.location,
+            weekday=weekday,
+            start_time=time(9),
+            end_time=time(17),
+        )
+    return kim
+
+
+def test_anyone_taken_goes_to_the_least_booked_colleague_free_then(online, maria):
+    starts_at = in_days(online.location, 3)
+    # After Sam in name order: the old fallback took the first name free.
+    zoe = _colleague(online, display_name="Zoe Park")
+    book = {"service": online.service, "location": online.location}
+    factories.AppointmentFactory(therapist=online.dana, starts_at=starts_at, **book)
+    # Sam is free at that time but already has a booking that day; Zoe has none.
+    factories.AppointmentFactory(
+        therapist=online.sam, starts_at=starts_at + timedelta(hours=3), **book
+    )
+    free = online_free_at(location=online.location, service=online.service, starts_at=starts_at)
+    assert free == [zoe.pk, online.sam.pk]
+    appointment = services.online_book(
+        location=online.location,
+        service=online.service,
+        therapist=online.dana,
+        starts_at=starts_at,
+        client=maria,
+        any_therapist=True,
+        base_url="",
+    )
+    assert appointment.therapist == zoe
+
+
+def test_anyone_never_goes_to_a_colleague_at_another_location_or_one_not_online(online):
+    starts_at = in_days(online.location, 3)
+    elsewhere = factories.LocationFactory(name="Uptown", time_zone=online.location.time_zone)
+    _colleague(online, location=elsewhere, display_name="Abe Uptown")
+    offline = _colleague(online, display_name="Ada Offline")
+    offline.bookable_online = False
+    offline.save()
+    book = {"service": online.service, "location": online.location}
+    factories.AppointmentFactory(therapist=online.sam, starts_at=starts_at, **book)
+    free = online_free_at(location=online.location, service=online.service, starts_at=starts_at)
+    assert free == [online.dana.pk]
+
+
+def test_anyone_just_taken_from_everyone_is_refused(online, maria):
+    starts_at = in_days(online.location, 3)
+    book = {"service": online.service, "location": online.location}
+    for who in (online.dana, online.sam):
+        factories.AppointmentFactory(therapist=who, starts_at=starts_at, **book)
+    assert (
+        online_free_at(location=online.location, service=online.service, starts_at=starts_at) == []
+    )
+    with pytest.raises(ValidationError, match="just booked"):
+        services.online_book(
+            location=online.location,
+            service=online.service,
+            therapist=online.dana,
+            starts_at=starts_at,
+            client=maria,
+            any_therapist=True,
+            base_url="",
+        )
 
 
 def test_a_new_clients_audit_entries_are_those_of_the_rows_kept(online):
