@@ -123,6 +123,96 @@ def _visit_rows(*, start, end, location, therapist, now):
     )
 
 
+# PostgreSQL: the same columns as `_visit_rows`, from one pass over the
+# clients' appointments instead of four probes per visit (20,000 visits a
+# year made 80,000 index probes, 600 ms of the page). The stream is every
+# appointment of the period's clients from its start to 90 days after its
+# end; each row learns the next rebooking and the next visit strictly after
+# it (EXCLUDE GROUP: an appointment at the same instant is not "after"), and
+# each visit its client's first visit of the period (at the place) overall
+# and with its therapist. Only "seen before" is still a probe, once per client.
+_VISITS_SQL = """
+WITH period AS (
+    SELECT a.id, a.client_id, a.therapist_id, a.starts_at,
+        MIN(a.starts_at) OVER (PARTITION BY a.client_id) AS client_first,
+        MIN(a.starts_at) OVER (PARTITION BY a.client_id, a.therapist_id) AS therapist_first
+    FROM {appointment} a
+    WHERE a.status = ANY(%(visited)s) AND a.starts_at >= %(start)s AND a.starts_at < %(end)s
+        {location}
+),
+visits AS (SELECT * FROM period WHERE TRUE {therapist}),
+seen_before AS MATERIALIZED (
+    SELECT c.client_id, EXISTS (SELECT 1 FROM {appointment} b WHERE b.client_id = c.client_id
+        AND b.status = ANY(%(visited)s) AND b.starts_at < %(start)s) AS seen_before
+    FROM (SELECT DISTINCT client_id FROM visits) c
+),
+stream AS (
+    SELECT a.id,
+        MIN(CASE WHEN NOT a.status = ANY(%(not_rebooked)s) THEN a.starts_at END) OVER later
+            AS next_booked,
+        MIN(CASE WHEN a.status = ANY(%(visited)s) THEN a.starts_at END) OVER later AS next_visit
+    FROM {appointment} a
+    WHERE a.starts_at >= %(start)s AND a.starts_at < %(stream_end)s {their_clients}
+    WINDOW later AS (PARTITION BY a.client_id ORDER BY a.starts_at
+        RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP)
+),
+flagged AS (
+    SELECT v.therapist_id, v.client_id, v.starts_at, v.client_first, v.therapist_first,
+        s.next_booked, s.next_visit,
+        v.starts_at <= %(rebook_closed)s AS rebook_closed,
+        v.starts_at <= %(retention_closed)s AS retention_closed
+    FROM visits v JOIN stream s ON s.id = v.id
+)
+SELECT f.therapist_id, f.client_id, b.seen_before,
+    f.rebook_closed AND COALESCE(f.next_booked <= f.starts_at + %(rebook)s, FALSE) AS rebooked,
+    f.retention_closed AND f.starts_at = f.client_first AS first_in_period,
+    f.retention_closed AND f.starts_at = f.therapist_first AS first_with_therapist,
+    f.retention_closed AND COALESCE(f.next_visit <= f.starts_at + %(retention)s, FALSE)
+        AS seen_again,
+    f.rebook_closed, f.retention_closed
+FROM flagged f JOIN seen_before b ON b.client_id = f.client_id
+"""
+
+
+def _visit_rows_sql(*, start, end, location, therapist, now):
+    """`_visit_rows` in PostgreSQL's window SQL: (sql, params) of the same rows."""
+    sql = _VISITS_SQL.format(
+        appointment=connection.ops.quote_name(Appointment._meta.db_table),
+        location="AND a.location_id = %(location)s" if location is not None else "",
+        therapist="AND therapist_id = %(therapist)s" if therapist is not None else "",
+        # Over everyone, one range scan of the stream beats probing each
+        # client's appointments (13,000 index scans a year, with heap reads).
+        their_clients="AND a.client_id IN (SELECT client_id FROM visits)"
+        if therapist is not None
+        else "",
+    )
+    params = {
+        "visited": list(VISITED),
+        "not_rebooked": list(NOT_REBOOKED),
+        "start": start,
+        "end": end,
+        "stream_end": end + RETENTION_WINDOW,
+        "location": location.pk if location is not None else None,
+        "therapist": therapist.pk if therapist is not None else None,
+        "rebook": REBOOK_WINDOW,
+        "retention": RETENTION_WINDOW,
+        "rebook_closed": now - REBOOK_WINDOW,
+        "retention_closed": now - RETENTION_WINDOW,
+    }
+    return sql, params
+
+
+def windowed(therapist=None) -> bool:
+    """The visits' flags come from `_VISITS_SQL` (PostgreSQL's frame exclusion
+    and intervals) over everyone's visits. Elsewhere (SQLite in development)
+    `_visit_rows`, the ORM's probes, answers; it is the reference, and a
+    PostgreSQL test compares them. A therapist's page probes too: their few
+    hundred visits cost fewer probes than windowing the period's every visit
+    (which "first in the period" needs), 55-110 ms against 170 on the large
+    practice."""
+    return connection.vendor == "postgresql" and therapist is None
+
+
 # The counts of the three tables per therapist and over everyone, from the
 # visits' flags computed once: the CTE is read twice, so PostgreSQL runs its
 # probes once (a CTE named twice is materialised). Distinct clients do not
@@ -145,7 +235,7 @@ _COUNTS = """COUNT(DISTINCT client_id),
 _COUNT_NAMES = ("clients", "new", "visits", "visit_clients", "rebooked", "firsts", "returned")
 
 
-def clients_report(*, start, end, location=None, therapist=None, now=None) -> dict:
+def clients_report(*, start, end, location=None, therapist=None, now=None, sql=None) -> dict:
     """New and returning clients, rebooking and retention: the clients report's three tables.
 
     New: the client's first visit ever was in the period. Rebooked: a visit
@@ -153,12 +243,15 @@ def clients_report(*, start, end, location=None, therapist=None, now=None) -> di
     over visits whose 6 weeks have passed (a visit last week may still be
     rebooked). Retained: seen again (by anyone) within 90 days of their first
     visit in the period (with that therapist on a therapist's row), over
-    clients whose 90 days have passed. Two queries.
+    clients whose 90 days have passed. Two queries. `sql` chooses the
+    visits' formulation (default: `windowed(therapist)`).
     """
     now = now or timezone.now()
-    visits, params = _visit_rows(
-        start=start, end=end, location=location, therapist=therapist, now=now
-    ).query.sql_with_params()
+    chosen = {"start": start, "end": end, "location": location, "therapist": therapist, "now": now}
+    if sql if sql is not None else windowed(therapist):
+        visits, params = _visit_rows_sql(**chosen)
+    else:
+        visits, params = _visit_rows(**chosen).query.sql_with_params()
     sql = CLIENTS_REPORT_SQL.format(
         visits=visits,
         counts_with_therapist=_COUNTS.format(first="first_with_therapist"),

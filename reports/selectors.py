@@ -473,29 +473,93 @@ def session_pain_pairs(*, start, end, location=None, therapist=None) -> list[dic
     ]
 
 
-def session_pain_change(*, start, end, location=None, therapist=None) -> list:
+# Each client's median change per technique, in SQL: the middle one or two
+# of their ordered changes, summed, with how many (so Python halves a pair
+# exactly as statistics.median does). Clients with the same median are one
+# row, so a technique's figures come from a hundred-odd rows, not from the
+# year's 50,000 technique rows (200,000 at the chain) fetched one by one.
+# PostgreSQL only: SQLite sums numerics as floats; it runs the Python path.
+SESSION_CHANGE_SQL = """
+WITH changes AS (
+    SELECT o.technique_id, o.client_id, o.pain_after - o.pain_before AS change,
+        ROW_NUMBER() OVER (PARTITION BY o.technique_id, o.client_id
+            ORDER BY o.pain_after - o.pain_before) AS rank,
+        COUNT(*) OVER (PARTITION BY o.technique_id, o.client_id) AS sessions
+    FROM {technique_outcome} o
+    WHERE o.starts_at >= %(start)s AND o.starts_at < %(end)s
+        AND o.pain_before IS NOT NULL AND o.pain_after IS NOT NULL {location} {therapist}
+),
+per_client AS (
+    SELECT technique_id, MAX(sessions) AS sessions, SUM(change) AS middle, COUNT(*) AS middles
+    FROM changes WHERE rank IN ((sessions + 1) / 2, (sessions + 2) / 2)
+    GROUP BY technique_id, client_id
+)
+SELECT t.name, p.middle, p.middles, COUNT(*), CAST(SUM(p.sessions) AS BIGINT)
+FROM per_client p JOIN {technique} t ON t.id = p.technique_id
+GROUP BY t.name, p.middle, p.middles
+"""
+
+
+def _client_medians_sql(*, start, end, location, therapist) -> dict:
+    """Per technique name: (sessions, each client's median change), from SESSION_CHANGE_SQL."""
+    sql = SESSION_CHANGE_SQL.format(
+        technique_outcome=_table(NoteOutcomeTechnique),
+        technique=_table(Technique),
+        location="AND o.location_id = %(location)s" if location is not None else "",
+        therapist="AND o.therapist_id = %(therapist)s" if therapist is not None else "",
+    )
+    params = {
+        "start": start,
+        "end": end,
+        "location": location.pk if location is not None else None,
+        "therapist": therapist.pk if therapist is not None else None,
+    }
+    medians = defaultdict(lambda: [0, []])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for name, middle, middles, clients, sessions in cursor.fetchall():
+            median = middle if middles == 1 else middle / 2
+            medians[name][0] += sessions
+            medians[name][1].extend([median] * clients)
+    return medians
+
+
+def _client_medians(*, start, end, location, therapist) -> dict:
+    """The same from the pairs themselves (the reference, and SQLite's path)."""
+    pairs = session_pain_pairs(start=start, end=end, location=location, therapist=therapist)
+    changes = defaultdict(lambda: defaultdict(list))
+    for row in pairs:
+        changes[row["technique__name"]][row["note__client_id"]].append(row["after"] - row["before"])
+    return {
+        name: [
+            sum(len(values) for values in by_client.values()),
+            [statistics.median(values) for values in by_client.values()],
+        ]
+        for name, by_client in changes.items()
+    }
+
+
+def session_pain_change(*, start, end, location=None, therapist=None, sql=None) -> list:
     """Median change in pain from before to after a session, per technique.
 
     Before and after are the note's own pain scores (pre_session and
     post_session of the same note), as corrected by its amendments. Each
     client counts once per technique: the median of their own changes; the
-    figure is the median over clients.
+    figure is the median over clients. `sql` chooses the per-client medians'
+    path (default: in SQL on PostgreSQL).
     """
-    pairs = session_pain_pairs(start=start, end=end, location=location, therapist=therapist)
-    changes = defaultdict(lambda: defaultdict(list))
-    for row in pairs:
-        changes[row["technique__name"]][row["note__client_id"]].append(row["after"] - row["before"])
-    table = []
-    for name, by_client in sorted(changes.items()):
-        per_client = [statistics.median(values) for values in by_client.values()]
-        table.append(
-            {
-                "name": name,
-                "sessions": sum(len(values) for values in by_client.values()),
-                "result": statistics.median_summary(per_client, clients=len(by_client)),
-            }
-        )
-    return table
+    use_sql = sql if sql is not None else connection.vendor == "postgresql"
+    medians = (_client_medians_sql if use_sql else _client_medians)(
+        start=start, end=end, location=location, therapist=therapist
+    )
+    return [
+        {
+            "name": name,
+            "sessions": sessions,
+            "result": statistics.median_summary(per_client, clients=len(per_client)),
+        }
+        for name, (sessions, per_client) in sorted(medians.items())
+    ]
 
 
 # PEG-3 at plan review ---------------------------------------------------------

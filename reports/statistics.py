@@ -4,6 +4,7 @@ Pure: no models. The reports hand in counts and values already aggregated in
 SQL; everything here is arithmetic a reviewer can check by hand.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -62,14 +63,27 @@ def median_interval(values, confidence: float = 0.95) -> tuple | None:
     """
     ordered = sorted(values)
     n = len(ordered)
-    tail = (1 - confidence) / 2
-    j = 0
-    while _binomial_cdf_half(j, n) <= tail:
-        j += 1
-    # j is now the 1-based rank of the lower bound (n + 1 - j of the upper).
+    j = _median_rank(n, confidence)
+    # j is the 1-based rank of the lower bound (n + 1 - j of the upper).
     if j == 0:
         return None
     return ordered[j - 1], ordered[n - j]
+
+
+@functools.lru_cache(maxsize=256)
+def _median_rank(n: int, confidence: float) -> int:
+    """The smallest j with P(Binomial(n, 1/2) <= j) above the tail: the same
+    test as `_binomial_cdf_half(j, n) <= tail` rank by rank, on a running sum
+    of the binomial coefficients. Summing them afresh for each rank cost
+    O(n^3): 0.8 s for 1,000 clients, a minute for 3,000."""
+    tail = (1 - confidence) / 2
+    whole = 2**n
+    j, coefficient, below = 0, 1, 1  # below: the sum of C(n, i) for i <= j
+    while below / whole <= tail:
+        coefficient = coefficient * (n - j) // (j + 1)
+        j += 1
+        below += coefficient
+    return j
 
 
 @dataclass(frozen=True)

@@ -389,7 +389,26 @@ class AmendedTechnique(models.Model):
         raise SignedNoteError("Amendments are append-only.")
 
 
-class NoteOutcome(models.Model):
+class NoteOutcomeColumns(models.Model):
+    """What both pain-outcome summaries carry of their note: who, where, when, its pain.
+
+    Copied from the note and its appointment so a period's rows are one range
+    scan on starts_at; only sessions.outcomes writes them.
+    """
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey("practice.Therapist", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("practice.Location", on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    # The note's own pain before and after, as its amendments left them.
+    pain_before = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+    pain_after = models.DecimalField(max_digits=4, decimal_places=1, null=True)
+
+    class Meta:
+        abstract = True
+
+
+class NoteOutcome(NoteOutcomeColumns):
     """Report summary: one row per session note (draft or signed), keyed by its session's start.
 
     The pain-outcome reports read these instead of joining notes, appointments
@@ -402,13 +421,6 @@ class NoteOutcome(models.Model):
     note = models.OneToOneField(
         SessionNote, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
-    therapist = models.ForeignKey("practice.Therapist", on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey("practice.Location", on_delete=models.CASCADE, related_name="+")
-    starts_at = models.DateTimeField()
-    # The note's own pain before and after, as its amendments left them.
-    pain_before = models.DecimalField(max_digits=4, decimal_places=1, null=True)
-    pain_after = models.DecimalField(max_digits=4, decimal_places=1, null=True)
 
     class Meta:
         indexes = [
@@ -424,7 +436,7 @@ class NoteOutcome(models.Model):
         return f"Outcome of note {self.note_id}"
 
 
-class NoteOutcomeTechnique(models.Model):
+class NoteOutcomeTechnique(NoteOutcomeColumns):
     """Report summary: one row per technique applied in a note (twice in a note is one).
 
     Carries its note's client, therapist, place, time and pain, so a period's
@@ -433,12 +445,6 @@ class NoteOutcomeTechnique(models.Model):
 
     note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="+")
     technique = models.ForeignKey(Technique, on_delete=models.CASCADE, related_name="+")
-    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+")
-    therapist = models.ForeignKey("practice.Therapist", on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey("practice.Location", on_delete=models.CASCADE, related_name="+")
-    starts_at = models.DateTimeField()
-    pain_before = models.DecimalField(max_digits=4, decimal_places=1, null=True)
-    pain_after = models.DecimalField(max_digits=4, decimal_places=1, null=True)
 
     class Meta:
         constraints = [

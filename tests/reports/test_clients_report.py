@@ -51,6 +51,45 @@ def practice(therapist, other_therapist, location, second, service):
                 )
 
 
+@pytest.fixture
+def edges(therapist, other_therapist, location, second, service):
+    """Visits on the windows' and periods' edges, at one instant, across a clock change."""
+
+    def visit(client, who, when, status=S.COMPLETED, where=location):
+        factories.AppointmentFactory(
+            client=client,
+            therapist=who,
+            service=service,
+            location=where,
+            starts_at=when,
+            status=status,
+        )
+
+    tied = factories.ClientFactory()
+    feb = datetime(2026, 2, 1, tzinfo=NY)  # the second period's first instant
+    visit(tied, therapist, feb)
+    # At the same instant with someone else: neither is "after" the other, so
+    # neither is rebooked or seen again, and both are first in the period.
+    visit(tied, other_therapist, feb, S.CHECKED_IN, second)
+    twice = factories.ClientFactory()
+    visit(twice, therapist, feb + timedelta(days=1))
+    # Exactly 6 weeks later, across the March change to daylight time: rebooked.
+    visit(twice, therapist, feb + timedelta(days=1) + clientele.REBOOK_WINDOW, S.BOOKED)
+    # On the second period's end (outside it), inside the first.
+    visit(twice, therapist, datetime(2026, 3, 1, tzinfo=NY))
+    lapsed = factories.ClientFactory()
+    visit(lapsed, other_therapist, datetime(2026, 3, 9, tzinfo=NY))
+    # Neither a no-show, a cancellation nor a request is a rebooking or a visit.
+    for day, status in ((10, S.NO_SHOW), (11, S.CANCELLED), (12, S.REQUESTED)):
+        visit(lapsed, therapist, datetime(2026, 3, day, 22, tzinfo=NY), status)
+    for day, late in ((5, timedelta(0)), (6, timedelta(seconds=1))):
+        client = factories.ClientFactory()
+        first = datetime(2026, 1, day, 22, tzinfo=NY)
+        visit(client, therapist, first)
+        # Seen again exactly 90 days on (retained), or a second after (not).
+        visit(client, other_therapist, first + clientele.RETENTION_WINDOW + late, S.CHECKED_IN)
+
+
 def live(start, end, location, therapist):
     rows = list(Appointment.objects.values())
     of_client = defaultdict(list)
@@ -126,12 +165,16 @@ FIELDS = {
 }
 
 
-def test_the_report_equals_the_rules_visit_by_visit(practice, location, second, other_therapist):
+@pytest.mark.parametrize("sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_the_report_equals_the_rules_visit_by_visit(
+    practice, edges, location, second, other_therapist, sql
+):
+    """Both formulations: the ORM's probes (SQLite's) and PostgreSQL's windows."""
     compared = 0
     for start, end in PERIODS:
         for where, who in [(None, None), (second, None), (None, other_therapist), (location, None)]:
             report = clientele.clients_report(
-                start=start, end=end, location=where, therapist=who, now=NOW
+                start=start, end=end, location=where, therapist=who, now=NOW, sql=sql
             )
             got = {
                 key: [(row["name"], *(row[f] for f in FIELDS[key])) for row in rows]
@@ -141,4 +184,5 @@ def test_the_report_equals_the_rules_visit_by_visit(practice, location, second, 
             compared += sum(len(rows) for rows in got.values())
     # Real rows in every table, including retention's (its 90 days have passed).
     assert compared > 50
-    assert clientele.clients_report(start=PERIODS[0][0], end=PERIODS[0][1], now=NOW)["retention"]
+    first = clientele.clients_report(start=PERIODS[0][0], end=PERIODS[0][1], now=NOW, sql=sql)
+    assert first["retention"]

@@ -21,7 +21,7 @@ from clients.models import Score
 from clients.scoring import meaningful_change
 from practice.models import Appointment, Location, Therapist
 from practice.settings import CELERY_BEAT_SCHEDULE
-from reports import selectors
+from reports import selectors, statistics
 from sessions import services
 from sessions.models import (
     NoteOutcome,
@@ -278,6 +278,49 @@ def test_session_pairs_from_the_summary_equal_the_live_computation(
             assert got == live_session_pairs(start, end, where, who), (start, end, where, who)
             compared += len(got)
     assert compared > 100
+
+
+def live_session_change(start, end, location, therapist):
+    """The session-change table by its definition, from the live pairs: per
+    technique, each client's median change, then their median."""
+    changes = defaultdict(lambda: defaultdict(list))
+    for name, client_id, before, after in live_session_pairs(start, end, location, therapist):
+        changes[name][client_id].append(after - before)
+    return [
+        (
+            name,
+            sum(len(values) for values in by_client.values()),
+            sorted(statistics.median(values) for values in by_client.values()),
+        )
+        for name, by_client in sorted(changes.items())
+    ]
+
+
+@pytest.mark.parametrize("sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+def test_session_change_equals_the_live_computation(practice, location, other_therapist, sql):
+    """Both paths (the per-client medians in SQL on PostgreSQL, in Python
+    elsewhere) give the definition's figures, to the digit."""
+    shown = 0
+    for start, end in PERIODS:
+        for where, who in _filters(location, other_therapist):
+            live = live_session_change(start, end, where, who)
+            table = selectors.session_pain_change(
+                start=start, end=end, location=where, therapist=who, sql=sql
+            )
+            assert [(row["name"], row["sessions"]) for row in table] == [
+                (name, sessions) for name, sessions, _ in live
+            ], (start, end, where, who)
+            for row, (_, _, medians) in zip(table, live, strict=True):
+                expected = statistics.median_summary(medians, clients=len(medians))
+                assert row["result"] == expected, (row["name"], start, end, where, who)
+                # The same Decimal, not just an equal one: "-1.5", never "-1.50".
+                assert str(row["result"].median) == str(expected.median)
+                shown += not expected.hidden
+    # Visible medians were compared, and clients with an even number of
+    # sessions of a technique (a median halving a pair) among them.
+    assert shown >= 5
+    sessions = Counter(pair[:2] for pair in live_session_pairs(*PERIODS[0], None, None))
+    assert any(n % 2 == 0 for n in sessions.values())
 
 
 def _snapshot():
