@@ -17,7 +17,7 @@ from practice.security.access import Role, owner_required, roles_required
 from practice.timezones import practice_time_zone
 from practice.validation import parse_id
 
-from . import receipts, selectors, services
+from . import money, receipts, selectors, services
 from .forms import (
     DaySheetForm,
     GiftCardPayForm,
@@ -294,9 +294,11 @@ def _day_sheet_csv(day, sheet):
     for row in sheet["tips"]:
         writer.writerow(["tips", row["name"] or "No therapist", row["total"]])
     for refund in sheet["refunds"]:
-        writer.writerow(["refunds", f"Invoice {refund.invoice_number}", -refund.amount])
+        writer.writerow(
+            ["refunds", f"Invoice {refund.invoice_number}", money.deduction(refund.amount)]
+        )
     writer.writerow(["total", "taken", sheet["taken"]])
-    writer.writerow(["total", "refunded", -sheet["refunded"]])
+    writer.writerow(["total", "refunded", money.deduction(sheet["refunded"])])
     writer.writerow(["total", "net", sheet["net"]])
     for invoice in sheet["open_invoices"]:
         writer.writerow(["open invoices", f"Invoice {invoice.number}", invoice.balance])
