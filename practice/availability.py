@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -22,8 +23,9 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@dataclass(frozen=True)
-class Shift:
+# Shifts and busy times are tuples: a search builds hundreds of each from
+# query rows, and a frozen dataclass costs several times a tuple to make.
+class Shift(NamedTuple):
     """One working-hours row: a therapist works `start`-`end` local time on `weekday`."""
 
     therapist_id: int
@@ -34,8 +36,7 @@ class Shift:
     end: time
 
 
-@dataclass(frozen=True)
-class Busy:
+class Busy(NamedTuple):
     """Time a therapist cannot take a booking: an appointment (with buffer) or time off."""
 
     start: datetime
@@ -180,7 +181,7 @@ def _shift_starts(day: date, start: time, end: time, step_minutes: int, tz_name:
 
 def _busy_index(items):
     """A therapist's busy times sorted by start, with the running maximum of their ends."""
-    ordered = sorted(items, key=lambda b: (b.start, b.end))
+    ordered = sorted(items)  # by start, then end
     running, latest = [], None
     for b in ordered:
         latest = b.end if latest is None or b.end > latest else latest
