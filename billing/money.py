@@ -70,13 +70,22 @@ def fee_amount(policy: str, price) -> Decimal | None:
     return amount if amount > 0 else None
 
 
+def deduction(amount) -> Decimal:
+    """`amount` taken off (a refund in a total), as a negative figure; none
+    taken off is 0.00, not -0.00 (which Decimal keeps and Babel shows signed)."""
+    amount = to_money(amount)
+    return -amount if amount else ZERO
+
+
 def format_money(amount, currency: str, locale: str) -> str:
-    return _formatted(str(to_money(amount)), currency, locale)
+    amount = to_money(amount)
+    # A zero is never signed: 0.00 less 0.00 is Decimal("-0.00").
+    return _formatted(str(amount if amount else ZERO), currency, locale)
 
 
 @lru_cache(maxsize=4096)
 def _formatted(amount: str, currency: str, locale: str) -> str:
     # Babel reads the locale's pattern on every call (about 90 us); a page
-    # shows the same few amounts over and over. Keyed on the text, so -0.00
-    # and 0.00 (equal as Decimals) stay apart.
+    # shows the same few amounts over and over. Keyed on the text, as "1.5"
+    # and "1.50" are equal Decimals.
     return format_currency(Decimal(amount), currency, locale=locale)

@@ -17,7 +17,7 @@ from practice.security.access import Role, owner_required, roles_required
 from practice.timezones import practice_time_zone
 from practice.validation import parse_id
 
-from . import receipts, selectors, services
+from . import money, receipts, selectors, services
 from .forms import (
     DaySheetForm,
     GiftCardPayForm,
@@ -97,6 +97,38 @@ def _message_action(request, invoice, act, *, success):
     return redirect("billing:invoice", invoice_id=invoice.pk)
 
 
+def invoice_form_view(
+    form_class, service, *, success, form_name, related=selectors.FULL_INVOICE, of_payment=False
+):
+    """A POST view for one form on the invoice page: the invoice (404 outside
+    the user's scope), then `service(invoice=..., by=user, **cleaned_data)`
+    through `_form_action`. `of_payment`: the URL names one of the invoice's
+    payments (a refund), which the service gets instead of the invoice and
+    whose form comes back open on a refusal. `success`: the message, or a
+    function of the invoice that makes it."""
+
+    @billing_staff
+    @require_POST
+    def view(request, invoice_id, payment_id=None):
+        invoice = selectors.get_invoice_for_user(request.user, invoice_id, related=related)
+        target, extra = {"invoice": invoice}, {}
+        if of_payment:
+            payment = get_object_or_404(Payment, pk=payment_id, invoice=invoice)
+            target, extra = {"payment": payment}, {"refund_payment": payment.pk}
+        return _form_action(
+            request,
+            invoice,
+            form_class(request.POST),
+            lambda data: service(**target, by=request.user, **data),
+            success=success(invoice) if callable(success) else success,
+            form_name=form_name,
+            **extra,
+        )
+
+    view.__name__ = view.__qualname__ = service.__name__
+    return view
+
+
 @billing_staff
 @require_http_methods(["GET", "POST"])
 def checkout(request, appointment_id):
@@ -127,18 +159,9 @@ def invoice(request, invoice_id):
     return _render_invoice(request, invoice)
 
 
-@billing_staff
-@require_POST
-def line_add(request, invoice_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    return _form_action(
-        request,
-        invoice,
-        LineForm(request.POST),
-        lambda data: services.invoice_add_line(invoice=invoice, by=request.user, **data),
-        success="Line added.",
-        form_name="line_form",
-    )
+line_add = invoice_form_view(
+    LineForm, services.invoice_add_line, success="Line added.", form_name="line_form"
+)
 
 
 @billing_staff
@@ -165,63 +188,30 @@ def issue(request, invoice_id):
     )
 
 
-@billing_staff
-@require_POST
-def void(request, invoice_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    return _form_action(
-        request,
-        invoice,
-        VoidForm(request.POST),
-        lambda data: services.invoice_void(invoice=invoice, reason=data["reason"], by=request.user),
-        success=f"Invoice {invoice.number} is void.",
-        form_name="void_form",
-    )
-
-
-@billing_staff
-@require_POST
-def waive(request, invoice_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    return _form_action(
-        request,
-        invoice,
-        VoidForm(request.POST),
-        lambda data: services.fee_waive(invoice=invoice, reason=data["reason"], by=request.user),
-        success="Fee waived.",
-        form_name="void_form",
-    )
-
-
-@billing_staff
-@require_POST
-def payment_add(request, invoice_id):
-    # The service locks and reads the invoice again; a refusal reads the client.
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id, related=())
-    return _form_action(
-        request,
-        invoice,
-        PaymentForm(request.POST),
-        lambda data: services.payment_record(invoice=invoice, by=request.user, **data),
-        success="Payment recorded.",
-        form_name="payment_form",
-    )
-
-
-@billing_staff
-@require_POST
-def refund_add(request, invoice_id, payment_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    payment = get_object_or_404(Payment, pk=payment_id, invoice=invoice)
-    return _form_action(
-        request,
-        invoice,
-        RefundForm(request.POST),
-        lambda data: services.refund_record(payment=payment, by=request.user, **data),
-        success="Refund recorded.",
-        form_name="refund_form",
-        refund_payment=payment.pk,
-    )
+void = invoice_form_view(
+    VoidForm,
+    services.invoice_void,
+    success=lambda invoice: f"Invoice {invoice.number} is void.",
+    form_name="void_form",
+)
+waive = invoice_form_view(
+    VoidForm, services.fee_waive, success="Fee waived.", form_name="void_form"
+)
+# The service locks and reads the invoice again; a refusal reads the client.
+payment_add = invoice_form_view(
+    PaymentForm,
+    services.payment_record,
+    success="Payment recorded.",
+    form_name="payment_form",
+    related=(),
+)
+refund_add = invoice_form_view(
+    RefundForm,
+    services.refund_record,
+    success="Refund recorded.",
+    form_name="refund_form",
+    of_payment=True,
+)
 
 
 @billing_staff
@@ -304,9 +294,11 @@ def _day_sheet_csv(day, sheet):
     for row in sheet["tips"]:
         writer.writerow(["tips", row["name"] or "No therapist", row["total"]])
     for refund in sheet["refunds"]:
-        writer.writerow(["refunds", f"Invoice {refund.invoice_number}", -refund.amount])
+        writer.writerow(
+            ["refunds", f"Invoice {refund.invoice_number}", money.deduction(refund.amount)]
+        )
     writer.writerow(["total", "taken", sheet["taken"]])
-    writer.writerow(["total", "refunded", -sheet["refunded"]])
+    writer.writerow(["total", "refunded", money.deduction(sheet["refunded"])])
     writer.writerow(["total", "net", sheet["net"]])
     for invoice in sheet["open_invoices"]:
         writer.writerow(["open invoices", f"Invoice {invoice.number}", invoice.balance])
@@ -334,18 +326,12 @@ def package_pay(request, invoice_id):
     )
 
 
-@billing_staff
-@require_POST
-def gift_card_pay(request, invoice_id):
-    invoice = selectors.get_invoice_for_user(request.user, invoice_id)
-    return _form_action(
-        request,
-        invoice,
-        GiftCardPayForm(request.POST),
-        lambda data: services.gift_card_redeem(invoice=invoice, by=request.user, **data),
-        success="Gift card payment recorded.",
-        form_name="gift_card_form",
-    )
+gift_card_pay = invoice_form_view(
+    GiftCardPayForm,
+    services.gift_card_redeem,
+    success="Gift card payment recorded.",
+    form_name="gift_card_form",
+)
 
 
 def _render_sell(request, client, *, status=200, **forms):

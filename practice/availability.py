@@ -11,7 +11,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -22,8 +23,9 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-@dataclass(frozen=True)
-class Shift:
+# Shifts and busy times are tuples: a search builds hundreds of each from
+# query rows, and a frozen dataclass costs several times a tuple to make.
+class Shift(NamedTuple):
     """One working-hours row: a therapist works `start`-`end` local time on `weekday`."""
 
     therapist_id: int
@@ -34,8 +36,7 @@ class Shift:
     end: time
 
 
-@dataclass(frozen=True)
-class Busy:
+class Busy(NamedTuple):
     """Time a therapist cannot take a booking: an appointment (with buffer) or time off."""
 
     start: datetime
@@ -76,7 +77,9 @@ class Slot:
     location_id: int
     time_zone: str
 
-    @property
+    # Cached on the instance (a frozen dataclass still has a __dict__): the
+    # picker asks each slot for its local day four or five times.
+    @cached_property
     def local(self) -> datetime:
         return self.starts_at.astimezone(zone(self.time_zone))
 
@@ -178,7 +181,7 @@ def _shift_starts(day: date, start: time, end: time, step_minutes: int, tz_name:
 
 def _busy_index(items):
     """A therapist's busy times sorted by start, with the running maximum of their ends."""
-    ordered = sorted(items, key=lambda b: (b.start, b.end))
+    ordered = sorted(items)  # by start, then end
     running, latest = [], None
     for b in ordered:
         latest = b.end if latest is None or b.end > latest else latest
@@ -223,14 +226,33 @@ def _clear(index, start, end) -> bool:
     return True
 
 
-def _room_free(schedule: Schedule, location_id: int, start, end, room_busy_cache) -> bool:
-    for room_id in schedule.rooms.get(location_id, ()):
-        index = room_busy_cache.get(room_id)
+class _Rooms:
+    """Which rooms of a location are free, for one search: each room's bookings
+    indexed once, and each answer kept. The same start at a location is asked
+    about once per therapist working there, and depends only on the rooms."""
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = schedule
+        self.indexes: dict[int, tuple] = {}
+        self.answers: dict[tuple, bool] = {}
+
+    def free(self, location_id: int, start, end) -> bool:
+        key = (location_id, start, end)
+        known = self.answers.get(key)
+        if known is None:
+            known = self.answers[key] = any(
+                _clear(self._index(room_id), start, end)
+                for room_id in self.schedule.rooms.get(location_id, ())
+            )
+        return known
+
+    def _index(self, room_id):
+        index = self.indexes.get(room_id)
         if index is None:
-            index = room_busy_cache[room_id] = _interval_index(schedule.room_busy.get(room_id, []))
-        if _clear(index, start, end):
-            return True
-    return False
+            index = self.indexes[room_id] = _interval_index(
+                self.schedule.room_busy.get(room_id, [])
+            )
+        return index
 
 
 def free_slots(
@@ -253,7 +275,7 @@ def free_slots(
     latest = rules.now + rules.horizon
     occupied_length = rules.duration + rules.buffer
     slots = []
-    room_cache: dict = {}
+    rooms = _Rooms(schedule)
     busy_indexes: dict = {}
     for day in days:
         for shift in schedule.shifts:
@@ -287,13 +309,7 @@ def free_slots(
                 if free[n - first]
                 and not (
                     rules.needs_room
-                    and not _room_free(
-                        schedule,
-                        shift.location_id,
-                        starts[n],
-                        starts[n] + occupied_length,
-                        room_cache,
-                    )
+                    and not rooms.free(shift.location_id, starts[n], starts[n] + occupied_length)
                 )
             ]
             if shift.therapist_id in schedule.compact:
@@ -387,13 +403,24 @@ def bookings_per_day(schedule: Schedule) -> dict[tuple[int, str, date], int]:
         zones.setdefault(shift.therapist_id, set()).add(shift.time_zone)
     counts: dict[tuple[int, str, date], int] = {}
     for therapist_id, items in schedule.busy.items():
-        for tz_name in zones.get(therapist_id, ()):
-            tz = zone(tz_name)
-            for b in items:
-                if b.kind == "appointment":
-                    key = (therapist_id, tz_name, b.start.astimezone(tz).date())
-                    counts[key] = counts.get(key, 0) + 1
+        starts = [b.start for b in items if b.kind == "appointment"]
+        for tz_name in zones.get(therapist_id, ()) if starts else ():
+            for day in _local_days(starts, tz_name):
+                key = (therapist_id, tz_name, day)
+                counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def _local_days(instants: list[datetime], tz_name: str) -> list[date]:
+    """The local date of each instant on the clock of `tz_name`: a bisection
+    into the range's local midnights instead of a conversion per instant."""
+    tz = zone(tz_name)
+    first = min(instants).astimezone(tz).date()
+    days = [first + timedelta(days=n) for n in range((max(instants) - min(instants)).days + 3)]
+    # A midnight the clock skips (fold 0 reads it with the offset before the
+    # change) converts to the change itself: the first instant of that day.
+    midnights = [datetime.combine(d, time.min, tzinfo=tz).astimezone(UTC) for d in days]
+    return [days[bisect_right(midnights, at) - 1] for at in instants]
 
 
 def spread_per_start(
@@ -520,6 +547,6 @@ def clash_problem(
                 f"{name} is already booked {b.start.astimezone(tz):%H:%M}–"
                 f"{b.end.astimezone(tz):%H:%M} (including cleanup time)."
             )
-    if needs_room and not _room_free(schedule, location_id, starts_at, occupied, {}):
+    if needs_room and not _Rooms(schedule).free(location_id, starts_at, occupied):
         return "No room is free at that time."
     return None

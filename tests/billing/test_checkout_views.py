@@ -91,6 +91,20 @@ def test_the_day_sheet_adds_up_and_downloads_as_csv(client_as, issued, front_des
     assert f"open invoices,Invoice {issued.number},10.00" in csv
 
 
+def test_a_day_without_refunds_shows_none_refunded_without_a_minus(client_as, issued, front_desk):
+    services.payment_record(invoice=issued, method="cash", amount="95", by=front_desk)
+    http = client_as("front_desk")
+    page = http.get(reverse("billing:day_sheet")).content.decode()
+    assert '<th scope="row">Refunded</th><td class="text-end">$0.00</td>' in page
+    assert "−$0.00" not in page and "-$0.00" not in page
+    csv = http.get(reverse("billing:day_sheet"), {"format": "csv"}).content.decode()
+    assert "total,refunded,0.00" in csv
+    assert "-0.00" not in csv
+    takings = client_as("therapist").get(reverse("billing:my_takings")).content.decode()
+    assert "−$0.00" not in takings and "-$0.00" not in takings
+    assert takings.count('<td class="text-end">$0.00</td>') >= 2
+
+
 def test_the_client_page_shows_what_is_owed_to_billing_staff_only(client_as, issued):
     url = reverse("clients:detail", args=[issued.client_id])
     assert "$95.00 due" in client_as("front_desk").get(url).content.decode()

@@ -59,3 +59,21 @@ def test_a_partial_refund_puts_that_much_back_on_the_balance():
 def test_amounts_are_shown_in_the_practices_currency_and_locale():
     assert money.format_money(Decimal("1234.5"), "USD", "en_US") == "$1,234.50"
     assert money.format_money(Decimal("1234.5"), "EUR", "de_DE") == "1.234,50\xa0€"
+
+
+def test_a_zero_is_never_shown_with_a_minus_sign():
+    # 0.00 less 0.00 is Decimal("-0.00"), which Babel writes "-$0.00".
+    assert money.format_money(Decimal("0.00") - Decimal("0.00"), "USD", "en_US") == "$0.00"
+    assert money.format_money(Decimal("-0.00"), "USD", "en_US") == "$0.00"
+    assert money.format_money(Decimal("-5"), "USD", "en_US") == "-$5.00"
+    assert str(money.deduction("0")) == "0.00"
+    assert money.deduction("12.5") == Decimal("-12.50")
+
+
+def test_an_amount_taken_off_shows_a_minus_only_when_there_is_one():
+    from billing.templatetags.money import money_off
+
+    assert money_off(Decimal("10"), "USD") == "−$10.00"
+    assert money_off(Decimal("0.00"), "USD") == "$0.00"
+    assert money_off(Decimal("-0.00"), "USD") == "$0.00"
+    assert money_off(None) == ""

@@ -4,6 +4,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from practice import availability
 from practice.availability import (
     Busy,
     Rules,
@@ -226,3 +229,40 @@ def test_fall_back_night_offers_both_occurrences_of_the_repeated_hour():
         f"01:{m:02d} EST" for m in (0, 15, 30, 45)
     ]
     assert [s.wall_time for s in night if s.local.hour != 1][::4] == ["00:00", "02:00"]
+
+
+@pytest.mark.parametrize(
+    "tz_name", ["America/New_York", "Europe/London", "America/Santiago", "Australia/Lord_Howe"]
+)
+def test_bookings_per_day_counts_on_each_zones_own_clock_across_clock_changes(tz_name):
+    """The local day is found by bisection into the range's midnights; it must
+    be the day a conversion of each start gives, on the nights the clocks
+    change too (Santiago's change skips or repeats midnight itself)."""
+    import random
+
+    rng = random.Random(tz_name)
+    tz = availability.zone(tz_name)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    busy = {
+        tid: [
+            availability.Busy(at, at + timedelta(hours=1), "appointment")
+            for at in (
+                first + timedelta(minutes=15 * rng.randrange(0, 4 * 24 * 365)) for _ in range(300)
+            )
+        ]
+        + [availability.Busy(first, first + timedelta(days=2), "time_off")]
+        for tid in (1, 2)
+    }
+    shifts = [availability.Shift(tid, 1, tz_name, 0, time(9), time(17)) for tid in (1, 2)] + [
+        availability.Shift(2, 2, "UTC", 1, time(9), time(17))
+    ]
+    schedule = availability.Schedule(therapists={1: "A", 2: "B"}, shifts=shifts, busy=busy)
+    expected = {}
+    for tid, items in busy.items():
+        for zone_name in {s.time_zone for s in shifts if s.therapist_id == tid}:
+            for b in items:
+                if b.kind == "appointment":
+                    key = (tid, zone_name, b.start.astimezone(availability.zone(zone_name)).date())
+                    expected[key] = expected.get(key, 0) + 1
+    assert availability.bookings_per_day(schedule) == expected
+    assert tz.utcoffset(datetime(2026, 1, 1)) != tz.utcoffset(datetime(2026, 7, 1))
