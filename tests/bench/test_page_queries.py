@@ -120,4 +120,11 @@ def test_page_queries_are_constant_and_within_budget(client, world, page):
     book(18)
     many = _queries(client, page, users, data, 2)
     assert few == many
-    assert many <= page.max_queries
+    assert many <= page.max_queries + _clash_check(page)
+
+
+def _clash_check(page) -> int:
+    """The budgets are PostgreSQL's, as deployed: SQLite has no exclusion
+    constraints, so there the booking service looks for a clash itself."""
+    books = page.method == "POST" and "booking" in page.name
+    return int(books and connection.vendor != "postgresql")

@@ -192,7 +192,8 @@ def test_booking_post_queries_do_not_grow_with_the_clients_history(
             starts_at=local_at(location, day - timedelta(weeks=weeks), 10),
             status=Appointment.Status.COMPLETED,
         )
-    with django_assert_max_num_queries(BUDGET):
+    clash_check = int(connection.vendor != "postgresql")
+    with django_assert_max_num_queries(BUDGET + clash_check):
         regular = count(book(12))
     assert first == regular
     booked = Appointment.objects.filter(client=client, starts_at__gte=local_at(location, day, 0))
