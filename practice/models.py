@@ -287,10 +287,15 @@ class Appointment(models.Model):
     )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No single-column indexes for client and therapist: the composite indexes
+    # below lead with them (client_recent, client_report, therapist_client),
+    # and every index more is written again by each booking.
     client = models.ForeignKey(
-        "clients.Client", on_delete=models.PROTECT, related_name="appointments"
+        "clients.Client", on_delete=models.PROTECT, related_name="appointments", db_index=False
     )
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="appointments")
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")
     room = models.ForeignKey(
