@@ -84,11 +84,13 @@ def test_the_rest_of_the_day_is_one_link_away_and_swaps_in_with_htmx(client_as, 
     page = http.get(reverse("practice:home"), {"day": "all"}).content.decode()
     assert _names(page) == {"Una", "Paula", "Ines", "Nora", "Jay", "Nina", "Eve"}
     assert "The whole day: 7 appointments." in page
-    assert "Show only the last hour and the next three hours" in page
+    assert "Show only the next hours" in page
     swapped = http.get(reverse("practice:home"), {"day": "all"}, headers={"HX-Request": "true"})
     part = swapped.content.decode()
-    assert part.lstrip().startswith("<div") and "<html" not in part
-    assert 'id="today-list"' in part and "data-focus-after-swap" in part
+    assert "<html" not in part and "today-window" in part
+    # The region's inside only: the page keeps #today-list, which takes the focus.
+    assert 'id="today-list"' not in part
+    assert 'id="today-list" tabindex="-1" data-focus-after-swap' in page
     assert _names(part) == _names(page)
     assert "HX-Request" in swapped["Vary"]
 
