@@ -223,25 +223,20 @@ def appointments_today(
     return appointment_entries(appointments)
 
 
-# Seen and not yet settled: Today keeps these in its window, however early.
-CHECKED_OUT_AFTER = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
-
-
 def still_to_check_out(entries, money: dict) -> set:
-    """Pks of the entries whose visit still needs the desk: seen with no
-    invoice yet, an invoice left in draft, or one not fully paid. `money`:
-    billing's `day_list_billing` of the entries ({} for staff who do not bill)."""
-    due = set()
-    for entry in entries:
-        bill = money.get(entry.pk)
-        if bill is None:
-            continue
-        if bill.invoice_id is None:
-            if entry.status in CHECKED_OUT_AFTER:
-                due.add(entry.pk)
-        elif bill.invoice_draft or bill.due:
-            due.add(entry.pk)
-    return due
+    """Pks of the entries whose checkout the desk started and did not finish:
+    an invoice left in draft, or one not fully paid. `money`: billing's
+    `day_list_billing` of the entries ({} for staff who do not bill).
+
+    A visit seen and never invoiced is not among them: a practice that bills
+    elsewhere would keep its whole morning in the window."""
+    return {
+        entry.pk
+        for entry in entries
+        if (bill := money.get(entry.pk)) is not None
+        and bill.invoice_id is not None
+        and (bill.invoice_draft or bill.due)
+    }
 
 
 def load_shifts(

@@ -45,7 +45,8 @@ def day(location, therapist):
         )
 
     made = {
-        "unbilled": visit("Una", now - 4 * HOUR, Appointment.Status.COMPLETED),
+        "unpaid": visit("Una", now - 4 * HOUR, Appointment.Status.COMPLETED),
+        "never_billed": visit("Carl", now - 4 * HOUR, Appointment.Status.COMPLETED),
         "paid": visit("Paula", now - 3 * HOUR, Appointment.Status.COMPLETED),
         "still_in": visit("Ines", now - 3 * HOUR, Appointment.Status.CHECKED_IN),
         "no_show": visit("Nora", now - 5 * HOUR, Appointment.Status.NO_SHOW),
@@ -53,6 +54,10 @@ def day(location, therapist):
         "next": visit("Nina", now + HOUR),
         "evening": visit("Eve", now + 4 * HOUR),
     }
+    # Una's checkout was started and not paid: she stays in the window.
+    billing.invoice_issue(
+        invoice=billing.invoice_open_for_appointment(appointment=made["unpaid"], by=None), by=None
+    )
     paid = billing.invoice_issue(
         invoice=billing.invoice_open_for_appointment(appointment=made["paid"], by=None), by=None
     )
@@ -66,15 +71,19 @@ def day(location, therapist):
     return made
 
 
+EVERYONE = {"Una", "Carl", "Paula", "Ines", "Nora", "Jay", "Nina", "Eve"}
+
+
 def _names(body):
-    return {name for name in ("Una", "Paula", "Ines", "Nora", "Jay", "Nina", "Eve") if name in body}
+    return {name for name in EVERYONE if name in body}
 
 
 def test_the_desk_opens_on_the_next_hours_and_what_is_left_to_settle(client_as, day):
     body = client_as("front_desk").get(reverse("practice:home")).content.decode()
-    # In: Ines (checked in), Una (seen, not invoiced), Jay (just finished), Nina (next).
+    # In: Ines (checked in), Una (invoiced, not paid), Jay (just finished), Nina
+    # (next). Out: Carl (never invoiced), Paula (paid), Nora (no-show), Eve (later).
     assert _names(body) == {"Una", "Ines", "Jay", "Nina"}
-    assert "4 of today’s 7 appointments (2 earlier, 1 later)" in body
+    assert "4 of today’s 8 appointments (3 earlier, 1 later)" in body
     assert 'href="?location=' in body and "day=all" in body
     assert "Show the rest of the day" in body
 
@@ -82,8 +91,8 @@ def test_the_desk_opens_on_the_next_hours_and_what_is_left_to_settle(client_as, 
 def test_the_rest_of_the_day_is_one_link_away_and_swaps_in_with_htmx(client_as, day):
     http = client_as("front_desk")
     page = http.get(reverse("practice:home"), {"day": "all"}).content.decode()
-    assert _names(page) == {"Una", "Paula", "Ines", "Nora", "Jay", "Nina", "Eve"}
-    assert "The whole day: 7 appointments." in page
+    assert _names(page) == EVERYONE
+    assert "The whole day: 8 appointments." in page
     assert "Show only the next hours" in page
     swapped = http.get(reverse("practice:home"), {"day": "all"}, headers={"HX-Request": "true"})
     part = swapped.content.decode()
@@ -107,7 +116,7 @@ def test_a_quiet_window_says_where_the_day_is(client_as, location, therapist):
 
 def test_a_therapist_still_sees_their_whole_day(client_as, day):
     body = client_as("therapist").get(reverse("practice:home")).content.decode()
-    assert _names(body) == {"Una", "Paula", "Ines", "Nora", "Jay", "Nina", "Eve"}
+    assert _names(body) == EVERYONE
     assert "Show the rest of the day" not in body and "today-money" not in body
 
 
