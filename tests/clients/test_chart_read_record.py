@@ -1,0 +1,40 @@
+"""The chart's read record commits without waiting for the disk (PostgreSQL):
+its WAL flush was the chart's one-second tail at the chain's scale."""
+
+import pytest
+from auditlog.models import LogEntry
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from practice.security.audit import read_record_commit
+from tests.factories import ClientFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ASYNC = "SET LOCAL synchronous_commit TO OFF"
+
+
+def test_opening_a_chart_records_the_read_with_an_asynchronous_commit(client_as):
+    maria = ClientFactory()
+    http = client_as("owner")
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get(reverse("clients:detail", args=[maria.pk])).status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    at = sql.index(ASYNC)
+    assert sql[at + 1].startswith('INSERT INTO "auditlog_logentry"')
+    assert LogEntry.objects.filter(object_pk=str(maria.pk), action=LogEntry.Action.ACCESS).exists()
+    # Only the read record's own transaction: the setting ends with it.
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_inside_a_callers_transaction_its_writes_keep_their_durability():
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        with read_record_commit():
+            pass
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+    assert ASYNC not in [q["sql"] for q in captured.captured_queries]
