@@ -45,11 +45,11 @@ def day(location, therapist):
         )
 
     made = {
-        "unpaid": visit("Una", now - 4 * HOUR, Appointment.Status.COMPLETED),
+        "no_show": visit("Nora", now - 6 * HOUR, Appointment.Status.NO_SHOW),
+        "unpaid": visit("Una", now - 5 * HOUR, Appointment.Status.COMPLETED),
         "never_billed": visit("Carl", now - 4 * HOUR, Appointment.Status.COMPLETED),
         "paid": visit("Paula", now - 3 * HOUR, Appointment.Status.COMPLETED),
-        "still_in": visit("Ines", now - 3 * HOUR, Appointment.Status.CHECKED_IN),
-        "no_show": visit("Nora", now - 5 * HOUR, Appointment.Status.NO_SHOW),
+        "still_in": visit("Ines", now - 2 * HOUR, Appointment.Status.CHECKED_IN),
         "just_done": visit("Jay", now - HOUR, Appointment.Status.COMPLETED),
         "next": visit("Nina", now + HOUR),
         "evening": visit("Eve", now + 4 * HOUR),
