@@ -18,7 +18,7 @@ from auditlog.signals import accessed
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import connection, router
+from django.db import connections, router
 from django.db.models import DateTimeField
 from django.db.models.signals import pre_save
 from django.utils import timezone
@@ -60,32 +60,6 @@ def reads_to_log(instances) -> list:
     return fresh
 
 
-@contextmanager
-def read_record_commit():
-    """Commit a read record without waiting for its WAL flush (PostgreSQL).
-
-    A chart or an API list answered only once its read record was on disk:
-    under checkpoint I/O that flush took up to a second (the chain bench's
-    chart p95 902 ms, the API clients list's 2.4 s, at p50 49 and 22 ms). A
-    crash of the database server may now lose the last fraction of a second
-    of read records, never a change (changes commit as before) and never
-    consistency. Inside a caller's transaction nothing changes: its writes
-    keep their durability."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.execute_wrapper(_commit_without_flush):
-        yield
-
-
-def _commit_without_flush(execute, sql, params, many, context):
-    # One query string is one implicit transaction in PostgreSQL, so the
-    # setting holds for this INSERT's own commit, and costs no round trip.
-    if sql.startswith("INSERT"):
-        sql = f"SET LOCAL synchronous_commit TO OFF; {sql}"
-    return execute(sql, params, many, context)
-
-
 def audit_read(instance) -> None:
     """Record that the current user (from AuditlogMiddleware) opened `instance`, once per view."""
     if reads_to_log([instance]):
@@ -99,11 +73,6 @@ def audit_reads(instances, *, actor, remote_addr=None) -> None:
     fresh = reads_to_log(list(instances))
     if not fresh:
         return
-    with read_record_commit():
-        _insert_reads(fresh, actor=actor, remote_addr=remote_addr)
-
-
-def _insert_reads(fresh, *, actor, remote_addr):
     LogEntry.objects.bulk_create(
         [
             LogEntry(
@@ -340,3 +309,29 @@ def audit_batch():
     batch = AuditBatch()
     yield batch
     batch.write()
+
+
+@contextmanager
+def read_record_commit():
+    """Commit a read record without waiting for its WAL flush (PostgreSQL).
+
+    A chart answered only once its read record was on disk: under checkpoint
+    I/O that flush took up to a second (the chain bench's chart p95 902 ms at
+    p50 49). A crash of the database server may now lose the last fraction
+    of a second of read records, never a change (changes commit as before)
+    and never consistency. Inside a caller's transaction nothing changes:
+    its writes keep their durability."""
+    connection = connections[router.db_for_write(LogEntry)]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.execute_wrapper(_commit_without_flush):
+        yield
+
+
+def _commit_without_flush(execute, sql, params, many, context):
+    # One query string is one implicit transaction in PostgreSQL, so the
+    # setting holds for this INSERT's own commit, and costs no round trip.
+    if sql.startswith("INSERT"):
+        sql = f"SET LOCAL synchronous_commit TO OFF; {sql}"
+    return execute(sql, params, many, context)
