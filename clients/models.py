@@ -137,6 +137,15 @@ class Score(models.Model):
         indexes = [
             # Trend plots and the chart: one client's scores of an instrument over time.
             models.Index(fields=["client", "instrument", "recorded_at"], name="score_trend"),
+            # The chart's weekly averages (clients.selectors.score_trends), index-only:
+            # through score_trend each score was a heap page of its own (a busy
+            # client's year, 1,000 pages and more, read from disk when cold).
+            models.Index(
+                fields=["client", "recorded_at"],
+                include=["instrument", "value", "context"],
+                condition=models.Q(superseded_by__isnull=True),
+                name="score_trend_weekly",
+            ),
             # Pain outcomes report: a period's pain scores in effect, index-only
             # (a probe per client through score_trend cost 13,000 loops a year).
             models.Index(

@@ -156,17 +156,32 @@ def add_block(grid: Grid, column: Column, kind: str, start: time, end: time, ite
 # Therapist groups -------------------------------------------------------------
 
 # Beyond this many therapists at a location, Today and the day calendar show a
-# group: twenty columns is about what a desktop screen holds side by side, and
-# a hundred would render hundreds of appointments nobody scrolls to.
-GROUP_SIZE = 20
+# group. Twelve columns still leave a readable block per appointment on a
+# laptop screen (about 90 px each at 1366 px); twenty did not, and a chain's
+# busy location has twenty on shift at once.
+GROUP_SIZE = 12
 WORKING_NOW = "now"
 
 
 @dataclass(frozen=True)
 class TherapistGroup:
-    key: str  # "now" or "g1", "g2", ... (the form value, remembered per user)
+    key: str  # "now", "now2", ... or "g1", "g2", ... (the form value, remembered per user)
     label: str
     ids: frozenset
+
+    @property
+    def working_now(self) -> bool:
+        return self.key.startswith(WORKING_NOW)
+
+
+def _chunks(people: list, size: int) -> list[list]:
+    """`people` in consecutive runs of at most `size`, of nearly equal length."""
+    count = max(1, -(-len(people) // size))
+    return [people[n * len(people) // count : (n + 1) * len(people) // count] for n in range(count)]
+
+
+def _span_label(chunk) -> str:
+    return f"{_first_word(chunk[0][1])} to {_first_word(chunk[-1][1])}"
 
 
 def therapist_groups(
@@ -175,30 +190,38 @@ def therapist_groups(
     """The groups to choose from, or [] when everyone fits (`size` or fewer).
 
     `therapists`: (id, display name) in name order. Groups are consecutive in
-    that order and of nearly equal size (45 therapists: 15, 15, 15), so a
-    name is always in the same group on the same day. `working_now`: the ids
-    on shift at this moment, offered first (None on another day than today).
+    that order and of nearly equal size (45 therapists at 12: 11, 11, 11, 12),
+    so a name is always in the same group on the same day. `working_now`: the
+    ids on shift at this moment (None on another day than today), offered
+    first; more of them than `size` are split the same way ("Working now: A
+    to K (9)", then "L to Z"), so no choice draws more than `size` columns.
     """
     if len(therapists) <= size:
         return []
-    count = -(-len(therapists) // size)
     groups = []
     if working_now is not None:
-        ids = frozenset(tid for tid, _ in therapists if tid in working_now)
-        groups.append(TherapistGroup(WORKING_NOW, f"Working now ({len(ids)})", ids))
-    for n in range(count):
-        chunk = therapists[n * len(therapists) // count : (n + 1) * len(therapists) // count]
-        first, last = _first_word(chunk[0][1]), _first_word(chunk[-1][1])
+        on_shift = [(tid, name) for tid, name in therapists if tid in working_now]
+        parts = _chunks(on_shift, size)
+        for n, chunk in enumerate(parts):
+            key = WORKING_NOW if n == 0 else f"{WORKING_NOW}{n + 1}"
+            label = (
+                f"Working now ({len(chunk)})"
+                if len(parts) == 1
+                else f"Working now: {_span_label(chunk)} ({len(chunk)})"
+            )
+            groups.append(TherapistGroup(key, label, frozenset(t for t, _ in chunk)))
+    for n, chunk in enumerate(_chunks(therapists, size)):
         groups.append(
             TherapistGroup(
-                f"g{n + 1}", f"{first} to {last} ({len(chunk)})", frozenset(t for t, _ in chunk)
+                f"g{n + 1}", f"{_span_label(chunk)} ({len(chunk)})", frozenset(t for t, _ in chunk)
             )
         )
     return groups
 
 
 def choose_group(groups: list[TherapistGroup], wanted: str) -> TherapistGroup | None:
-    """The wanted group if offered; else "working now" when someone is, else the first."""
+    """The wanted group if offered; else the first of those working now when
+    anyone is, else the first group by name."""
     if not groups:
         return None
     by_key = {g.key: g for g in groups}
@@ -207,8 +230,52 @@ def choose_group(groups: list[TherapistGroup], wanted: str) -> TherapistGroup | 
     now = by_key.get(WORKING_NOW)
     if now is not None and now.ids:
         return now
-    return next(g for g in groups if g.key != WORKING_NOW)
+    return next(g for g in groups if not g.working_now)
 
 
 def _first_word(name: str) -> str:
     return (name.split() or ["?"])[0].rstrip(",")
+
+
+# Today at the desk ------------------------------------------------------------
+
+# Today opens on what the desk acts on next: whoever is in now, who finished
+# within the hour (checkout) and who arrives in the next three hours. A busy
+# location's whole day (over a hundred rows) is one link away, not rendered
+# for every look at the page.
+TODAY_BEHIND = timedelta(hours=1)
+TODAY_AHEAD = timedelta(hours=3)
+TODAY_WINDOW_LABEL = "the last hour and the next three"  # of the two above
+# Checked in and not yet completed: in the building, whatever the clock says.
+STILL_HERE = frozenset({"checked_in"})
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    shown: list
+    earlier: int  # left out: ended before the window
+    later: int  # left out: start after it
+
+    @property
+    def left_out(self) -> int:
+        return self.earlier + self.later
+
+
+def today_window(
+    entries, now: datetime, *, keep=frozenset(), behind=TODAY_BEHIND, ahead=TODAY_AHEAD
+) -> DayWindow:
+    """The entries (in start order) that meet [now - behind, now + ahead), anyone
+    still checked in and the pks in `keep` (earlier visits still to check out);
+    how many of the others ended earlier and start later."""
+    shown, earlier, later = [], 0, 0
+    since, until = now - behind, now + ahead
+    for entry in entries:
+        if entry.status in STILL_HERE or entry.pk in keep:
+            shown.append(entry)
+        elif entry.ends_at <= since:
+            earlier += 1
+        elif entry.starts_at >= until:
+            later += 1
+        else:
+            shown.append(entry)
+    return DayWindow(shown=shown, earlier=earlier, later=later)

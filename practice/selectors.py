@@ -223,6 +223,22 @@ def appointments_today(
     return appointment_entries(appointments)
 
 
+def still_to_check_out(entries, money: dict) -> set:
+    """Pks of the entries whose checkout the desk started and did not finish:
+    an invoice left in draft, or one not fully paid. `money`: billing's
+    `day_list_billing` of the entries ({} for staff who do not bill).
+
+    A visit seen and never invoiced is not among them: a practice that bills
+    elsewhere would keep its whole morning in the window."""
+    return {
+        entry.pk
+        for entry in entries
+        if (bill := money.get(entry.pk)) is not None
+        and bill.invoice_id is not None
+        and (bill.invoice_draft or bill.due)
+    }
+
+
 def load_shifts(
     *, service, therapist_ids=None, location_id=None, online_only=False
 ) -> availability.Schedule:

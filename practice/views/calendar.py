@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from practice import selectors, services
@@ -21,7 +20,7 @@ from practice.security.access import Role, roles_of, staff_required
 from practice.validation import booking_window
 from practice.validation import parse_day as parse_query_day
 from practice.views.appointments import appointment_action
-from practice.views.desk import desk_location, desk_scope
+from practice.views.desk import desk_location, desk_scope, render_region
 
 
 def parse_day(value, tz) -> date:
@@ -29,14 +28,6 @@ def parse_day(value, tz) -> date:
     today = timezone.localtime(timezone.now(), tz).date()
     earliest, latest = booking_window(today, settings.RELIEF_BOOKING_HORIZON_DAYS)
     return parse_query_day(value, default=today, earliest=earliest, latest=latest)
-
-
-def render_region(request, page, region, context):
-    """The whole page, or only the swapped region for an htmx navigation."""
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, region if partial else page, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _locations(request):

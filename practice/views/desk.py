@@ -7,6 +7,9 @@ everyone: each desk works one location (remembered per user), and beyond
 
 from dataclasses import dataclass
 
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
 from practice import calendar, selectors, services
 from practice.models import Location
 
@@ -68,3 +71,11 @@ def _remember(request, choice: DeskChoice, group: str):
     if (location_id, group) != (choice.stored_location_id, choice.stored_group):
         services.desk_view_remember(user=request.user, location=choice.location, group=group)
         choice.stored_location_id, choice.stored_group = location_id, group
+
+
+def render_region(request, page, region, context):
+    """The whole page, or only the swapped region for an htmx navigation."""
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, region if partial else page, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,5 +1,6 @@
 """Today and the day calendar at a large practice: one location, remembered per
-user, and beyond twenty therapists one group of them or those working now."""
+user, and beyond twelve therapists (`calendar.GROUP_SIZE`) one group of them or
+those working now."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -61,23 +62,45 @@ def _rows(page):
     return page.content.count(b"list-group-item position-relative")
 
 
-def test_up_to_twenty_therapists_everyone_shows_without_groups(client_as, location):
-    _staff(location, 20)
-    page = client_as("front_desk").get(reverse("practice:home"))
-    assert _rows(page) == 20
+# The bookings are at fixed hours: these tests read the whole day, not the
+# window of the next hours (tests/practice/views/test_today_window.py).
+WHOLE_DAY = {"day": "all"}
+
+
+def test_up_to_twelve_therapists_everyone_shows_without_groups(client_as, location):
+    assert calendar.GROUP_SIZE == 12
+    _staff(location, 12)
+    page = client_as("front_desk").get(reverse("practice:home"), WHOLE_DAY)
+    assert _rows(page) == 12
     assert b'name="group"' not in page.content
 
 
-def test_beyond_twenty_today_shows_those_on_shift_first(client_as, location):
+def test_beyond_twelve_today_shows_those_on_shift_first(client_as, location):
     therapists = _staff(location, 45, on_shift={3, 30})
-    page = client_as("front_desk").get(reverse("practice:home"))
+    page = client_as("front_desk").get(reverse("practice:home"), WHOLE_DAY)
     body = page.content.decode()
     assert _rows(page) == 2
     assert "Working now (2)" in body
     assert therapists[3].display_name in body and therapists[30].display_name in body
     assert "Showing 2 of the 45 therapists" in body
-    # Groups of nearly equal size in name order: 15, 15, 15.
-    assert "T000 to T014 (15)" in body and "T030 to T044 (15)" in body
+    # Groups of nearly equal size in name order: 11, 11, 11, 12.
+    assert "T000 to T010 (11)" in body and "T033 to T044 (12)" in body
+
+
+def test_twenty_on_shift_at_once_show_in_two_groups_of_ten(client_as, location):
+    """The chain's Downtown Tuesday: twenty therapists, all on shift. Twenty
+    columns was the whole location; now "working now" comes in two halves."""
+    therapists = _staff(location, 20, on_shift=set(range(20)))
+    http = client_as("front_desk")
+    body = http.get(reverse("practice:home"), WHOLE_DAY).content.decode()
+    assert "Working now: T000 to T009 (10)" in body and "Working now: T010 to T019 (10)" in body
+    assert "Showing 10 of the 20 therapists" in body
+    page = http.get(reverse("practice:calendar_day"))
+    assert page.content.count(b'class="cal-col" role="group"') == 10
+    page = http.get(reverse("practice:calendar_day"), {"group": "now2"})
+    assert page.content.count(b'class="cal-col" role="group"') == 10
+    assert therapists[19].display_name.encode() in page.content
+    assert therapists[0].display_name.encode() not in page.content
 
 
 def test_a_chosen_group_shows_only_its_therapists_and_is_remembered(
@@ -85,15 +108,15 @@ def test_a_chosen_group_shows_only_its_therapists_and_is_remembered(
 ):
     therapists = _staff(location, 45)
     http = client_as("front_desk")
-    page = http.get(reverse("practice:home"), {"group": "g2"})
+    page = http.get(reverse("practice:home"), {"group": "g2", **WHOLE_DAY})
     body = page.content.decode()
-    assert _rows(page) == 15
-    assert therapists[15].display_name in body and therapists[14].display_name not in body
+    assert _rows(page) == 11
+    assert therapists[11].display_name in body and therapists[10].display_name not in body
     assert DeskView.objects.get(user=front_desk).group == "g2"
-    # The day calendar opens on the same group: fifteen columns.
+    # The day calendar opens on the same group: eleven columns.
     page = http.get(reverse("practice:calendar_day"))
-    assert page.content.count(b'class="cal-col" role="group"') == 15
-    assert therapists[29].display_name.encode() in page.content
+    assert page.content.count(b'class="cal-col" role="group"') == 11
+    assert therapists[21].display_name.encode() in page.content
 
 
 def test_nobody_on_shift_says_what_to_do(client_as, location):
@@ -101,7 +124,7 @@ def test_nobody_on_shift_says_what_to_do(client_as, location):
     body = client_as("front_desk").get(reverse("practice:home")).content.decode()
     # Nobody works now: the first group shows, and "working now" is still offered.
     assert "Working now (0)" in body
-    assert "Showing 12 of the 25 therapists" in body
+    assert "Showing 8 of the 25 therapists" in body
     body = client_as("front_desk").get(reverse("practice:home"), {"group": "now"}).content.decode()
     assert "Nobody in this view is on shift right now" in body
 
@@ -169,12 +192,32 @@ def test_queries_are_the_same_at_twenty_five_and_a_hundred_therapists(
 def test_groups_split_evenly_in_name_order():
     people = [(n, f"Name{n:02d} X") for n in range(41)]
     groups = calendar.therapist_groups(people, working_now={5})
-    assert [g.key for g in groups] == ["now", "g1", "g2", "g3"]
-    assert [len(g.ids) for g in groups[1:]] == [13, 14, 14]
+    assert [g.key for g in groups] == ["now", "g1", "g2", "g3", "g4"]
+    assert [len(g.ids) for g in groups[1:]] == [10, 10, 10, 11]
     assert set().union(*(g.ids for g in groups[1:])) == set(range(41))
     assert calendar.choose_group(groups, "") == groups[0]
     assert calendar.choose_group(groups, "g3") == groups[3]
-    assert calendar.therapist_groups(people[:20], working_now=set()) == []
+    assert calendar.therapist_groups(people[:12], working_now=set()) == []
+
+
+def test_no_group_holds_more_than_the_group_size_however_many_work_now():
+    for total in (13, 20, 25, 41, 100):
+        people = [(n, f"Name{n:03d} X") for n in range(total)]
+        for on_shift in (set(), set(range(0, total, 3)), set(range(total))):
+            groups = calendar.therapist_groups(people, working_now=on_shift)
+            assert all(len(g.ids) <= calendar.GROUP_SIZE for g in groups)
+            now = [g for g in groups if g.working_now]
+            assert set().union(*(g.ids for g in now)) == on_shift
+            assert calendar.choose_group(groups, "").working_now == bool(on_shift)
+
+
+def test_a_remembered_half_of_working_now_falls_back_when_it_is_gone():
+    people = [(n, f"Name{n:02d} X") for n in range(30)]
+    busy = calendar.therapist_groups(people, working_now=set(range(20)))
+    assert [g.key for g in busy][:2] == ["now", "now2"]
+    assert calendar.choose_group(busy, "now2").ids == frozenset(range(10, 20))
+    quiet = calendar.therapist_groups(people, working_now={1, 2})
+    assert calendar.choose_group(quiet, "now2").key == "now"
 
 
 def test_nobody_working_now_defaults_to_the_first_group():
