@@ -15,7 +15,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     Subquery,
@@ -255,21 +254,9 @@ def recall_list(
     if location is not None:
         visits = visits.filter(location=location)
     last_visit = visits.order_by("-starts_at")
-    # The last visit is the latest of the lapse window's visits (a visit
-    # since would be an appointment since, which rules the client out), so
-    # it is one grouped read of the window's visits (a join, then MAX per
-    # client) rather than a probe of each due client's history: the sort
-    # needs it for every due client, not only the page's fifty.
-    window = {
-        "appointments__status__in": VISITED,
-        "appointments__starts_at__gte": now - RECALL_HORIZON,
-        "appointments__starts_at__lt": lapsed,
-    }
-    if location is not None:
-        window["appointments__location"] = location
     due = (
-        clients.filter(archived=False, **window)
-        .annotate(last_visit=Max("appointments__starts_at"))
+        clients.filter(archived=False)
+        .filter(Exists(visits.filter(starts_at__gte=now - RECALL_HORIZON, starts_at__lt=lapsed)))
         .filter(
             ~Exists(
                 Appointment.objects.filter(
@@ -280,6 +267,7 @@ def recall_list(
             )
         )
         .annotate(
+            last_visit=Subquery(last_visit.values("starts_at")[:1]),
             last_therapist=Subquery(last_visit.values("therapist__display_name")[:1]),
             last_therapist_id=Subquery(last_visit.values("therapist_id")[:1]),
             active_plan=Exists(

@@ -28,7 +28,7 @@ from django.utils import timezone
 from billing.models import Payment, Refund
 from clients.models import Score
 from clients.scoring import meaningful_change
-from practice.models import Appointment, Room, Service, Therapist, TimeOff, WorkingHours
+from practice.models import Appointment, Room, Therapist, TimeOff, WorkingHours
 from sessions.models import NoteOutcome, NoteOutcomeTechnique, Technique, TreatmentPlan
 
 from . import periods, statistics
@@ -135,9 +135,8 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None) -> dic
 
     booked, booked_in_rooms = _booked_by_week_and_room(appointments, tz)
     # Those with bookings in the period are known from the sums: a list of
-    # ids, not an IN over the year's appointments again (each such subquery
-    # read the period's appointments once more: four reads of a year at the
-    # chain's 400,000, where one grouped read now gives all).
+    # ids, not an IN over the period's appointments (each such subquery read
+    # them once more: four reads of the period where one grouped read gives all).
     therapists = Therapist.objects.filter(Q(active=True) | Q(pk__in={key for key, _ in booked}))
     if therapist is not None:
         therapists = therapists.filter(pk=therapist.pk)
@@ -258,87 +257,15 @@ def _hours(duration: timedelta) -> Decimal:
 # Attendance ------------------------------------------------------------------
 
 
-# Attendance in one statement on PostgreSQL: each due appointment read once,
-# counted per (therapist, client) and per (service, client) by GROUPING SETS,
-# then those per-client rows summed per name, so distinct clients come from a
-# hashed GROUP BY instead of two sorts of the year for COUNT(DISTINCT). Names
-# are grouped, not ids, as the ORM's reference groups them: two therapists
-# with one name are one row and a client of both counts once.
-_ATTENDANCE_SQL = """
-WITH per_client AS (
-    SELECT GROUPING(t.display_name) AS by_service, t.display_name AS therapist,
-        s.name AS service, COUNT(*) AS due,
-        COUNT(*) FILTER (WHERE a.status = %(no_show)s) AS no_shows,
-        COUNT(*) FILTER (WHERE a.status = %(cancelled)s AND a.late_cancel) AS late_cancels
-    FROM {appointment} a
-    JOIN {therapist} t ON t.id = a.therapist_id
-    JOIN {service} s ON s.id = a.service_id
-    WHERE a.starts_at >= %(start)s AND a.starts_at < %(end)s
-        AND a.status <> %(requested)s AND (a.status <> %(cancelled)s OR a.late_cancel)
-        {location} {therapist_filter}
-    GROUP BY GROUPING SETS ((t.display_name, a.client_id), (s.name, a.client_id))
-)
-SELECT by_service, COALESCE(therapist, service) AS name, SUM(due), COUNT(*),
-    SUM(no_shows), SUM(late_cancels)
-FROM per_client GROUP BY by_service, COALESCE(therapist, service) ORDER BY by_service, name
-"""
-
-
-def _attendance_counts(appointments, name) -> list[dict]:
-    """The ORM's reference: one grouped query per table."""
-    return list(
-        appointments.values(name=F(name))
-        .order_by("name")
-        .annotate(
-            due=Count("pk"),
-            clients=Count("client_id", distinct=True),
-            no_shows=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
-            late_cancels=Count(
-                "pk", filter=Q(status=Appointment.Status.CANCELLED, late_cancel=True)
-            ),
-        )
-    )
-
-
-def attendance_counts(*, start, end, location=None, therapist=None, sql=None) -> dict:
-    """Due, distinct clients, no-shows and late cancellations per therapist and per service.
+def attendance(*, start, end, location=None, therapist=None) -> dict:
+    """No-shows and late cancellations over appointments that were due.
 
     Due: every appointment of the period except those cancelled in good time
-    (they freed the slot) and requests never approved. On PostgreSQL one
-    statement (`_ATTENDANCE_SQL`); elsewhere (SQLite in development) the ORM's
-    two grouped queries, which are the reference the tests compare it with.
+    (they freed the slot) and requests never approved. One grouped query per
+    table: distinct clients do not add up across services, so the two are
+    counted apart. Rates carry a Wilson interval over appointments and are
+    hidden under 10 clients.
     """
-    if sql if sql is not None else connection.vendor == "postgresql":
-        query = _ATTENDANCE_SQL.format(
-            appointment=_table(Appointment),
-            therapist=_table(Therapist),
-            service=_table(Service),
-            location="AND a.location_id = %(location)s" if location is not None else "",
-            therapist_filter="AND a.therapist_id = %(therapist)s" if therapist is not None else "",
-        )
-        params = {
-            "start": start,
-            "end": end,
-            "no_show": Appointment.Status.NO_SHOW,
-            "cancelled": Appointment.Status.CANCELLED,
-            "requested": Appointment.Status.REQUESTED,
-            "location": location.pk if location is not None else None,
-            "therapist": therapist.pk if therapist is not None else None,
-        }
-        counts = {"by_therapist": [], "by_service": []}
-        with connection.cursor() as cursor:
-            cursor.execute(query, params)
-            for by_service, name, due, clients, no_shows, late_cancels in cursor.fetchall():
-                counts["by_service" if by_service else "by_therapist"].append(
-                    {
-                        "name": name,
-                        "due": int(due),
-                        "clients": clients,
-                        "no_shows": int(no_shows),
-                        "late_cancels": int(late_cancels),
-                    }
-                )
-        return counts
     # A request still awaiting approval was never due: the client was not
     # expected yet (a declined one is cancelled, not late, so also left out).
     appointments = (
@@ -350,22 +277,20 @@ def attendance_counts(*, start, end, location=None, therapist=None, sql=None) ->
         appointments = appointments.filter(location=location)
     if therapist is not None:
         appointments = appointments.filter(therapist=therapist)
-    return {
-        "by_therapist": _attendance_counts(appointments, "therapist__display_name"),
-        "by_service": _attendance_counts(appointments, "service__name"),
-    }
 
-
-def attendance(*, start, end, location=None, therapist=None) -> dict:
-    """No-shows and late cancellations over appointments that were due.
-
-    Counted by `attendance_counts`: distinct clients do not add up across
-    services, so the two tables are counted apart. Rates carry a Wilson
-    interval over appointments and are hidden under 10 clients.
-    """
-    counts = attendance_counts(start=start, end=end, location=location, therapist=therapist)
-
-    def rated(rows):
+    def grouped(name):
+        rows = (
+            appointments.values(name=F(name))
+            .order_by("name")
+            .annotate(
+                due=Count("pk"),
+                clients=Count("client_id", distinct=True),
+                no_shows=Count("pk", filter=Q(status=Appointment.Status.NO_SHOW)),
+                late_cancels=Count(
+                    "pk", filter=Q(status=Appointment.Status.CANCELLED, late_cancel=True)
+                ),
+            )
+        )
         out = []
         for row in rows:
             few = row["clients"] < statistics.MIN_CLIENTS
@@ -378,7 +303,10 @@ def attendance(*, start, end, location=None, therapist=None) -> dict:
             )
         return out
 
-    return {key: rated(rows) for key, rows in counts.items()}
+    return {
+        "by_therapist": grouped("therapist__display_name"),
+        "by_service": grouped("service__name"),
+    }
 
 
 # Clinical outcomes -----------------------------------------------------------
