@@ -91,3 +91,60 @@ def test_front_desk_works_the_recall_list_on_a_phone_and_books_from_it(
     )
     row.get_by_role("link", name="Book").click()
     expect(page).to_have_url(re.compile(r"/book/\?client=[0-9a-f-]{36}$"))
+
+
+def _box(locator):
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return box
+
+
+def test_on_a_phone_each_recall_row_is_a_card_worked_with_the_keyboard(
+    phone_page, front_desk, practice, tmp_path
+):
+    page = phone_page
+    _sign_in(page, front_desk.username)
+    page.goto("/reports/recall/")
+    expect(page.get_by_role("heading", name="12 clients due")).to_be_visible()
+    assert (
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        <= 0
+    )
+    # The column heads are for screen readers only; each card names its values.
+    assert _box(page.locator("#table-recall thead"))["height"] <= 1
+    card = page.locator("#table-recall tbody tr").first
+    name, phone = card.locator("th"), card.locator("td.recall-phone")
+    assert _box(card)["width"] <= 375
+    assert _box(phone)["y"] >= _box(name)["y"] + _box(name)["height"]
+    label = "el => getComputedStyle(el, '::before').content"
+    assert phone.evaluate(label) == '"Phone"'
+    assert card.locator("td[data-label='Last seen by']").evaluate(label) == '"Last seen by"'
+    expect(card.locator("td[data-label='Last seen by']")).to_have_text("Dana Reyes")
+    for target in (
+        phone.get_by_role("link"),
+        card.get_by_role("button", name="Contacted"),
+        card.get_by_role("link", name="Book"),
+    ):
+        assert _box(target)["height"] >= 44, target
+    # To look at: pytest keeps it under its basetemp (pytest-of-<user>/pytest-N/).
+    page.screenshot(path=str(tmp_path / "recall-phone.png"), full_page=True)
+
+    # The keyboard's path through a card: name, number, note, mark, book.
+    who = name.get_by_role("link").inner_text().strip()
+    name.get_by_role("link").focus()
+    page.keyboard.press("Tab")
+    expect(phone.get_by_role("link")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("textbox")).to_be_focused()
+    page.keyboard.type("left voicemail")
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("button", name="Contacted")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("link", name="Book")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text(f"{who} marked as contacted.")).to_be_visible()
+    # Contacted clients sink to the end of the list: the last card is theirs.
+    marked = page.locator("#table-recall tbody tr").last
+    expect(marked.locator("th")).to_contain_text(who)
+    expect(marked.locator("td.recall-contact")).to_contain_text("left voicemail")

@@ -3,6 +3,7 @@
 The desk marks whom it contacted (who, when, a note); they sink; Undo takes it back.
 """
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.models import Client
 from practice.models import Appointment
+from reports import clientele as clientele_selectors
 from reports.models import RecallContact
 from sessions.models import TreatmentPlan
 from tests import factories
@@ -273,3 +276,72 @@ def test_the_marks_cost_the_same_queries_for_one_or_many(client_as, clientele, f
     with CaptureQueriesContext(connection) as three:
         http.get(URL)
     assert len(three) == len(one)
+
+
+def _due_by_the_rules(appointments, *, now, weeks, location, therapist):
+    """The recall rules applied client by client in Python: (client, last visit), in order."""
+    lapsed = now - timedelta(weeks=weeks)
+    by_client = {}
+    for row in appointments:
+        by_client.setdefault(row.client, []).append(row)
+    due = []
+    for person, rows in by_client.items():
+        visits = [
+            r
+            for r in rows
+            if r.status in (S.CHECKED_IN, S.COMPLETED)
+            and (location is None or r.location_id == location.pk)
+        ]
+        if person.archived or not visits:
+            continue
+        last = max(visits, key=lambda r: r.starts_at)
+        if not (now - timedelta(days=365) <= last.starts_at < lapsed):
+            continue
+        if any(r.starts_at >= lapsed and r.status in Appointment.ACTIVE_STATUSES for r in rows):
+            continue
+        if therapist is not None and last.therapist_id != therapist.pk:
+            continue
+        due.append((last.starts_at, person))
+    due.sort(key=lambda d: (-d[0].timestamp(), d[1].last_name, d[1].first_name, str(d[1].pk)))
+    return [(person.pk, last) for last, person in due]
+
+
+@pytest.mark.django_db
+def test_the_list_follows_the_rules_for_every_status_place_and_therapist(
+    therapist, other_therapist, location
+):
+    rng = random.Random(5)
+    west = factories.LocationFactory(name="West", time_zone="America/Los_Angeles")
+    people = [factories.ClientFactory(archived=rng.random() < 0.1) for _ in range(40)]
+    statuses = list(S)
+    now = timezone.now()
+    for person_index, who in enumerate((therapist, other_therapist)):
+        when = now - timedelta(days=420, hours=person_index)
+        while when < now + timedelta(days=30):
+            status = rng.choice(statuses)
+            factories.AppointmentFactory(
+                therapist=who,
+                client=rng.choice(people),
+                location=rng.choice([location, west]),
+                starts_at=when,
+                status=status,
+            )
+            when += timedelta(days=rng.choice([1, 3, 9]), hours=2)
+    appointments = list(Appointment.objects.select_related("client"))
+    seen = 0
+    for weeks in (4, 6, 12):
+        for place in (None, location, west):
+            for who in (None, therapist, other_therapist):
+                expected = _due_by_the_rules(
+                    appointments, now=now, weeks=weeks, location=place, therapist=who
+                )
+                got = clientele_selectors.recall_list(
+                    clients=Client.objects.all(),
+                    now=now,
+                    weeks=weeks,
+                    location=place,
+                    therapist=who,
+                )
+                assert [(c.pk, c.last_visit) for c in got] == expected, (weeks, place, who)
+                seen += len(expected)
+    assert seen  # the practice has clients due, so the comparison compared something
