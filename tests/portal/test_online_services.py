@@ -37,6 +37,19 @@ def book_new(online, starts_at, **extra):
     )
 
 
+def book_anyone(online, starts_at, *, client):
+    """An existing client books "anyone" at `starts_at`, offered Dana's time."""
+    return services.online_book(
+        location=online.location,
+        service=online.service,
+        therapist=online.dana,
+        starts_at=starts_at,
+        client=client,
+        any_therapist=True,
+        base_url="",
+    )
+
+
 # Pure rules ---------------------------------------------------------------
 
 
@@ -228,15 +241,7 @@ def test_any_therapist_goes_to_another_when_the_offered_one_was_just_taken(onlin
     factories.AppointmentFactory(
         therapist=online.dana, service=online.service, location=online.location, starts_at=starts_at
     )
-    appointment = services.online_book(
-        location=online.location,
-        service=online.service,
-        therapist=online.dana,
-        starts_at=starts_at,
-        client=maria,
-        any_therapist=True,
-        base_url="",
-    )
+    appointment = book_anyone(online, starts_at, client=maria)
     assert appointment.therapist == online.sam
 
 
@@ -269,15 +274,7 @@ def test_anyone_taken_goes_to_the_least_booked_colleague_free_then(online, maria
     )
     free = online_free_at(location=online.location, service=online.service, starts_at=starts_at)
     assert free == [zoe.pk, online.sam.pk]
-    appointment = services.online_book(
-        location=online.location,
-        service=online.service,
-        therapist=online.dana,
-        starts_at=starts_at,
-        client=maria,
-        any_therapist=True,
-        base_url="",
-    )
+    appointment = book_anyone(online, starts_at, client=maria)
     assert appointment.therapist == zoe
 
 
@@ -303,15 +300,7 @@ def test_anyone_just_taken_from_everyone_is_refused(online, maria):
         online_free_at(location=online.location, service=online.service, starts_at=starts_at) == []
     )
     with pytest.raises(ValidationError, match="just booked"):
-        services.online_book(
-            location=online.location,
-            service=online.service,
-            therapist=online.dana,
-            starts_at=starts_at,
-            client=maria,
-            any_therapist=True,
-            base_url="",
-        )
+        book_anyone(online, starts_at, client=maria)
 
 
 def test_a_new_clients_audit_entries_are_those_of_the_rows_kept(online):
