@@ -122,7 +122,7 @@ def audit_reads_by_pk(model, pks, *, actor, remote_addr=None) -> None:
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     batch = max(1, connection.ops.bulk_batch_size(fields, fresh))
-    with connection.cursor() as cursor:
+    with read_record_commit(), connection.cursor() as cursor:
         for start in range(0, len(fresh), batch):
             keys = fresh[start : start + batch]
             params = []

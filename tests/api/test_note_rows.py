@@ -120,3 +120,21 @@ def test_a_page_of_notes_is_one_audit_entry_per_note_in_one_insert(bearer, notes
         assert entry.changes_text == "" and entry.changes is None and entry.cid
         assert abs(entry.timestamp - timezone.now()) < timedelta(minutes=1)
     assert len({e.cid for e in entries}) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_notes_records_its_reads_without_waiting_for_the_disk(bearer, notes, owner):
+    """As a chart's read record: the INSERT carries its own asynchronous commit
+    (a list's tail was that commit's WAL flush), and nothing else changes."""
+    http = bearer(owner)
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get("/api/v1/notes/").status_code == 200
+    inserts = [q["sql"] for q in captured.captured_queries if "auditlog_logentry" in q["sql"]]
+    assert len(inserts) == 1
+    assert inserts[0].startswith('SET LOCAL synchronous_commit TO OFF; INSERT INTO "auditlog')
+    read = LogEntry.objects.filter(action=LogEntry.Action.ACCESS, actor=owner)
+    assert sorted(read.values_list("object_pk", flat=True)) == sorted(str(n.pk) for n in notes)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
