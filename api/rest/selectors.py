@@ -20,6 +20,7 @@ from clients.tokens import hash_token
 from practice.models import Appointment, Location, Service, Therapist
 from sessions.models import NoteAmendment, SessionNote, TechniqueApplication
 from sessions.selectors import notes_visible_to, plans_visible_to
+from sessions.services import NOTE_TEXT_FIELDS
 
 from .models import ApiToken
 
@@ -121,19 +122,7 @@ _UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 NOTE_UUIDS = {
     f"{name}_text": UUIDText(name) for name in ("id", "appointment_id", "client_id", "plan_id")
 }
-NOTE_FIELDS = (
-    "therapist_id",
-    "subjective",
-    "objective",
-    "assessment",
-    "plan_text",
-    "pressure",
-    "client_response",
-    "home_care",
-    "status",
-    "signed_at",
-    "content_hash",
-)
+NOTE_FIELDS = ("therapist_id", *NOTE_TEXT_FIELDS, "status", "signed_at", "content_hash")
 
 
 def api_signed_notes(user):
