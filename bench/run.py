@@ -151,7 +151,27 @@ def measure(server, page, data, sessions, api_tokens, *, duration, connections) 
         "rps": round(load["requests"] / (load["duration_us"] / 1e6), 1),
         "rps_connections": connections,
         "errors": latency["non_2xx_3xx"] + load["non_2xx_3xx"] + load["timeouts"],
+        "bad_answers": bad_answers(latency, load),
     }
+
+
+def bad_answers(*runs) -> dict[str, dict]:
+    """The POST answers of 400 and above of wrk runs, by status: how many, and
+    the message of the first (a count alone left 8 bad bookings unexplained)."""
+    merged: dict[str, dict] = {}
+    for figures in runs:
+        for status, seen in figures.get("bad", {}).items():
+            entry = merged.setdefault(status, {"count": 0, "sample": seen["sample"]})
+            entry["count"] += seen["count"]
+    return merged
+
+
+def describe_bad(bad: dict[str, dict]) -> str:
+    """ "400 x8: Sorry, someone has just booked that time..." per status."""
+    return "; ".join(
+        f"{status} x{entry['count']}: {entry['sample']}".rstrip(": ")
+        for status, entry in sorted(bad.items())
+    )
 
 
 def table(rows) -> str:
@@ -234,7 +254,8 @@ def main(argv=None) -> int:
         if r["status"] != next(p.expect_status for p in pages if p.name == r["name"]):
             problems.append(f"status {r['status']}")
         if r["errors"]:
-            problems.append(f"{r['errors']} bad responses")
+            why = describe_bad(r.get("bad_answers", {}))
+            problems.append(f"{r['errors']} bad responses" + (f" ({why})" if why else ""))
         if r["max_queries"] is not None and r["queries"] > r["max_queries"]:
             problems.append("queries")
         slow = r["budget_ms"] is not None and r["p95_ms"] > r["budget_ms"]

@@ -6,6 +6,9 @@
 -- send the same body (each booking its own slot). BENCH_HEADERS adds headers ("Name: value" lines separated by
 -- "|"). With BENCH_CHAIN_VERSION set, the version a response carries
 -- (name="version" value="N") goes into the next body, as the note editor does.
+-- A POST's answers of 400 and above are counted by status, each with the
+-- message of the first one (its alert, field error or title), so a run says
+-- what its bad answers were.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local cookie = os.getenv("BENCH_COOKIE") or ""
 local chain = (os.getenv("BENCH_CHAIN_VERSION") or "") ~= ""
@@ -66,22 +69,64 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
-if chain then
+bad = {}
+bad_sample = {}
+
+-- The first alert, form error or title of a page, as plain JSON-safe text.
+local function message_of(body)
+  local found = string.match(body, 'class="alert[^"]*"[^>]*>(.-)</div>')
+    or string.match(body, 'class="invalid%-feedback[^"]*"[^>]*>(.-)</div>')
+    or string.match(body, 'class="errorlist[^"]*"[^>]*>(.-)</ul>')
+    or string.match(body, "<title>(.-)</title>")
+    or body
+  found = string.gsub(found, "<[^>]*>", " ")
+  found = string.gsub(found, "[^%w%s%.,:;!%?%(%)'%-]", "")
+  found = string.gsub(found, "%s+", " ")
+  return string.sub(found, 1, 160)
+end
+
+local function count_bad(status, body)
+  if status < 400 then
+    return
+  end
+  local key = tostring(status)
+  bad[key] = (bad[key] or 0) + 1
+  if not bad_sample[key] then
+    bad_sample[key] = message_of(body or "")
+  end
+end
+
+if chain or method == "POST" then
   function response(status, headers, body)
-    local found = string.match(body or "", 'name="version" value="(%d+)"')
-    if found then
-      version = found
+    count_bad(status, body)
+    if chain then
+      local found = string.match(body or "", 'name="version" value="(%d+)"')
+      if found then
+        version = found
+      end
     end
   end
 end
 
 function done(summary, latency, requests)
+  local counts, samples = {}, {}
+  for _, thread in ipairs(threads) do
+    local sample = thread:get("bad_sample") or {}
+    for key, n in pairs(thread:get("bad") or {}) do
+      counts[key] = (counts[key] or 0) + n
+      samples[key] = samples[key] or sample[key] or ""
+    end
+  end
+  local parts = {}
+  for key, n in pairs(counts) do
+    table.insert(parts, string.format('"%s": {"count": %d, "sample": "%s"}', key, n, samples[key]))
+  end
   io.write(string.format(
     'BENCH_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, '
       .. '"p99_us": %d, "max_us": %d, "non_2xx_3xx": %d, "timeouts": %d, '
-      .. '"connect_errors": %d, "read_errors": %d, "write_errors": %d}\n',
+      .. '"connect_errors": %d, "read_errors": %d, "write_errors": %d, "bad": {%s}}\n',
     summary.requests, summary.duration,
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max,
     summary.errors.status, summary.errors.timeout, summary.errors.connect,
-    summary.errors.read, summary.errors.write))
+    summary.errors.read, summary.errors.write, table.concat(parts, ", ")))
 end

@@ -128,3 +128,76 @@ def test_wrk_threads_send_each_post_body_once(tmp_path):
         server.shutdown()
     assert figures["requests"] > 50
     assert len(set(seen)) == len(seen)
+
+
+def test_wrk_counts_a_posts_bad_answers_by_status_with_the_first_message():
+    """A POST page's answers of 400 and above come back by status with the
+    message of the first, so a run's bad answers say what they were."""
+    import shutil
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench.run import bad_answers, describe_bad
+
+    if not shutil.which("wrk"):
+        pytest.skip("wrk is not installed")
+    sent = {}
+    lock = threading.Lock()
+    pages = {
+        302: b"",
+        400: b'<title>Book</title><div class="alert alert-danger" role="alert">'
+        b"Sorry, someone has <b>just</b> booked that time.</div>",
+        500: b'<title>Server "error"</title>',
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                n = sum(sent.values())
+                status = 500 if n % 7 == 3 else 400 if n % 5 == 1 else 302
+                sent[status] = sent.get(status, 0) + 1
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(pages[status])))
+            self.end_headers()
+            self.wfile.write(pages[status])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        figures = harness.run_wrk(
+            f"http://127.0.0.1:{server.server_address[1]}/",
+            script="wrk_report.lua",
+            connections=4,
+            threads=2,
+            duration=1,
+            env={"BENCH_METHOD": "POST"},
+        )
+    finally:
+        server.shutdown()
+    bad = bad_answers(figures, {"bad": {}})
+    # wrk stops with requests still in flight: the server may have answered a few more.
+    assert 0 < bad["400"]["count"] <= sent[400] <= bad["400"]["count"] + 4
+    assert 0 < bad["500"]["count"] <= sent[500] <= bad["500"]["count"] + 4
+    assert set(bad) == {"400", "500"}
+    assert figures["non_2xx_3xx"] == bad["400"]["count"] + bad["500"]["count"]
+    assert bad["400"]["sample"] == "Sorry, someone has just booked that time."
+    assert bad["500"]["sample"] == "Server error"
+    assert describe_bad(bad).startswith("400 x")
+    assert "; 500 x" in describe_bad(bad)
+
+
+def test_bad_answers_of_two_runs_add_up_and_keep_the_first_message():
+    from bench.run import bad_answers, describe_bad
+
+    first = {"bad": {"400": {"count": 3, "sample": "Sorry, taken."}}}
+    second = {"bad": {"400": {"count": 5, "sample": "Other."}, "429": {"count": 1, "sample": ""}}}
+    merged = bad_answers(first, second, {})
+    assert merged == {
+        "400": {"count": 8, "sample": "Sorry, taken."},
+        "429": {"count": 1, "sample": ""},
+    }
+    assert describe_bad(merged) == "400 x8: Sorry, taken.; 429 x1"
