@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -112,6 +112,26 @@ def free_slots(*, service, first_day: date, days: int, limit: int) -> tuple[str,
     return tuple(kept)
 
 
+def online_pool(
+    *, service, desk: tuple[str, ...], first_day: date, days: int, limit: int
+) -> tuple[str, ...]:
+    """The online booking POSTs' slots: `free_slots` from `first_day`, or from
+    two days after the desk's last slot if that is later.
+
+    Both pools are free times of the same schedule, drawn independently:
+    while they shared days, 269 of the large practice's 3,089 online slots
+    overlapped a desk slot of the same therapist, so a desk run reaching that
+    far into its pool left the online POST its therapist taken ("just taken",
+    or "anyone" taking a colleague's time that a later draw then lacks). Two
+    days after the desk's last start (in UTC) is after it ends on any
+    location's clock.
+    """
+    if desk:
+        last = datetime.fromisoformat(desk[-1].split("|")[2]).date()
+        first_day = max(first_day, last + timedelta(days=2))
+    return free_slots(service=service, first_day=first_day, days=days, limit=limit)
+
+
 def load_bench_data(*, slots: int = 5000) -> BenchData:
     """Pick the sample records. Opens a draft note for the bench therapist if none is open
     (the only write), so the autosave page has a draft to save."""
@@ -174,17 +194,15 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
     online_service = (
         Service.objects.filter(active=True, needs_room=False).order_by("pk").first() or service
     )
-    # Late in the horizon, where the desk's bench bookings have thinned out.
+    # Late in the horizon, where the generated bookings have thinned out.
     online = (
-        tuple(
-            value
-            for value in free_slots(
-                service=online_service,
-                first_day=today + timedelta(days=120),
-                days=180,
-                limit=slots * 2,
-            )
-        )[:slots]
+        online_pool(
+            service=online_service,
+            desk=free,
+            first_day=today + timedelta(days=120),
+            days=180,
+            limit=slots,
+        )
         if online_service and slots
         else ()
     )
@@ -208,17 +226,21 @@ ONLINE_EMAIL_DOMAIN = "online.bench.invalid"
 
 
 def _online_location():
-    """Every location set to book new clients online at once up to a year
-    ahead (the first one's slot page is measured); the new clients earlier runs
-    booked online are deleted (bench rows only)."""
+    """Every location set to book new clients online at once as far ahead as
+    the desk books (the first one's slot page is measured); the new clients
+    earlier runs booked online are deleted (bench rows only)."""
     from auditlog.context import disable_auditlog
+    from django.conf import settings
 
     from clients.models import Client
     from practice.models import Appointment, Location
 
     location = Location.objects.order_by("pk").first()
+    # As far ahead as the desk books: the online pool lies after the desk's.
     Location.objects.update(
-        online_booking=True, online_new_clients="instant", online_horizon_days=365
+        online_booking=True,
+        online_new_clients="instant",
+        online_horizon_days=min(730, settings.RELIEF_BOOKING_HORIZON_DAYS),
     )
     with disable_auditlog():
         made = Client.objects.filter(email__endswith="@" + ONLINE_EMAIL_DOMAIN)
@@ -298,8 +320,8 @@ def booking_body(data: BenchData, n: int) -> dict:
 # on, BODIES_PER_RUN apart. Each run draws from its own stretch of the online
 # slots (1,000: a 10 s run at four connections used 610 on a quiet machine,
 # and a stretch of 330 let the runs overlap into "just taken" answers), so no
-# run books a slot an earlier run took (the pool: 180 days from day 120, with
-# the bench's longer booking horizon, `harness.setup_django`).
+# run books a slot an earlier run took (the pool: 180 days after the desk's,
+# `online_pool`, with the bench's longer booking horizon, `harness.setup_django`).
 ONLINE_STRETCH = 1000
 
 

@@ -75,3 +75,49 @@ def test_the_index_is_a_permutation_of_the_pool_it_covers():
 def test_a_pool_smaller_than_the_window_is_drawn_in_order_so_the_load_test_contests_it():
     # The load test's 50 bookers draw 20 of 40 slots: each slot's draw is its own.
     assert [online_slot_index(n, 40) for n in range(20)] == list(range(20))
+
+
+def _overlapping(desk, online, length):
+    """Pairs of a desk and an online slot of one therapist whose times meet."""
+    from datetime import UTC
+
+    def parse(value):
+        therapist, _, start = value.split("|")
+        return therapist, datetime.fromisoformat(start).replace(tzinfo=UTC)
+
+    return [
+        (a, b)
+        for a in desk
+        for b in online
+        if parse(a)[0] == parse(b)[0] and abs(parse(a)[1] - parse(b)[1]) < length
+    ]
+
+
+def test_the_online_pool_lies_after_the_desks_so_no_online_slot_meets_a_desk_one(
+    location, therapist
+):
+    """Drawn over the same days, the two pools offered the same therapist's
+    overlapping times: a desk POST's booking took an online POST's time."""
+    from django.utils import timezone
+
+    from bench.pages import free_slots, online_pool
+    from tests import factories
+    from tests.practice.scheduling_world import works_every_day
+
+    service = factories.ServiceFactory(needs_room=False)
+    therapist.services.add(service)
+    works_every_day(therapist, location)
+    day = timezone.localdate() + timedelta(days=2)
+    desk = free_slots(service=service, first_day=day, days=3, limit=20)
+    length = service.duration + service.buffer_after
+    # Drawn from the same day on, as before: they meet.
+    assert _overlapping(desk, free_slots(service=service, first_day=day, days=3, limit=20), length)
+    online = online_pool(service=service, desk=desk, first_day=day, days=3, limit=20)
+    assert len(online) == 20
+    assert not _overlapping(desk, online, length)
+    # A later first day stays as asked.
+    later = day + timedelta(days=30)
+    assert online_pool(service=service, desk=desk, first_day=later, days=3, limit=5) == free_slots(
+        service=service, first_day=later, days=3, limit=5
+    )
+    assert online_pool(service=service, desk=(), first_day=day, days=3, limit=5) == desk[:5]
