@@ -68,21 +68,22 @@ def online_services(location: Location) -> list[Service]:
     )
 
 
-def online_service(location: Location, value) -> Service | None:
-    """The service `value` names if it is offered online here (one query for it alone)."""
+def online_service_shifts(
+    location: Location, value
+) -> tuple[Service, availability.Schedule] | None:
+    """The service `value` names and its `online_shifts` here, if it is offered
+    online here: bookable online, and done by someone bookable online who works
+    here, which is what the shifts are. Two queries; the service's own is a
+    plain row read (its join through the online therapists and DISTINCT cost
+    twice the CPU, and the shifts answer the same question)."""
     service_id = parse_id(value)
     if service_id is None:
         return None
-    return (
-        Service.objects.filter(
-            pk=service_id,
-            active=True,
-            bookable_online=True,
-            therapists__in=_online_therapists(location),
-        )
-        .distinct()
-        .first()
-    )
+    service = Service.objects.filter(pk=service_id, active=True, bookable_online=True).first()
+    if service is None:
+        return None
+    shifts = online_shifts(location, service)
+    return (service, shifts) if shifts.therapists else None
 
 
 def online_therapists(location: Location, service: Service) -> list[Therapist]:

@@ -132,11 +132,11 @@ def times(request):
     location = selectors.online_location(request.GET.get("location"))
     if location is None:
         return _unavailable(request)
-    service = selectors.online_service(location, request.GET.get("service"))
-    if service is None:
+    offered = selectors.online_service_shifts(location, request.GET.get("service"))
+    if offered is None:
         messages.info(request, "Choose a service first.")
         return redirect(reverse("online:start") + "?" + urlencode({"location": location.pk}))
-    shifts = selectors.online_shifts(location, service)
+    service, shifts = offered
     therapists = [{"pk": tid, "display_name": name} for tid, name in shifts.therapists.items()]
     wanted = request.GET.get("therapist") or "any"
     chosen = next((t for t in therapists if str(t["pk"]) == wanted), None)
