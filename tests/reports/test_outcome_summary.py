@@ -428,7 +428,8 @@ def ties(therapist, other_therapist, book, session, technique):
             _score(client, 1.5, start)
         elif i % 3 == 1:
             # Two latest scores at one instant: the higher id is the latest.
-            late = _day(3, 30, 23) + timedelta(minutes=30)  # 04:30 UTC on 31 March
+            # On the period's last local day, but 1 April in UTC (03:30).
+            late = _day(3, 31, 23) + timedelta(minutes=30)
             _score(client, 9.5, late)
             _score(client, 0.5 if i % 2 else 10, late)
         else:
