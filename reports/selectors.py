@@ -444,9 +444,13 @@ def pain_improvement(*, start, end, location=None, therapist=None) -> dict:
         pack=PACK,
         tenths=TENTHS,
     )
+    # As the ORM passes instants: SQLite stores them as UTC text, and an aware
+    # local instant compared as text put 23:30 on a period's last day in New
+    # York (03:30 UTC the next day) after an end written "00:00:00-04:00".
+    adapt = connection.ops.adapt_datetimefield_value
     params = {
-        "start": start,
-        "end": end,
+        "start": adapt(start),
+        "end": adapt(end),
         "pain": Score.Instrument.PAIN_NRS,
         "location": location.pk if location is not None else None,
         "therapist": therapist.pk if therapist is not None else None,
