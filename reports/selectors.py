@@ -334,6 +334,8 @@ def _table(model):
 # rows badly and nested-looped such joins. With a therapist filter only
 # clients with a note of theirs can have them as main therapist, so the rest
 # are never counted.
+# Ids and note counts stay far below 2**31, so a packed count fits 63 bits;
+# a score is 0-10 in tenths, so its tenths fit below TENTHS.
 PACK = 2**32
 TENTHS = 128
 PAIN_IMPROVEMENT_SQL = """
