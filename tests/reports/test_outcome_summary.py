@@ -390,3 +390,70 @@ def test_an_amendment_moves_the_summary_in_its_own_transaction(therapist, locati
     assert list(
         NoteOutcomeTechnique.objects.filter(note=note).values_list("pain_before", "pain_after")
     ) == [(Decimal(7), Decimal(2))]
+
+
+def _score(client, value, when, **extra):
+    return Score.objects.create(
+        client=client,
+        instrument=Score.Instrument.PAIN_NRS,
+        value=Decimal(value),
+        recorded_at=when,
+        context=extra.pop("context", Score.Context.CHECK_IN),
+        **extra,
+    )
+
+
+@pytest.fixture
+def ties(therapist, other_therapist, book, session, technique):
+    """Clients whose main therapist, main technique, first or latest score is a tie.
+
+    "Zen shiatsu" is created before "Acupressure": the name, not the id,
+    breaks a technique tie. Scores sit on the period's edges, share an instant,
+    are superseded, or span the whole 0-10 range.
+    """
+    later_name = technique("Zen shiatsu")
+    first_name = technique("Acupressure")
+    assert later_name.pk < first_name.pk
+    start = _day(3, 1)
+    for i in range(12):
+        visit = book(therapist, when=_day(3, 2 + i, 9))
+        session(visit, before=7 + i % 4, after=i % 5, techniques=[later_name.name])
+        # As many notes by the other therapist, with the other technique.
+        again = book(other_therapist, client=visit.client, when=_day(3, 2 + i, 14))
+        session(again, techniques=[first_name.name])
+        client = visit.client
+        if i % 3 == 0:
+            # Two first scores at the period's first instant: the lower id is first.
+            _score(client, 9, start)
+            _score(client, 1.5, start)
+        elif i % 3 == 1:
+            # Two latest scores at one instant: the higher id is the latest.
+            # On the period's last local day, but 1 April in UTC (03:30).
+            late = _day(3, 31, 23) + timedelta(minutes=30)
+            _score(client, 9.5, late)
+            _score(client, 0.5 if i % 2 else 10, late)
+        else:
+            # A later score corrected away, and one at the period's end (outside).
+            wrong = _score(client, 0, _day(3, 25, 9))
+            right = _score(client, 8, _day(3, 25, 9))
+            Score.objects.filter(pk=wrong.pk).update(superseded_by=right)
+            _score(client, 0, _day(4, 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [(_day(3, 1), _day(4, 1)), (_day(3, 2, 14), _day(3, 31)), (_day(3, 5), _day(3, 6))],
+)
+def test_ties_and_edges_give_the_live_figures(ties, location, other_therapist, start, end):
+    """Each tie is broken as the definition breaks it: most notes, then the
+    lowest therapist id or the first technique name; scores in recorded order,
+    then by id; the period's first instant in, its end out."""
+    for where, who in [(None, None), (location, None), (None, other_therapist)]:
+        live = live_improvement(start, end, where, who)
+        assert _from_summary(start, end, where, who) == live, (start, end, where, who)
+    overall, groups = live_improvement(start, end, None, None)
+    if end - start > timedelta(days=7):
+        assert overall[1] >= 10
+        # Every client is a tie of two therapists and of two techniques.
+        assert set(groups["technique"]) == {"Acupressure"}
+        assert len(groups["therapist"]) == 1
