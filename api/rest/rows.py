@@ -21,10 +21,8 @@ def _time(value):
 
 def notes(rows: list[dict]) -> list[dict]:
     """The API representation of signed notes (rows of selectors.api_signed_notes),
-    with their techniques and amendments read in one query each."""
-    ids = [row["id_text"] for row in rows]
-    techniques = selectors.note_techniques(ids)
-    amendments = selectors.note_amendments(ids)
+    with their techniques and amendments (selectors.note_children)."""
+    techniques, amendments = selectors.note_children(rows)
     return [
         {
             "id": row["id_text"],
