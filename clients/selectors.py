@@ -98,6 +98,33 @@ def clinical_clients_visible_to(user):
     return _therapist_clients(therapist)
 
 
+def records_of_visible_clients(user, records, *, clinical=False):
+    """`records` (a queryset of rows with a `client`) of the clients `user` may
+    open (clients_visible_to), or, with `clinical`, whose clinical record they
+    may read (clinical_clients_visible_to): the same rule, written for a list
+    of records newest first.
+
+    `client IN (their clients)` tested each record against the EXISTS of
+    _therapist_clients: a client and an appointment probe per record walked,
+    and a therapist's list of notes newest first walks the notes of every
+    therapist's clients to find its 100 (600 at 25 therapists, four times
+    that at 100). Here the two halves of "their clients" are two sets, each
+    built once for a list (hashed subplans: the therapist's appointments are
+    one index-only range) and probed per record; for a single record
+    PostgreSQL still probes instead. The owner's records are all records,
+    not those whose client is among every client (a join with them all)."""
+    roles = roles_of(user)
+    if Role.OWNER in roles or (not clinical and Role.FRONT_DESK in roles):
+        return records
+    therapist = _therapist_of(user)
+    if therapist is None:
+        return records.none()
+    return records.filter(
+        Q(client__in=therapist.appointments.values("client"))
+        | Q(client__in=Client.objects.filter(primary_therapist=therapist).values("pk"))
+    )
+
+
 def can_manage_records(user) -> bool:
     """Create and archive client records: owner and front desk."""
     return bool(roles_of(user) & {Role.OWNER, Role.FRONT_DESK})

@@ -21,7 +21,7 @@ from kombu.exceptions import KombuError
 
 from clients.body_regions import region_label
 from clients.models import Score
-from clients.selectors import clients_visible_to
+from clients.selectors import clients_visible_to, records_of_visible_clients
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
@@ -57,12 +57,9 @@ def is_author(user, record) -> bool:
 
 
 def _scoped(user, qs):
-    roles = roles_of(user)
-    if Role.OWNER in roles:
-        return qs
-    if therapist_of(user) is None:
+    if therapist_of(user) is None and Role.OWNER not in roles_of(user):
         return qs.none()
-    return qs.filter(client__in=clients_visible_to(user))
+    return records_of_visible_clients(user, qs)
 
 
 def notes_visible_to(user):

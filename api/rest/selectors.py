@@ -18,7 +18,7 @@ from django.utils import timezone
 from billing.models import Payment
 from billing.selectors import invoices_visible_to, with_balance
 from clients.models import Intake, Score
-from clients.selectors import clients_visible_to, clinical_clients_visible_to
+from clients.selectors import clients_visible_to, records_of_visible_clients
 from clients.tokens import hash_token
 from practice.models import Appointment, Location, Service, Therapist
 from sessions.models import NoteAmendment, SessionNote, TechniqueApplication
@@ -96,11 +96,11 @@ def api_appointments(user):
 
 def api_intakes(user):
     """Intake answers: the owner, and a therapist for their clients; front desk none."""
-    return Intake.objects.filter(client__in=clinical_clients_visible_to(user))
+    return records_of_visible_clients(user, Intake.objects.all(), clinical=True)
 
 
 def api_scores(user):
-    return Score.objects.filter(client__in=clinical_clients_visible_to(user))
+    return records_of_visible_clients(user, Score.objects.all(), clinical=True)
 
 
 class UUIDText(Func):
