@@ -56,18 +56,19 @@ def is_author(user, record) -> bool:
     return therapist is not None and record.therapist_id == therapist.pk
 
 
-def _scoped(user, qs):
+def _scoped(user, qs, listing):
     if therapist_of(user) is None and Role.OWNER not in roles_of(user):
         return qs.none()
-    return records_of_visible_clients(user, qs)
+    return records_of_visible_clients(user, qs, listing=listing)
 
 
-def notes_visible_to(user):
-    return _scoped(user, SessionNote.objects.all())
+def notes_visible_to(user, *, listing=False):
+    """`listing`: for a list of many notes (records_of_visible_clients)."""
+    return _scoped(user, SessionNote.objects.all(), listing)
 
 
-def plans_visible_to(user):
-    return _scoped(user, TreatmentPlan.objects.all())
+def plans_visible_to(user, *, listing=False):
+    return _scoped(user, TreatmentPlan.objects.all(), listing)
 
 
 def _get(qs, pk):

@@ -94,13 +94,15 @@ def api_appointments(user):
     )
 
 
-def api_intakes(user):
-    """Intake answers: the owner, and a therapist for their clients; front desk none."""
-    return records_of_visible_clients(user, Intake.objects.all(), clinical=True)
+def api_intakes(user, *, listing=False):
+    """Intake answers: the owner, and a therapist for their clients; front desk none.
+    `listing`: for a list (records_of_visible_clients), as for the notes and
+    plans and scores."""
+    return records_of_visible_clients(user, Intake.objects.all(), clinical=True, listing=listing)
 
 
-def api_scores(user):
-    return records_of_visible_clients(user, Score.objects.all(), clinical=True)
+def api_scores(user, *, listing=False):
+    return records_of_visible_clients(user, Score.objects.all(), clinical=True, listing=listing)
 
 
 class UUIDText(Func):
@@ -128,7 +130,7 @@ NOTE_UUIDS = {
 NOTE_FIELDS = ("therapist_id", *NOTE_TEXT_FIELDS, "status", "signed_at", "content_hash")
 
 
-def api_signed_notes(user):
+def api_signed_notes(user, *, listing=False):
     """Signed notes as plain rows of the columns the API shows (a dict per note;
     api.rest.rows.notes writes them): a page of model instances and DRF's
     field machinery over them were most of a note list's time.
@@ -136,11 +138,11 @@ def api_signed_notes(user):
     On PostgreSQL each row also carries its techniques and amendments, as
     JSON arrays aggregated in the same statement (`techniques_rows`,
     `amendments_rows`): two more queries, and the Python that grouped their
-    rows by note, were a third of a list's CPU. Elsewhere note_children reads
+    rows by note, were a fifth of a list's CPU. Elsewhere note_children reads
     them in a query each."""
     children = _CHILD_ROWS if children_in_note_rows() else {}
     return (
-        notes_visible_to(user)
+        notes_visible_to(user, listing=listing)
         .filter(status=SessionNote.Status.SIGNED)
         .values(*NOTE_FIELDS, **NOTE_UUIDS, **children)
     )
@@ -228,8 +230,8 @@ def note_amendments(note_ids) -> dict:
     return rows
 
 
-def api_plans(user):
-    return plans_visible_to(user).prefetch_related("goals", "planned_techniques")
+def api_plans(user, *, listing=False):
+    return plans_visible_to(user, listing=listing).prefetch_related("goals", "planned_techniques")
 
 
 def api_invoices(user):

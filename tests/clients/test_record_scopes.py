@@ -1,6 +1,7 @@
 """records_of_visible_clients is the rule of clients_visible_to and
-clinical_clients_visible_to written for lists of records: for every kind of
-user it keeps exactly the records `client IN (those clients)` keeps."""
+clinical_clients_visible_to applied to records, in its form for one record
+and in its form for a list: for every kind of user each keeps exactly the
+records `client IN (those clients)` keeps."""
 
 from datetime import timedelta
 
@@ -87,13 +88,16 @@ def user_named(persona, request):
 @pytest.mark.parametrize("name", PERSONAS)
 @pytest.mark.parametrize("model", [SessionNote, TreatmentPlan, Intake, Score])
 @pytest.mark.parametrize("clinical", [False, True])
+@pytest.mark.parametrize("listing", [False, True])
 def test_the_same_records_as_client_in_the_visible_clients(
-    clientele, user_named, name, model, clinical
+    clientele, user_named, name, model, clinical, listing
 ):
     user = user_named(name)
     visible = clinical_clients_visible_to(user) if clinical else clients_visible_to(user)
     reference = set(model.objects.filter(client__in=visible).values_list("pk", flat=True))
-    scoped = records_of_visible_clients(user, model.objects.all(), clinical=clinical)
+    scoped = records_of_visible_clients(
+        user, model.objects.all(), clinical=clinical, listing=listing
+    )
     assert set(scoped.values_list("pk", flat=True)) == reference
     # Not vacuous: a therapist sees some records but not all, the owner all.
     if name == "therapist":
@@ -105,7 +109,8 @@ def test_the_same_records_as_client_in_the_visible_clients(
 
 
 @pytest.mark.parametrize("name", PERSONAS)
-def test_notes_and_plans_keep_their_scope(clientele, user_named, name):
+@pytest.mark.parametrize("listing", [False, True])
+def test_notes_and_plans_keep_their_scope(clientele, user_named, name, listing):
     user = user_named(name)
     # The scope before the list form: no role but a therapist's sees nothing,
     # the owner everything, a therapist the records of clients_visible_to.
@@ -117,4 +122,11 @@ def test_notes_and_plans_keep_their_scope(clientele, user_named, name):
         else:
             visible = clients_visible_to(user)
             expected = set(model.objects.filter(client__in=visible).values_list("pk", flat=True))
-        assert set(scoped(user).values_list("pk", flat=True)) == expected
+        assert set(scoped(user, listing=listing).values_list("pk", flat=True)) == expected
+
+
+def test_one_record_is_probed_a_list_tested_against_two_sets(therapist):
+    one = records_of_visible_clients(therapist.user, SessionNote.objects.all())
+    many = records_of_visible_clients(therapist.user, SessionNote.objects.all(), listing=True)
+    assert "EXISTS" in str(one.query)
+    assert "EXISTS" not in str(many.query) and str(many.query).count("IN (SELECT") == 2
