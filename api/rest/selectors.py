@@ -94,6 +94,24 @@ def api_appointments(user):
     )
 
 
+# The columns an appointment of a list shows, its UUIDs as text.
+APPOINTMENT_FIELDS = (
+    *("therapist_id", "service_id", "location_id", "room_id"),
+    *("starts_at", "ends_at", "occupied_until", "status", "source", "booked_at"),
+    *("cancel_reason", "cancelled_at", "late_cancel"),
+    *("client__first_name", "client__preferred_name", "client__last_name"),
+    *("therapist__display_name", "service__name"),
+)
+
+
+def api_appointment_rows(appointments):
+    """`appointments` (of api_appointments) as plain rows of the columns the API
+    shows (api.rest.rows.appointments writes them): 100 model instances and
+    their related rows through AppointmentSerializer were most of a list's CPU."""
+    uuids = {f"{name}_text": UUIDText(name) for name in ("id", "client_id", "series_id")}
+    return appointments.values(*APPOINTMENT_FIELDS, **uuids)
+
+
 def api_intakes(user, *, listing=False):
     """Intake answers: the owner, and a therapist for their clients; front desk none.
     `listing`: for a list (records_of_visible_clients), as for the notes and

@@ -250,6 +250,15 @@ class AppointmentViewSet(ReadOnly, mixins.CreateModelMixin):
     scoped = staticmethod(selectors.api_appointments)
     pagination_class = cursor_by("starts_at", "id")
 
+    def get_queryset(self):
+        # A list is written from plain rows (rows.appointments); a record, and
+        # what a booking, move or cancellation answers, by the serializer.
+        queryset = super().get_queryset()
+        return selectors.api_appointment_rows(queryset) if self.action == "list" else queryset
+
+    def represent(self, records):
+        return rows.appointments(records) if self.action == "list" else super().represent(records)
+
     def filter_queryset(self, queryset):
         if self.action != "list":
             return queryset
