@@ -280,6 +280,9 @@ class Intake(models.Model):
         indexes = [
             # The chart shows a client's latest intake.
             models.Index(fields=["client", "-submitted_at"], name="intake_client_recent"),
+            # The REST API's intake list, newest first (its cursor order):
+            # without it every page sorted all of the practice's intakes.
+            models.Index(fields=["-submitted_at", "id"], name="intake_recent"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -98,6 +98,35 @@ def clinical_clients_visible_to(user):
     return _therapist_clients(therapist)
 
 
+def records_of_visible_clients(user, records, *, clinical=False, listing=False):
+    """`records` (a queryset of rows with a `client`) of the clients `user` may
+    open (clients_visible_to), or, with `clinical`, whose clinical record they
+    may read (clinical_clients_visible_to). The owner's records are all
+    records, not those whose client is among every client (a join with them all).
+
+    `listing`: for a list of many records newest first. `client IN (their
+    clients)` tests each record walked against the EXISTS of
+    _therapist_clients (a client and an appointment probe), and a therapist's
+    list walks the records of every therapist's clients to find its 100 (600
+    notes at 25 therapists, four times that at 100). A list tests them
+    against the two halves of "their clients" as two sets instead, each built
+    once (hashed subplans; the therapist's appointments are one index-only
+    range). One record keeps the probe: PostgreSQL would build both sets for
+    it too (30 ms for one note of the large practice, against 0.06)."""
+    roles = roles_of(user)
+    if Role.OWNER in roles or (not clinical and Role.FRONT_DESK in roles):
+        return records
+    therapist = _therapist_of(user)
+    if therapist is None:
+        return records.none()
+    if not listing:
+        return records.filter(client__in=_therapist_clients(therapist))
+    return records.filter(
+        Q(client__in=therapist.appointments.values("client"))
+        | Q(client__in=Client.objects.filter(primary_therapist=therapist).values("pk"))
+    )
+
+
 def can_manage_records(user) -> bool:
     """Create and archive client records: owner and front desk."""
     return bool(roles_of(user) & {Role.OWNER, Role.FRONT_DESK})

@@ -21,7 +21,7 @@ from kombu.exceptions import KombuError
 
 from clients.body_regions import region_label
 from clients.models import Score
-from clients.selectors import clients_visible_to
+from clients.selectors import clients_visible_to, records_of_visible_clients
 from practice.models import Appointment
 from practice.security.access import Role, roles_of
 
@@ -56,21 +56,19 @@ def is_author(user, record) -> bool:
     return therapist is not None and record.therapist_id == therapist.pk
 
 
-def _scoped(user, qs):
-    roles = roles_of(user)
-    if Role.OWNER in roles:
-        return qs
-    if therapist_of(user) is None:
+def _scoped(user, qs, listing):
+    if therapist_of(user) is None and Role.OWNER not in roles_of(user):
         return qs.none()
-    return qs.filter(client__in=clients_visible_to(user))
+    return records_of_visible_clients(user, qs, listing=listing)
 
 
-def notes_visible_to(user):
-    return _scoped(user, SessionNote.objects.all())
+def notes_visible_to(user, *, listing=False):
+    """`listing`: for a list of many notes (records_of_visible_clients)."""
+    return _scoped(user, SessionNote.objects.all(), listing)
 
 
-def plans_visible_to(user):
-    return _scoped(user, TreatmentPlan.objects.all())
+def plans_visible_to(user, *, listing=False):
+    return _scoped(user, TreatmentPlan.objects.all(), listing)
 
 
 def _get(qs, pk):

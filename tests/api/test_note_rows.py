@@ -1,9 +1,11 @@
 """The notes lists are written from plain rows (api.rest.rows); their JSON is
 byte for byte what SessionNoteSerializer writes from the model instances, in
-the list and alone, and each read is one audit entry of the token's user."""
+the list and alone, whichever way the techniques and amendments are read (in
+the notes' own statement on PostgreSQL, a query each elsewhere), and each
+read is one audit entry of the token's user."""
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from auditlog.models import LogEntry
@@ -14,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
+from api.rest import selectors
 from api.rest.serializers import SessionNoteSerializer
 from practice.timezones import practice_time_zone
 from sessions.models import (
@@ -65,7 +68,28 @@ def notes(access_world, owner):
         made.append(note_sign(note=note, user=world.therapist.user))
     for text in ("Also the shoulder.", "Corrected: right side."):
         NoteAmendment.objects.create(note=made[0], author=world.therapist.user, text=text)
+    # Edge cases of the JSON read back: text that JSON escapes (and the two
+    # line separators the renderer escapes too), a time on a whole second and
+    # one on the other side of a daylight-saving change, and ties in time.
+    tricky = 'Quote " back\\slash \u2028 \u2029 tab\t ñ \U0001f600'
+    TechniqueApplication.objects.filter(note=made[1]).update(notes=tricky,
+                                                             body_regions=["neck"])  # fmt: skip
+    summer = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
+    for text in (tricky, "Same time, later id.", ""):
+        amendment = NoteAmendment.objects.create(note=made[1], author=owner, text=text)
+        NoteAmendment.objects.filter(pk=amendment.pk).update(created_at=summer)
     return [bare, *made]
+
+
+@pytest.fixture(params=["in_note_rows", "a_query_each"])
+def children_path(request, monkeypatch):
+    """Both ways of reading a page's techniques and amendments, on this database."""
+    if request.param == "in_note_rows":
+        if not selectors.children_in_note_rows():
+            pytest.skip("aggregated in the notes' statement on PostgreSQL only")
+    else:
+        monkeypatch.setattr(selectors, "children_in_note_rows", lambda: False)
+    return request.param
 
 
 def _reference(notes):
@@ -82,7 +106,9 @@ def _reference(notes):
         return SessionNoteSerializer([by_pk[n.pk] for n in notes], many=True).data
 
 
-def test_the_list_and_one_note_are_byte_for_byte_the_serializers(bearer, notes, owner):
+def test_the_list_and_one_note_are_byte_for_byte_the_serializers(
+    bearer, notes, owner, children_path
+):
     http = bearer(owner)
     response = http.get("/api/v1/notes/")
     assert response.status_code == 200
@@ -97,9 +123,29 @@ def test_the_list_and_one_note_are_byte_for_byte_the_serializers(bearer, notes, 
     texts = [a["text"] for a in rich["amendments"]]
     assert texts == ["Also the shoulder.", "Corrected: right side."]
     assert rich["plan"] == str(notes[1].plan_id) and rich["signed_at"]
+    summer = datetime(2026, 7, 1, 12, 0, 0, tzinfo=UTC)
+    edges = json.loads(response.content)["results"][shown.index(str(notes[2].pk))]
+    assert edges["techniques"][0]["notes"].startswith('Quote " back')
+    assert [a["text"] for a in edges["amendments"]][1:] == ["Same time, later id.", ""]
+    in_summer = timezone.localtime(summer, practice_time_zone()).isoformat()
+    assert {a["created_at"] for a in edges["amendments"]} == {in_summer}
+    assert "\\u2028" in response.content.decode()
     for note in notes:
         one = http.get(f"/api/v1/notes/{note.pk}/")
         assert one.content == JSONRenderer().render(_reference([note])[0])
+
+
+@pytest.mark.postgres
+def test_a_page_of_notes_reads_its_techniques_and_amendments_in_its_own_statement(
+    bearer, notes, owner
+):
+    http = bearer(owner)
+    http.get("/api/v1/notes/")  # warm: content types, the token's stamp
+    with CaptureQueriesContext(connection) as captured:
+        assert http.get("/api/v1/notes/").status_code == 200
+    children = ("techniqueapplication", "noteamendment")
+    reading = [q["sql"] for q in captured.captured_queries if any(t in q["sql"] for t in children)]
+    assert len(reading) == 1 and "sessionnote" in reading[0].split("FROM")[-1]
 
 
 def test_a_page_of_notes_is_one_audit_entry_per_note_in_one_insert(bearer, notes, owner):

@@ -65,8 +65,13 @@ class ReadOnly(DeclaredRule, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     scoped = None
     # `?client=<uuid>`: one client's records (the clinical and billing lists).
     by_client = False
+    # Whether `scoped` takes `listing`: records of the user's clients, whose
+    # scope has a form for a list and one for a record (records_of_visible_clients).
+    scoped_lists = False
 
     def get_queryset(self):
+        if self.scoped_lists:
+            return self.scoped(self.request.user, listing=self.action == "list")
         return self.scoped(self.request.user)
 
     def filter_queryset(self, queryset):
@@ -146,6 +151,7 @@ class IntakeViewSet(ReadOnly):
     serializer_class = s.IntakeSerializer
     lookup_url_kwarg = "intake_id"
     scoped = staticmethod(selectors.api_intakes)
+    scoped_lists = True
     pagination_class = cursor_by("-submitted_at", "id")
     by_client = True
 
@@ -160,6 +166,7 @@ class ScoreViewSet(ReadOnly):
     serializer_class = s.ScoreSerializer
     lookup_url_kwarg = "score_id"
     scoped = staticmethod(selectors.api_scores)
+    scoped_lists = True
     # Newest first by id (insertion order), which the primary key's index
     # serves; `recorded_at` has no index of its own.
     pagination_class = cursor_by("-id")
@@ -178,6 +185,7 @@ class NoteViewSet(ReadOnly):
     serializer_class = s.SessionNoteSerializer
     lookup_url_kwarg = "signed_note_id"
     scoped = staticmethod(selectors.api_signed_notes)
+    scoped_lists = True
     pagination_class = cursor_by("-signed_at", "id")
     by_client = True
 
@@ -195,6 +203,7 @@ class PlanViewSet(ReadOnly):
     serializer_class = s.TreatmentPlanSerializer
     lookup_url_kwarg = "plan_id"
     scoped = staticmethod(selectors.api_plans)
+    scoped_lists = True
     pagination_class = cursor_by("-created_at", "id")
     by_client = True
 
@@ -240,6 +249,15 @@ class AppointmentViewSet(ReadOnly, mixins.CreateModelMixin):
     lookup_url_kwarg = "appointment_id"
     scoped = staticmethod(selectors.api_appointments)
     pagination_class = cursor_by("starts_at", "id")
+
+    def get_queryset(self):
+        # A list is written from plain rows (rows.appointments); a record, and
+        # what a booking, move or cancellation answers, by the serializer.
+        queryset = super().get_queryset()
+        return selectors.api_appointment_rows(queryset) if self.action == "list" else queryset
+
+    def represent(self, records):
+        return rows.appointments(records) if self.action == "list" else super().represent(records)
 
     def filter_queryset(self, queryset):
         if self.action != "list":
