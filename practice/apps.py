@@ -25,6 +25,13 @@ class PracticeConfig(AppConfig):
 
         for model in (Location, Room, Service, Therapist, TimeOff, WorkingHours):
             auditlog.register(model)
+        from django.db.models.signals import post_delete, post_save
+
+        from practice.timezones import location_changed
+
+        # The cached zone names have no expiry; every write of a location clears them.
+        post_save.connect(location_changed, sender=Location)
+        post_delete.connect(location_changed, sender=Location)
         # The note and check-in hanging off an appointment are records of their
         # own, audited themselves; left in, every booking's entry would read
         # both (two queries) to log that neither exists yet.

@@ -277,12 +277,9 @@ def free_slots(
     slots = []
     rooms = _Rooms(schedule)
     busy_indexes: dict = {}
+    by_weekday = _shifts_by_weekday(schedule, rules, wanted)
     for day in days:
-        for shift in schedule.shifts:
-            if shift.weekday != day.weekday() or shift.therapist_id not in wanted:
-                continue
-            if rules.needs_room and not schedule.rooms.get(shift.location_id):
-                continue
+        for shift in by_weekday.get(day.weekday(), ()):
             window_start, window_end = _shift_bounds(shift, day)
             if window_end <= earliest or window_start > latest:
                 continue
@@ -320,6 +317,20 @@ def free_slots(
             ]
     slots.sort(key=lambda s: (s.starts_at, order[s.therapist_id]))
     return slots
+
+
+def _shifts_by_weekday(schedule: Schedule, rules: Rules, wanted) -> dict[int, list[Shift]]:
+    """The shifts of `wanted` therapists that could hold a booking, per weekday,
+    in the schedule's order: sorted once per search, not tested per day (a
+    chain's location has some two hundred shifts a week)."""
+    by_weekday: dict[int, list[Shift]] = {}
+    for shift in schedule.shifts:
+        if shift.therapist_id not in wanted:
+            continue
+        if rules.needs_room and not schedule.rooms.get(shift.location_id):
+            continue
+        by_weekday.setdefault(shift.weekday, []).append(shift)
+    return by_weekday
 
 
 def compact_starts(free: list[int]) -> list[int]:
@@ -360,14 +371,12 @@ def could_add(
     their bookings) that no slot found so far (`covered`) offers: the only
     therapists whose bookings an "any therapist" search still needs. Everyone
     else could at most offer a start already offered."""
-    wanted = set(therapist_ids)
     found = set()
+    by_weekday = _shifts_by_weekday(schedule, rules, set(therapist_ids))
     for day in days:
-        for shift in schedule.shifts:
+        for shift in by_weekday.get(day.weekday(), ()):
             tid = shift.therapist_id
-            if tid not in wanted or tid in found or shift.weekday != day.weekday():
-                continue
-            if rules.needs_room and not schedule.rooms.get(shift.location_id):
+            if tid in found:
                 continue
             starts, first, last = _candidates(shift, day, rules, _shift_bounds(shift, day)[1])
             if any(starts[n] not in covered for n in range(first, last)):

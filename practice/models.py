@@ -415,7 +415,11 @@ class Reminder(models.Model):
 
     # The UUID doubles as the provider's idempotency key.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    # No index of its own: the unique (appointment, channel, kind) index leads
+    # with it, and each booking writes three reminder rows into every index.
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     due_at = models.DateTimeField()

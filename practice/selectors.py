@@ -293,11 +293,15 @@ def load_busy(
     booking (whoever the therapist; at `location_id` only, if given) and the
     active rooms. Two to four queries, whatever the volume."""
     ids = list(therapist_ids)
-    for tid, s, e in TimeOff.objects.filter(
-        therapist_id__in=list(ids if time_off_ids is None else time_off_ids),
-        starts_at__lt=end,
-        ends_at__gt=start,
-    ).values_list("therapist_id", "starts_at", "ends_at"):
+    off_ids = list(ids if time_off_ids is None else time_off_ids)
+    # Not even built for nobody: the ORM's work on a query is most of its cost here.
+    for tid, s, e in (
+        TimeOff.objects.filter(
+            therapist_id__in=off_ids, starts_at__lt=end, ends_at__gt=start
+        ).values_list("therapist_id", "starts_at", "ends_at")
+        if off_ids
+        else ()
+    ):
         schedule.busy.setdefault(tid, []).append(availability.Busy(s, e, "time_off"))
     here = {} if location_id is None else {"location_id": location_id}
     with_rooms = room_bookings and service.needs_room
@@ -485,13 +489,19 @@ def _search_early(schedule, rules, days, load, preferred, earlier_slots, enough_
         rotated.remove(preferred)
         rotated.insert(0, preferred)
     first = rotated[:FIRST_BATCH]
-    load(therapist_ids=first, time_off_ids=ids)
+    # With a room needed, the read returns every room booking anyway, and
+    # those are nearly all of everyone's bookings: the rest's come with it for
+    # a few more rows, and spare a second query (the search's costliest part
+    # is building and reading its queries, not the interval arithmetic).
+    everyone = rules.needs_room
+    load(therapist_ids=ids if everyone else first, time_off_ids=ids)
     found = availability.free_slots(schedule, rules, days, therapist_ids=first)
     decisive = availability.shown_days(earlier_slots + found, days, enough_days)
     covered = {s.starts_at for s in found if s.local.date() in set(decisive)}
     rest = availability.could_add(schedule, rules, decisive, covered, rotated[FIRST_BATCH:])
     if rest:
-        load(therapist_ids=rest, time_off_ids=(), room_bookings=False)
+        if not everyone:
+            load(therapist_ids=rest, time_off_ids=(), room_bookings=False)
         found += availability.free_slots(schedule, rules, days, therapist_ids=rest)
     return found
 

@@ -12,9 +12,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.utils import timezone
 
-CACHE_KEY = "relief:location-time-zones"
+# Per database: databases that share one Redis (a copy beside the original,
+# a restored backup under another name) must not read each other's zones.
+CACHE_KEY = f"relief:location-time-zones:{settings.DATABASES['default']['NAME']}"
 # The names the middleware read for the request being served: a page asks
 # again for `name_zones`, and a second cache round trip per page was
 # measurable beside the signed-in floor.
@@ -22,10 +25,13 @@ _request_zones: ContextVar[list[str] | None] = ContextVar("relief_location_zones
 
 
 def _location_zones() -> list[str]:
-    """Every location's zone name, the main location's first (cached for a minute).
+    """Every location's zone name, the main location's first (cached until a
+    location is saved or deleted).
 
     One small query serves both the practice zone and "are several zones in
     use", so naming zones costs nothing beyond what the middleware already read.
+    Not cached for a minute: the request after each expiry paid that query on
+    top of its page's own (a booking POST counted 16 queries against its 15).
     """
     names = _request_zones.get()
     if names is not None:
@@ -35,7 +41,7 @@ def _location_zones() -> list[str]:
         from practice.models import Location
 
         names = list(Location.objects.order_by("pk").values_list("time_zone", flat=True))
-        cache.set(CACHE_KEY, names, 60)
+        cache.set(CACHE_KEY, names, None)
     return names
 
 
@@ -68,6 +74,17 @@ class PracticeTimezoneMiddleware:
 
 
 def forget_location_zones() -> None:
-    """After a location's zone changed: read the zones afresh, in this request too."""
+    """After a location's zone changed: read the zones afresh, in this request too,
+    and once more after the commit (a request between the change and its
+    commit may have cached the zones as they were)."""
     cache.delete(CACHE_KEY)
     _request_zones.set(None)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+
+
+def location_changed(sender, **kwargs) -> None:
+    """Any location saved or deleted, whoever wrote it (the setup pages through
+    `location_save`, the demo, the bench's generator, a shell): the zones are
+    read again. Connected in `PracticeConfig.ready`."""
+    forget_location_zones()

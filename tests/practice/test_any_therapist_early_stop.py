@@ -112,6 +112,17 @@ def test_early_stop_offers_what_the_exhaustive_search_offers(seed, with_compact)
     assert len(reads) <= 2  # the first batch, then at most one more read
 
 
+def _hour_long(first_day, *, needs_room):
+    """An hour's session, no cleanup, searched from midnight UTC of `first_day`."""
+    return availability.Rules(
+        duration=timedelta(minutes=60),
+        buffer=timedelta(0),
+        needs_room=needs_room,
+        now=datetime.combine(first_day, time(0), tzinfo=UTC),
+        horizon=timedelta(days=90),
+    )
+
+
 def test_the_first_batch_suffices_when_it_offers_every_start():
     """Forty therapists on the same free shift: ten of them cover every start,
     so the other thirty's bookings are never read."""
@@ -121,16 +132,34 @@ def test_the_first_batch_suffices_when_it_offers_every_start():
         availability.Shift(tid, 0, "America/New_York", first_day.weekday(), time(9), time(17))
         for tid in range(40)
     ]
-    rules = availability.Rules(
-        duration=timedelta(minutes=60),
-        buffer=timedelta(0),
-        needs_room=False,
-        now=datetime.combine(first_day, time(0), tzinfo=UTC),
-        horizon=timedelta(days=90),
-    )
+    rules = _hour_long(first_day, needs_room=False)
     schedule = availability.Schedule(therapists=names, shifts=shifts)
     reads = []
     load = _loader(schedule, {}, {}, {}, reads)
     found = selectors._search_early(schedule, rules, [first_day], load, None, [], 1)
     assert reads == [reads[0]] and len(reads[0]) == selectors.FIRST_BATCH
     assert len({s.starts_at for s in found}) == 29  # 09:00 to 16:00 every 15 minutes
+
+
+def test_with_a_room_needed_everyone_is_read_at_once():
+    """The room bookings come with the first read anyway, and they are nearly
+    everyone's bookings: the rest's bookings ride along, no second read."""
+    first_day = date(2026, 6, 1)
+    names = {tid: f"T{tid:02d}" for tid in range(30)}
+    shifts = [
+        availability.Shift(tid, 0, "America/New_York", first_day.weekday(), time(9), time(17))
+        for tid in range(30)
+    ]
+    at = datetime(2026, 6, 1, 13, tzinfo=UTC)
+    # The first ten are booked all day, so the others must offer the times.
+    full_busy = {
+        tid: [availability.Busy(at, at + timedelta(hours=8), "appointment")] for tid in range(30)
+    }
+    full_busy.update({tid: [] for tid in range(10, 30)})
+    rules = _hour_long(first_day, needs_room=True)
+    schedule = availability.Schedule(therapists=names, shifts=shifts)
+    reads = []
+    load = _loader(schedule, full_busy, {0: [1]}, {}, reads)
+    found = selectors._search_early(schedule, rules, [first_day], load, None, [], 1)
+    assert reads == [list(names)]
+    assert found and {s.therapist_id for s in found} <= set(range(10, 30))

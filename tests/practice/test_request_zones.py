@@ -43,3 +43,30 @@ def test_a_request_reads_the_zones_once_and_sees_a_saved_change(db, monkeypatch)
     assert seen["zone_after"] == "America/Denver"
     # Outside a request the zones come from the cache again.
     assert several_zones_in_use() is True
+
+
+def test_the_zones_stay_cached_past_a_minute_so_no_page_pays_a_refresh(
+    db, monkeypatch, django_assert_num_queries
+):
+    from django.core.cache.backends import locmem
+
+    cache.delete(CACHE_KEY)
+    LocationFactory(time_zone="Europe/London")
+    assert str(practice_time_zone()) == "Europe/London"
+    later = locmem.time.time() + 3600
+    monkeypatch.setattr(locmem.time, "time", lambda: later)
+    with django_assert_num_queries(0):
+        assert several_zones_in_use() is False
+
+
+def test_a_location_written_outside_the_setup_service_is_seen_at_once(db):
+    cache.delete(CACHE_KEY)
+    first = LocationFactory(time_zone="Europe/London")
+    assert several_zones_in_use() is False
+    other = LocationFactory(time_zone="America/Chicago")  # e.g. the demo or a generator
+    assert several_zones_in_use() is True
+    other.delete()
+    assert several_zones_in_use() is False
+    first.time_zone = "Asia/Tokyo"
+    first.save()
+    assert str(practice_time_zone()) == "Asia/Tokyo"
