@@ -57,9 +57,12 @@ def is_author(user, record) -> bool:
 
 
 def _scoped(user, qs, listing):
+    # Notes and plans are clinical records: a therapist who also works the
+    # front desk reads those of their own clients only, as with intakes and
+    # scores (the desk role alone reads none).
     if therapist_of(user) is None and Role.OWNER not in roles_of(user):
         return qs.none()
-    return records_of_visible_clients(user, qs, listing=listing)
+    return records_of_visible_clients(user, qs, clinical=True, listing=listing)
 
 
 def notes_visible_to(user, *, listing=False):
