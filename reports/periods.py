@@ -68,12 +68,18 @@ def period_for(choice: str, *, today: date, first: date | None = None, last: dat
 
 def weeks(period: Period) -> list[date]:
     """Mondays of the weeks that meet the period (a week runs Monday to Sunday)."""
+    return list(_mondays(period))
+
+
+@functools.lru_cache(maxsize=64)
+def _mondays(period: Period) -> tuple[date, ...]:
+    # Cached: working_time_by_week asks once per therapist (100 at the chain).
     monday = period.first - timedelta(days=period.first.weekday())
     found = []
     while monday <= period.last:
         found.append(monday)
         monday += timedelta(days=7)
-    return found
+    return tuple(found)
 
 
 def _overlap(a_start, a_end, b_start, b_end) -> timedelta:
@@ -172,7 +178,7 @@ def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelt
     the pattern applied. Walking every day that way cost most of a year's
     utilisation report.
     """
-    mondays = weeks(period)
+    mondays = _mondays(period)
     by_weekday = {}
     for weekday, start, end, tz in hours:
         by_weekday.setdefault(weekday, []).append((start, end, tz))

@@ -6,6 +6,7 @@ only say what the page says.
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from . import statistics
 
@@ -441,9 +442,12 @@ def _contact_cells(contact, tz):
     return [contact.contacted_at.astimezone(tz).isoformat(timespec="minutes"), name, contact.note]
 
 
-@dataclass(frozen=True)
-class GridCell:
-    """One week of one row: the CSV row's strings, shown as they are written."""
+class GridCell(NamedTuple):
+    """One week of one row: the CSV row's strings, shown as they are written.
+
+    A tuple, not a frozen dataclass: a year at the chain is 10,000 cells, and
+    a frozen dataclass's __init__ sets each field through object.__setattr__.
+    """
 
     percent: str  # "–" when there were bookings but no hours
     booked: str
