@@ -1052,10 +1052,18 @@ def step_note_outcomes(ctx: Context) -> int:
     return note_outcomes_rebuild()
 
 
+def step_client_visits(ctx: Context) -> int:
+    """The clients report's and recall list's visit summary, from the appointments COPY wrote."""
+    from reports.visits import client_visits_rebuild
+
+    return client_visits_rebuild()
+
+
 STEPS = [
     Step("staff", "practice.Therapist", step_staff),
     Step("clients", "clients.Client", step_clients),
     Step("appointments", "practice.Appointment", step_appointments),
+    Step("client visits", "reports.ClientVisit", step_client_visits),
     Step("reminders", "practice.Reminder", step_reminders),
     Step("scores", "clients.Score", step_scores),
     Step("session notes", "treatment_sessions.SessionNote", step_session_notes),
