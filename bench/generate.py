@@ -620,7 +620,6 @@ def plan_slots(ctx: Context) -> list[list[Slot]]:
 
 
 def step_appointments(ctx: Context) -> int:
-    from practice.models import Appointment
 
     rng = ctx.rng
     days = plan_slots(ctx)
@@ -715,7 +714,20 @@ def step_appointments(ctx: Context) -> int:
                     cancelled_at or checked_in_at or booked_at,
                 )
 
-    count = copy_rows(
+    from reports.visits import client_visits_paused
+
+    # The visit summary is rebuilt from all of them in a step of its own.
+    with client_visits_paused():
+        count = _copy_appointments(rows())
+    _write_time_off(ctx)
+    _backdate_clients(ctx)
+    return count
+
+
+def _copy_appointments(rows) -> int:
+    from practice.models import Appointment
+
+    return copy_rows(
         Appointment,
         [
             "id",
@@ -738,11 +750,8 @@ def step_appointments(ctx: Context) -> int:
             "checked_in_at",
             "updated_at",
         ],
-        rows(),
+        rows,
     )
-    _write_time_off(ctx)
-    _backdate_clients(ctx)
-    return count
 
 
 def _write_time_off(ctx: Context) -> None:

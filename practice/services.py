@@ -33,7 +33,6 @@ from practice.reminders import outbox
 from practice.security.audit import AuditBatch
 from practice.validation import full_clean_loaded
 from practice.waitlist import triggers as waitlist_triggers
-from reports.visits import client_visits_refresh
 
 Status = Appointment.Status
 
@@ -329,7 +328,6 @@ def appointment_book(
                     appointment.save(force_insert=True)
                 else:
                     log.save(appointment)
-                client_visits_refresh(client_ids=[appointment.client_id])
                 if status == Status.BOOKED:
                     outbox.reminders_schedule(
                         appointment=appointment, now=now, confirmation=confirmation
@@ -383,7 +381,6 @@ def appointment_reschedule(
             locked.updated_by = by
             _place(locked, exclude_pk=locked.pk)
             _save_or_clash(locked, exclude_pk=locked.pk)
-            client_visits_refresh(client_ids=[locked.client_id])
             outbox.reminders_reschedule(appointment=locked, now=now)
             webhook_event_record(event="appointment.rescheduled", instance=locked, now=now)
             if freed_from != (locked.therapist_id, locked.starts_at, locked.occupied_until):
@@ -413,7 +410,6 @@ def _transition(appointment: Appointment, new_status, by, **fields) -> Appointme
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
-        client_visits_refresh(client_ids=[locked.client_id])
     return locked
 
 

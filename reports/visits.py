@@ -6,11 +6,13 @@ earlier visits); at the chain's scale (1.6 million appointments) that window
 over a year of appointments took 2.8 s, and the recall list's probes per
 client 1.2 s. The answers change only when one of the client's appointments
 does, so they are kept per visit: one statement derives a client's rows from
-their appointments, used both by every appointment service for the client
-it has just changed (in that service's transaction, so the reports are never
-stale) and by the nightly rebuild over everyone: an incremental update
-cannot drift from a rebuild, because they are the same statement.
+their appointments, run by a trigger for the client of every appointment
+written (in that write's transaction, so the reports are never stale) and
+by the nightly rebuild over everyone: an incremental update cannot drift
+from a rebuild, because they are the same statement.
 """
+
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 
@@ -73,25 +75,12 @@ def _quoted(values) -> str:
     return ", ".join(f"'{value}'" for value in values)
 
 
-def _write(client_ids=None) -> None:
-    """Insert the summary rows of `client_ids` (of every client when None)."""
+def visits_sql(*, where: str = "", order: str = "") -> str:
+    """The INSERT of the visit rows of the appointments `where` selects (alias `a`)."""
     visited = f"a.status IN ({_quoted(VISITED)})"
-    params = {}
-    where = order = ""
-    if client_ids is not None:
-        pk = Client._meta.pk
-        names = []
-        for i, client_id in enumerate(client_ids):
-            params[f"client{i}"] = pk.get_db_prep_value(client_id, connection)
-            names.append(f"%(client{i})s")
-        where = f"WHERE a.client_id IN ({', '.join(names)})"
-    else:
-        # Written in time order, the table's pages follow the period index:
-        # a year of visits is then a run of pages, not one page per visit.
-        order = "ORDER BY starts_at"
-    sql = _VISITS_SQL.format(
-        visit=connection.ops.quote_name(ClientVisit._meta.db_table),
-        appointment=connection.ops.quote_name(Appointment._meta.db_table),
+    return _VISITS_SQL.format(
+        visit=ClientVisit._meta.db_table,
+        appointment=Appointment._meta.db_table,
         visit_at=f"CASE WHEN {visited} THEN a.starts_at END",
         visited=_quoted(VISITED),
         not_rebooked=_quoted(NOT_REBOOKED),
@@ -102,51 +91,119 @@ def _write(client_ids=None) -> None:
         latest_first=_LATEST_FIRST.format(visited=visited),
         where=where,
         order=order,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    ).strip()
 
 
-def client_visits_refresh(*, client_ids) -> None:
-    """Rewrite the visit rows of these clients from their appointments as they are now.
+# What an appointment write changes for its client, and only then: the
+# columns the rows are derived from.
+_WATCHED = "client_id, therapist_id, location_id, starts_at, status"
+_TRIGGERS = ("client_visits_inserted", "client_visits_updated", "client_visits_deleted")
 
-    Called by every service that books, moves or changes the status of an
-    appointment, inside its transaction: one delete and one insert, over the
-    client's own appointments (their index), whatever changed.
+
+def trigger_sql() -> tuple[str, str]:
+    """(create, drop) of PostgreSQL's triggers that keep the summary with every appointment write.
+
+    Triggers, not calls from the services: every write reaches the summary in
+    its own transaction whatever made it (a service, an import, a queryset
+    update, the admin), and the booking POST, at its 15-query budget, spends
+    no query on it. The migrations hold these statements as they were
+    rendered; a test compares them with the rendering of today's code.
     """
-    client_ids = list(dict.fromkeys(client_ids))
-    if not client_ids:
-        return
-    with transaction.atomic(savepoint=False):
-        # Two writes for one client at once would each delete the rows they
-        # see and insert the same visits: the second waits here instead. No
-        # KEY lock, so the appointment inserts' checks of the client go on.
-        list(
-            Client.objects.select_for_update(no_key=True)
-            .filter(pk__in=client_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        ClientVisit.objects.filter(client_id__in=client_ids)._raw_delete(connection.alias)
-        _write(client_ids)
+    visit, client = ClientVisit._meta.db_table, Client._meta.db_table
+    table = Appointment._meta.db_table
+    # Per statement, over its transition tables: a bulk insert of a
+    # client's history rewrites their rows once, not once per row.
+    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in _WATCHED.split(", "))
+    create = f"""
+CREATE FUNCTION client_visits_write(clients uuid[]) RETURNS void AS $$
+BEGIN
+    -- Two writes for one client at once would each delete the rows they see
+    -- and insert the same visits: the second waits here, then reads the
+    -- first's appointments (a new snapshot per statement). No KEY lock, so
+    -- the appointment inserts' checks of the client go on.
+    PERFORM 1 FROM {client} WHERE id = ANY(clients) ORDER BY id FOR NO KEY UPDATE;
+    DELETE FROM {visit} WHERE client_id = ANY(clients);
+    {visits_sql(where="WHERE a.client_id = ANY(clients)")};
+END $$ LANGUAGE plpgsql;
+
+CREATE FUNCTION client_visits_inserted() RETURNS trigger AS $$
+BEGIN
+    PERFORM client_visits_write(ARRAY(SELECT DISTINCT client_id FROM new_rows));
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
+CREATE FUNCTION client_visits_deleted() RETURNS trigger AS $$
+BEGIN
+    PERFORM client_visits_write(ARRAY(SELECT DISTINCT client_id FROM old_rows));
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
+-- Only rows whose derived-from columns changed: a reminder's sequence bump
+-- or a note's link to the appointment rewrites nothing.
+CREATE FUNCTION client_visits_updated() RETURNS trigger AS $$
+DECLARE
+    clients uuid[] := ARRAY(
+        SELECT o.client_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}
+        UNION
+        SELECT n.client_id FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed}
+    );
+BEGIN
+    IF cardinality(clients) > 0 THEN
+        PERFORM client_visits_write(clients);
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+
+CREATE TRIGGER client_visits_inserted AFTER INSERT ON {table}
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION client_visits_inserted();
+CREATE TRIGGER client_visits_updated AFTER UPDATE ON {table}
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION client_visits_updated();
+CREATE TRIGGER client_visits_deleted AFTER DELETE ON {table}
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION client_visits_deleted();
+"""  # noqa: S608 (table names and model constants only)
+    drop = "\n".join(
+        [
+            *(f"DROP TRIGGER IF EXISTS {name} ON {table};" for name in _TRIGGERS),
+            *(f"DROP FUNCTION IF EXISTS {name}();" for name in _TRIGGERS),
+            "DROP FUNCTION IF EXISTS client_visits_write(uuid[]);",
+        ]
+    )
+    return create, drop
+
+
+@contextmanager
+def client_visits_paused():
+    """PostgreSQL: appointments inserted inside skip the trigger; rebuild after them.
+
+    For a bulk load (the bench generator's COPY of 1.6 million
+    appointments), where one refresh per row would rewrite each client's
+    rows once per appointment. Inside the caller's transaction.
+    """
+    table = Appointment._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER client_visits_inserted")
+        yield
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER client_visits_inserted")
 
 
 def client_visits_rebuild() -> int:
     """Rebuild the whole summary from the appointments; returns the number of visits.
 
     One transaction, so the reports see the old rows or the new, never none.
-    Repairs what no service saw: the bench generator's COPY, demo data, rows
-    edited by hand.
+    Repairs what the triggers never saw: the bench generator's COPY (which
+    writes with them disabled), rows edited by hand.
     """
     with transaction.atomic():
         ClientVisit.objects.all()._raw_delete(connection.alias)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
                 # Eight window sorts over every appointment: in memory, not on disk.
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-        _write()
-        if connection.vendor == "postgresql":
-            # Plan the reports on the new rows' statistics, not an empty table's.
-            with connection.cursor() as cursor:
+            # Written in time order, the table's pages follow the period index:
+            # a year of visits is then a run of pages, not one page per visit.
+            cursor.execute(visits_sql(order="ORDER BY starts_at"))
+            if connection.vendor == "postgresql":
+                # Plan the reports on the new rows' statistics, not an empty table's.
                 cursor.execute(f"ANALYZE {ClientVisit._meta.db_table}")
         return ClientVisit.objects.count()

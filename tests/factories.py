@@ -16,7 +16,6 @@ from practice.models import (
     WorkingHours,
 )
 from practice.security.access import Role
-from reports.visits import client_visits_refresh
 
 PASSWORD = "a-long-test-password-42"
 
@@ -110,7 +109,6 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Appointment
-        skip_postgeneration_save = True
 
     client = factory.SubFactory(ClientFactory)
     therapist = factory.SubFactory(TherapistFactory)
@@ -126,14 +124,6 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + a.service.duration)
     occupied_until = factory.LazyAttribute(lambda a: a.ends_at + a.service.buffer_after)
-
-    @factory.post_generation
-    def client_visits(self, create, extracted, **kwargs):
-        # What the booking services do in their transaction: an appointment
-        # written straight into a state still reaches the reports' summary
-        # (`client_visits=False` leaves it stale, for a test of the summary).
-        if create and extracted is not False:
-            client_visits_refresh(client_ids=[self.client_id])
 
 
 class TimeOffFactory(factory.django.DjangoModelFactory):

@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from practice.demo import DEMO_PASSWORD, seed_demo
 from reports.demo import seed_demo_history
-from reports.visits import client_visits_rebuild
 from sessions.demo import seed_notes
 
 
@@ -17,8 +16,6 @@ class Command(BaseCommand):
         seed_notes()
         # Months of past visits before those, so every report has figures.
         seed_demo_history(now=timezone.now(), by=User.objects.get(username="frontdesk"))
-        # The demo writes its appointments directly, past the booking services.
-        client_visits_rebuild()
         self.stdout.write(self.style.SUCCESS("Demo practice ready. Sign in with:"))
         for username, role in logins:
             self.stdout.write(f"  {username:<10} / {DEMO_PASSWORD}   ({role})")
