@@ -360,7 +360,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 24 * 3600.0,
     },
     # Daily: rebuild the clients report's and recall list's visit summary
-    # from the appointments; the appointment services keep it current.
+    # from the appointments; triggers on appointments keep it current.
     "client-visits-rebuild": {
         "task": "reports.tasks.client_visits_rebuild_nightly",
         "schedule": 24 * 3600.0,

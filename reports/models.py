@@ -42,8 +42,9 @@ class ClientVisit(models.Model):
     report and the recall list ask of it, read from the client's other
     appointments: written by `reports.visits` only.
 
-    Every appointment service refreshes the client's rows in its own
-    transaction; a nightly rebuild repairs what none saw. The flags that depend
+    On PostgreSQL, triggers on appointments rewrite the client's rows in the
+    transaction of every write; a nightly rebuild repairs what they never saw
+    (SQLite keeps none: its reports read the appointments). The flags that depend
     on the period or on "now" are not stored: "before", "after" and "latest"
     are, so any period, location and therapist is still answered exactly.
     Ties: an appointment at the same instant is neither before nor after.

@@ -5,5 +5,5 @@ from .visits import client_visits_rebuild
 
 @shared_task
 def client_visits_rebuild_nightly() -> int:
-    """Rebuild the visit summary from scratch (the appointment services keep it current)."""
+    """Rebuild the visit summary from scratch (triggers on appointments keep it current)."""
     return client_visits_rebuild()

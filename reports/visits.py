@@ -182,6 +182,9 @@ def client_visits_paused():
     """
     table = Appointment._meta.db_table
     with connection.cursor() as cursor:
+        # ALTER TABLE refuses to run while deferred foreign-key checks are
+        # pending: check them as each statement ends from here on.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER client_visits_inserted")
         yield
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER client_visits_inserted")
