@@ -620,7 +620,6 @@ def plan_slots(ctx: Context) -> list[list[Slot]]:
 
 
 def step_appointments(ctx: Context) -> int:
-    from practice.models import Appointment
 
     rng = ctx.rng
     days = plan_slots(ctx)
@@ -715,7 +714,20 @@ def step_appointments(ctx: Context) -> int:
                     cancelled_at or checked_in_at or booked_at,
                 )
 
-    count = copy_rows(
+    from reports.visits import client_visits_paused
+
+    # The visit summary is rebuilt from all of them in a step of its own.
+    with client_visits_paused():
+        count = _copy_appointments(rows())
+    _write_time_off(ctx)
+    _backdate_clients(ctx)
+    return count
+
+
+def _copy_appointments(rows) -> int:
+    from practice.models import Appointment
+
+    return copy_rows(
         Appointment,
         [
             "id",
@@ -738,11 +750,8 @@ def step_appointments(ctx: Context) -> int:
             "checked_in_at",
             "updated_at",
         ],
-        rows(),
+        rows,
     )
-    _write_time_off(ctx)
-    _backdate_clients(ctx)
-    return count
 
 
 def _write_time_off(ctx: Context) -> None:
@@ -1052,10 +1061,18 @@ def step_note_outcomes(ctx: Context) -> int:
     return note_outcomes_rebuild()
 
 
+def step_client_visits(ctx: Context) -> int:
+    """The clients report's and recall list's visit summary, from the appointments COPY wrote."""
+    from reports.visits import client_visits_rebuild
+
+    return client_visits_rebuild()
+
+
 STEPS = [
     Step("staff", "practice.Therapist", step_staff),
     Step("clients", "clients.Client", step_clients),
     Step("appointments", "practice.Appointment", step_appointments),
+    Step("client visits", "reports.ClientVisit", step_client_visits),
     Step("reminders", "practice.Reminder", step_reminders),
     Step("scores", "clients.Score", step_scores),
     Step("session notes", "treatment_sessions.SessionNote", step_session_notes),

@@ -65,7 +65,10 @@ def setup_django() -> None:
 
 
 def summarise_outcomes() -> None:
-    """A practice generated before the pain-outcome summary existed gets it built once."""
+    """A practice generated before the reports' summaries existed gets them built once."""
+    from practice.models import Appointment
+    from reports.models import ClientVisit
+    from reports.visits import client_visits_rebuild
     from sessions.models import NoteOutcome, SessionNote
     from sessions.outcomes import note_outcomes_rebuild
 
@@ -73,6 +76,10 @@ def summarise_outcomes() -> None:
         started = time.monotonic()
         count = note_outcomes_rebuild()
         print(f"Summarised {count:,} notes for the reports in {time.monotonic() - started:.0f} s")
+    if Appointment.objects.exists() and not ClientVisit.objects.exists():
+        started = time.monotonic()
+        count = client_visits_rebuild()
+        print(f"Summarised {count:,} visits for the reports in {time.monotonic() - started:.0f} s")
 
 
 def ensure_practice(scale_name: str, seed: int) -> dict[str, int]:

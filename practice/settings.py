@@ -359,6 +359,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "sessions.tasks.note_outcomes_rebuild_nightly",
         "schedule": 24 * 3600.0,
     },
+    # Daily: rebuild the clients report's and recall list's visit summary
+    # from the appointments; triggers on appointments keep it current.
+    "client-visits-rebuild": {
+        "task": "reports.tasks.client_visits_rebuild_nightly",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Practice rules.

@@ -1,9 +1,11 @@
 """Reads about the clientele: new and returning clients, rebooking, retention, recall.
 
 A visit is an appointment the client attended (checked in or completed).
-What each visit needs (EXISTS probes on the client's appointments, on the
-(client, starts_at) index) is asked in SQL, once per visit for the whole
-clients report; Python counts the visits and clients and makes the shares.
+What each visit needs of the client's other appointments is kept per visit
+in the visit summary (`reports.visits`); the reports compare its columns in
+SQL and Python counts the visits and clients and makes the shares. The
+`_visit_rows` probes ask the appointments themselves: they are the
+reference the summary is tested against.
 """
 
 from datetime import timedelta
@@ -12,9 +14,11 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
@@ -27,13 +31,11 @@ from practice.models import Appointment, Therapist
 from sessions.models import TreatmentPlan
 
 from . import statistics
-from .models import RecallContact
+from .models import ClientVisit, RecallContact
+from .visits import NOT_REBOOKED, VISITED
 
-VISITED = (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
 # "Rebooked": a next appointment within 6 weeks of a visit (the issue's rule).
 REBOOK_WINDOW = timedelta(weeks=6)
-# A request still waiting for staff is not a booking yet (it may be declined or expire).
-NOT_REBOOKED = (Appointment.Status.CANCELLED, Appointment.Status.REQUESTED)
 # "Retained": seen again within 90 days of their first visit in the period.
 RETENTION_WINDOW = timedelta(days=90)
 ALL_THERAPISTS = "All therapists"
@@ -52,6 +54,27 @@ def _visits(*, start, end, location, therapist):
 
 def _client_appointments(**filters):
     return Appointment.objects.filter(client=OuterRef("client_id"), **filters)
+
+
+def summarised() -> bool:
+    """Whether the visit summary is kept: on PostgreSQL, by its statement
+    triggers. SQLite's triggers fire row by row, which made a bulk insert of
+    a client's history rewrite their rows once per appointment; its small
+    databases read the appointments themselves instead."""
+    return connection.vendor == "postgresql"
+
+
+_VISIT_COLUMNS = (
+    "therapist_id",
+    "client_id",
+    "seen_before",
+    "rebooked",
+    "first_in_period",
+    "first_with_therapist",
+    "seen_again",
+    "rebook_closed",
+    "retention_closed",
+)
 
 
 def _visit_rows(*, start, end, location, therapist, now):
@@ -109,114 +132,93 @@ def _visit_rows(*, start, end, location, therapist, now):
             rebook_closed=ExpressionWrapper(rebook_closed, BooleanField()),
             retention_closed=ExpressionWrapper(retention_closed, BooleanField()),
         )
-        .values_list(
-            "therapist_id",
-            "client_id",
-            "seen_before",
-            "rebooked",
-            "first_in_period",
-            "first_with_therapist",
-            "seen_again",
-            "rebook_closed",
-            "retention_closed",
+        .values_list(*_VISIT_COLUMNS)
+    )
+
+
+def _summary_counts(*, start, end, location, therapist, now):
+    """The counts of `_probe_counts` from the visit summary (`reports.visits`), in one query.
+
+    Each visit's "before" and "after" are stored, so a flag is a comparison
+    of its own columns: no probe, no window, one range scan of the period
+    grouped by therapist. A client is counted on the one visit that is their
+    first of the period in (start, id) order ("prior" before the start), so
+    no DISTINCT is needed; its flags are those of every visit at that
+    instant. "First in the period" for retention is the strict one (a visit
+    at the same instant is not before): over everyone it is that counted
+    visit; within one therapist's visits, their counted visit when no one
+    saw the client earlier. With a location, both look back at it only.
+    """
+    here = "here_" if location is not None else ""
+    rebook_closed = Q(starts_at__lte=now - REBOOK_WINDOW)
+    retention_closed = Q(starts_at__lte=now - RETENTION_WINDOW)
+
+    def none_since_start(column):
+        return Q(**{f"{column}__isnull": True}) | Q(**{f"{column}__lt": start})
+
+    new = Q(first_visit_at__gte=start)
+    rebooked = rebook_closed & Q(next_booked_at__lte=F("starts_at") + REBOOK_WINDOW)
+    seen_again = Q(next_visit_at__lte=F("starts_at") + RETENTION_WINDOW)
+    with_therapist = none_since_start(f"prior_{here}with_therapist_at")
+    if therapist is None:
+        overall = first_overall = none_since_start(f"prior_{here}at" if here else "prior_at")
+    else:
+        strict = none_since_start(f"prev_{here}at" if here else "prev_visit_at")
+        overall, first_overall = with_therapist, with_therapist & strict
+
+    def count(condition):
+        return Count("pk", filter=condition)
+
+    visits = ClientVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    if location is not None:
+        visits = visits.filter(location=location)
+    if therapist is not None:
+        visits = visits.filter(therapist=therapist)
+    rows = (
+        visits.order_by()
+        .values("therapist_id")
+        .annotate(
+            clients=count(with_therapist),
+            new=count(with_therapist & new),
+            visits=count(rebook_closed),
+            visit_clients=count(with_therapist & rebook_closed),
+            rebooked=count(rebooked),
+            firsts=count(with_therapist & retention_closed),
+            returned=count(with_therapist & retention_closed & seen_again),
+            all_clients=count(overall),
+            all_new=count(overall & new),
+            all_visit_clients=count(overall & rebook_closed),
+            all_firsts=count(first_overall & retention_closed),
+            all_returned=count(first_overall & retention_closed & seen_again),
         )
     )
+    counted = []
+    everyone = dict.fromkeys(_COUNT_NAMES, 0)
+    for row in rows:
+        counted.append((row["therapist_id"], {name: row[name] for name in _COUNT_NAMES}))
+        for name in _COUNT_NAMES:
+            everyone[name] += row[name if name in ("visits", "rebooked") else f"all_{name}"]
+    return [*counted, (None, everyone)]
 
 
-# PostgreSQL: the same columns as `_visit_rows`, from one pass over the
-# clients' appointments instead of four probes per visit (20,000 visits a
-# year made 80,000 index probes, 600 ms of the page). The stream is every
-# appointment of the period's clients from its start to 90 days after its
-# end; each row learns the next rebooking and the next visit strictly after
-# it (EXCLUDE GROUP: an appointment at the same instant is not "after"), and
-# each visit its client's first visit of the period (at the place) overall
-# and with its therapist. Only "seen before" is still a probe, once per client.
-_VISITS_SQL = """
-WITH period AS (
-    SELECT a.id, a.client_id, a.therapist_id, a.starts_at,
-        MIN(a.starts_at) OVER (PARTITION BY a.client_id) AS client_first,
-        MIN(a.starts_at) OVER (PARTITION BY a.client_id, a.therapist_id) AS therapist_first
-    FROM {appointment} a
-    WHERE a.status = ANY(%(visited)s) AND a.starts_at >= %(start)s AND a.starts_at < %(end)s
-        {location}
-),
-visits AS (SELECT * FROM period WHERE TRUE {therapist}),
-seen_before AS MATERIALIZED (
-    SELECT c.client_id, EXISTS (SELECT 1 FROM {appointment} b WHERE b.client_id = c.client_id
-        AND b.status = ANY(%(visited)s) AND b.starts_at < %(start)s) AS seen_before
-    FROM (SELECT DISTINCT client_id FROM visits) c
-),
-stream AS (
-    SELECT a.id,
-        MIN(CASE WHEN NOT a.status = ANY(%(not_rebooked)s) THEN a.starts_at END) OVER later
-            AS next_booked,
-        MIN(CASE WHEN a.status = ANY(%(visited)s) THEN a.starts_at END) OVER later AS next_visit
-    FROM {appointment} a
-    WHERE a.starts_at >= %(start)s AND a.starts_at < %(stream_end)s {their_clients}
-    WINDOW later AS (PARTITION BY a.client_id ORDER BY a.starts_at
-        RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP)
-),
-flagged AS (
-    SELECT v.therapist_id, v.client_id, v.starts_at, v.client_first, v.therapist_first,
-        s.next_booked, s.next_visit,
-        v.starts_at <= %(rebook_closed)s AS rebook_closed,
-        v.starts_at <= %(retention_closed)s AS retention_closed
-    FROM visits v JOIN stream s ON s.id = v.id
-)
-SELECT f.therapist_id, f.client_id, b.seen_before,
-    f.rebook_closed AND COALESCE(f.next_booked <= f.starts_at + %(rebook)s, FALSE) AS rebooked,
-    f.retention_closed AND f.starts_at = f.client_first AS first_in_period,
-    f.retention_closed AND f.starts_at = f.therapist_first AS first_with_therapist,
-    f.retention_closed AND COALESCE(f.next_visit <= f.starts_at + %(retention)s, FALSE)
-        AS seen_again,
-    f.rebook_closed, f.retention_closed
-FROM flagged f JOIN seen_before b ON b.client_id = f.client_id
-"""
-
-
-def _visit_rows_sql(*, start, end, location, therapist, now):
-    """`_visit_rows` in PostgreSQL's window SQL: (sql, params) of the same rows."""
-    sql = _VISITS_SQL.format(
-        appointment=connection.ops.quote_name(Appointment._meta.db_table),
-        location="AND a.location_id = %(location)s" if location is not None else "",
-        therapist="AND therapist_id = %(therapist)s" if therapist is not None else "",
-        # Over everyone, one range scan of the stream beats probing each
-        # client's appointments (13,000 index scans a year, with heap reads).
-        their_clients="AND a.client_id IN (SELECT client_id FROM visits)"
-        if therapist is not None
-        else "",
+def _probe_counts(**chosen):
+    """The three tables' counts per therapist (and None: everyone) from `_visit_rows`."""
+    visits, params = _visit_rows(**chosen).query.sql_with_params()
+    sql = CLIENTS_REPORT_SQL.format(
+        visits=visits,
+        counts_with_therapist=_COUNTS.format(first="first_with_therapist"),
+        counts_overall=_COUNTS.format(first="first_in_period"),
     )
-    params = {
-        "visited": list(VISITED),
-        "not_rebooked": list(NOT_REBOOKED),
-        "start": start,
-        "end": end,
-        "stream_end": end + RETENTION_WINDOW,
-        "location": location.pk if location is not None else None,
-        "therapist": therapist.pk if therapist is not None else None,
-        "rebook": REBOOK_WINDOW,
-        "retention": RETENTION_WINDOW,
-        "rebook_closed": now - REBOOK_WINDOW,
-        "retention_closed": now - RETENTION_WINDOW,
-    }
-    return sql, params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(row[0], dict(zip(_COUNT_NAMES, row[1:], strict=True))) for row in cursor]
 
 
-def windowed(therapist=None) -> bool:
-    """The visits' flags come from `_VISITS_SQL` (PostgreSQL's frame exclusion
-    and intervals) over everyone's visits. Elsewhere (SQLite in development)
-    `_visit_rows`, the ORM's probes, answers; it is the reference, and a
-    PostgreSQL test compares them. A therapist's page probes too: their few
-    hundred visits cost fewer probes than windowing the period's every visit
-    (which "first in the period" needs), 55-110 ms against 170 on the large
-    practice."""
-    return connection.vendor == "postgresql" and therapist is None
-
-
-# The counts of the three tables per therapist and over everyone, from the
-# visits' flags computed once: the CTE is read twice, so PostgreSQL runs its
-# probes once (a CTE named twice is materialised). Distinct clients do not
-# add up across therapists (a client can see two), hence the second SELECT.
+# The reference's counts of the three tables per therapist and over everyone,
+# from the probes' flags computed once: the CTE is read twice, so PostgreSQL
+# runs its probes once (a CTE named twice is materialised). Distinct clients
+# do not add up across therapists (a client can see two), hence the second
+# SELECT.
 CLIENTS_REPORT_SQL = """
 WITH v AS ({visits})
 SELECT therapist_id, {counts_with_therapist} FROM v GROUP BY therapist_id
@@ -235,7 +237,7 @@ _COUNTS = """COUNT(DISTINCT client_id),
 _COUNT_NAMES = ("clients", "new", "visits", "visit_clients", "rebooked", "firsts", "returned")
 
 
-def clients_report(*, start, end, location=None, therapist=None, now=None, sql=None) -> dict:
+def clients_report(*, start, end, location=None, therapist=None, now=None, probes=None) -> dict:
     """New and returning clients, rebooking and retention: the clients report's three tables.
 
     New: the client's first visit ever was in the period. Rebooked: a visit
@@ -243,23 +245,15 @@ def clients_report(*, start, end, location=None, therapist=None, now=None, sql=N
     over visits whose 6 weeks have passed (a visit last week may still be
     rebooked). Retained: seen again (by anyone) within 90 days of their first
     visit in the period (with that therapist on a therapist's row), over
-    clients whose 90 days have passed. Two queries. `sql` chooses the
-    visits' formulation (default: `windowed(therapist)`).
+    clients whose 90 days have passed. Two queries, over the visit summary
+    where `summarised()`; `probes=True` asks the appointments themselves
+    instead (SQLite, and the reference the summary is tested against).
     """
     now = now or timezone.now()
     chosen = {"start": start, "end": end, "location": location, "therapist": therapist, "now": now}
-    if sql if sql is not None else windowed(therapist):
-        visits, params = _visit_rows_sql(**chosen)
-    else:
-        visits, params = _visit_rows(**chosen).query.sql_with_params()
-    sql = CLIENTS_REPORT_SQL.format(
-        visits=visits,
-        counts_with_therapist=_COUNTS.format(first="first_with_therapist"),
-        counts_overall=_COUNTS.format(first="first_in_period"),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        counted = [(row[0], dict(zip(_COUNT_NAMES, row[1:], strict=True))) for row in cursor]
+    if probes is None:
+        probes = not summarised()
+    counted = (_probe_counts if probes else _summary_counts)(**chosen)
     overall = next(counts for therapist_id, counts in counted if therapist_id is None)
     names = dict(Therapist.objects.values_list("pk", "display_name"))
     # By name, then id: two therapists may share a display name (the counts
@@ -320,36 +314,36 @@ RECALL_HORIZON = timedelta(days=365)
 CONTACT_ANY, CONTACT_WAITING, CONTACT_DONE = "", "waiting", "contacted"
 
 
-def recall_list(
-    *,
-    clients,
-    now=None,
-    weeks=DEFAULT_RECALL_WEEKS,
-    location=None,
-    therapist=None,
-    contact=CONTACT_ANY,
-):
-    """Clients due for a visit with none booked, most recently lapsed first.
+def _latest_visits(due, *, now, lapsed, location):
+    """Due clients with their latest visit (at the location) from the visit summary.
 
-    Due: a visit within the last year, none in the last `weeks`, and nothing
-    booked since then or ahead (a no-show since does not count as seen).
-    `clients` is the caller's scope (a therapist's own clients); `therapist`
-    keeps those last seen by them. Returns a queryset (the view pages it),
-    annotated with the last visit, its therapist, whether a treatment plan
-    is still active and whether a contact mark came since that visit
-    (`contacted`; `recall_contacts` fetches the marks). Clients already
-    contacted sink below the others; `contact` keeps only those waiting for
-    a call, or only those contacted.
+    One summary row each: a join on its partial index instead of four probes
+    of every client's appointments.
     """
-    now = now or timezone.now()
-    lapsed = now - timedelta(weeks=weeks)
+    if location is None:
+        latest = Q(report_visits__latest=True)
+    else:
+        latest = Q(report_visits__latest_here=True, report_visits__location=location)
+    return (
+        due.annotate(last=FilteredRelation("report_visits", condition=latest))
+        .filter(
+            last__starts_at__gte=now - RECALL_HORIZON,
+            last__starts_at__lt=lapsed,
+            # Nothing that holds time since: a visit, a booking or a request.
+            last__last_active_at__lt=lapsed,
+        )
+        .annotate(last_visit=F("last__starts_at"), last_therapist_id=F("last__therapist_id"))
+    )
+
+
+def _latest_visits_by_probes(due, *, now, lapsed, location):
+    """`_latest_visits` from the appointments themselves (SQLite; the reference)."""
     visits = Appointment.objects.filter(client=OuterRef("pk"), status__in=VISITED)
     if location is not None:
         visits = visits.filter(location=location)
-    last_visit = visits.order_by("-starts_at")
-    due = (
-        clients.filter(archived=False)
-        .filter(Exists(visits.filter(starts_at__gte=now - RECALL_HORIZON, starts_at__lt=lapsed)))
+    last_visit = visits.order_by("-starts_at", "-pk")
+    return (
+        due.filter(Exists(visits.filter(starts_at__gte=now - RECALL_HORIZON, starts_at__lt=lapsed)))
         .filter(
             ~Exists(
                 Appointment.objects.filter(
@@ -361,15 +355,40 @@ def recall_list(
         )
         .annotate(
             last_visit=Subquery(last_visit.values("starts_at")[:1]),
-            last_therapist=Subquery(last_visit.values("therapist__display_name")[:1]),
             last_therapist_id=Subquery(last_visit.values("therapist_id")[:1]),
-            active_plan=Exists(
-                TreatmentPlan.objects.filter(
-                    client=OuterRef("pk"), status=TreatmentPlan.Status.ACTIVE
-                )
-            ),
         )
     )
+
+
+def recall_list(
+    *,
+    clients,
+    now=None,
+    weeks=DEFAULT_RECALL_WEEKS,
+    location=None,
+    therapist=None,
+    contact=CONTACT_ANY,
+    probes=None,
+):
+    """Clients due for a visit with none booked, most recently lapsed first.
+
+    Due: a visit within the last year, none in the last `weeks`, and nothing
+    booked since then or ahead (a no-show since does not count as seen).
+    `clients` is the caller's scope (a therapist's own clients); `therapist`
+    keeps those last seen by them. Returns a queryset (the view pages it),
+    annotated with the last visit, its therapist's id and whether a contact
+    mark came since that visit (`contacted`); `recall_details` adds what the
+    rows shown say beyond that. Clients already
+    contacted sink below the others; `contact` keeps only those waiting for
+    a call, or only those contacted. `probes` as for `clients_report`.
+    """
+    now = now or timezone.now()
+    lapsed = now - timedelta(weeks=weeks)
+    due = clients.filter(archived=False)
+    if probes is None:
+        probes = not summarised()
+    latest = _latest_visits_by_probes if probes else _latest_visits
+    due = latest(due, now=now, lapsed=lapsed, location=location)
     if therapist is not None:
         due = due.filter(last_therapist_id=therapist.pk)
     latest_contact = RecallContact.objects.filter(client=OuterRef("pk")).order_by("-contacted_at")
@@ -393,6 +412,31 @@ def recall_list(
     elif contact == CONTACT_DONE:
         due = due.filter(contacted=True)
     return due.order_by("contacted", F("last_visit").desc(), "last_name", "first_name", "pk")
+
+
+def recall_details(clients_due) -> None:
+    """What each shown row says beyond the list's order, in three queries for the lot.
+
+    `client.last_therapist` (the name), `client.active_plan` (a treatment plan
+    still active) and `client.contact` (`recall_contacts`). Asked for the
+    rows shown only: as columns of the list, PostgreSQL worked them out for
+    every due client before sorting (9,600 on the large practice).
+    """
+    clients_due = list(clients_due)
+    names = dict(
+        Therapist.objects.filter(
+            pk__in={client.last_therapist_id for client in clients_due}
+        ).values_list("pk", "display_name")
+    )
+    planned = set(
+        TreatmentPlan.objects.filter(
+            client__in=[client.pk for client in clients_due], status=TreatmentPlan.Status.ACTIVE
+        ).values_list("client_id", flat=True)
+    )
+    for client in clients_due:
+        client.last_therapist = names.get(client.last_therapist_id)
+        client.active_plan = client.pk in planned
+    recall_contacts(clients_due)
 
 
 def recall_contacts(clients_due) -> None:

@@ -35,3 +35,84 @@ class RecallContact(models.Model):
 
 
 auditlog.register(RecallContact)
+
+
+class ClientVisit(models.Model):
+    """A visit (an appointment checked in or completed) with what the clients
+    report and the recall list ask of it, read from the client's other
+    appointments: written by `reports.visits` only.
+
+    On PostgreSQL, triggers on appointments rewrite the client's rows in the
+    transaction of every write; a nightly rebuild repairs what they never saw
+    (SQLite keeps none: its reports read the appointments). The flags that depend
+    on the period or on "now" are not stored: "before", "after" and "latest"
+    are, so any period, location and therapist is still answered exactly.
+    Ties: an appointment at the same instant is neither before nor after.
+    """
+
+    # No database constraints: the rows are rewritten per client (and all at
+    # once nightly) from the appointments, never edited, and a million FK
+    # checks would slow the rebuild down for nothing.
+    appointment = models.OneToOneField(
+        "practice.Appointment",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="report_visits",
+    )
+    therapist = models.ForeignKey(
+        "practice.Therapist", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    location = models.ForeignKey(
+        "practice.Location", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    starts_at = models.DateTimeField()
+    # The client's first visit ever.
+    first_visit_at = models.DateTimeField()
+    # Their latest visit strictly before this one, anywhere and at this
+    # location ("first in the period": none since the period's start).
+    prev_visit_at = models.DateTimeField(null=True)
+    prev_here_at = models.DateTimeField(null=True)
+    # The visit before this one in (start, id) order, which may be at the
+    # same instant: anywhere, at this location, with this therapist, with
+    # them at this location. It makes one visit per client (or per client and
+    # therapist) the first of a period, so the reports count clients without
+    # a DISTINCT over the visits.
+    prior_at = models.DateTimeField(null=True)
+    prior_here_at = models.DateTimeField(null=True)
+    prior_with_therapist_at = models.DateTimeField(null=True)
+    prior_here_with_therapist_at = models.DateTimeField(null=True)
+    # Their next appointment strictly after it that counts as a rebooking
+    # (neither cancelled nor a pending request), and their next visit.
+    next_booked_at = models.DateTimeField(null=True)
+    next_visit_at = models.DateTimeField(null=True)
+    # The start of the client's latest appointment that holds time (any
+    # location): the recall list's "nothing booked since".
+    last_active_at = models.DateTimeField()
+    # The client's latest visit (the latest id among visits at one instant),
+    # overall and at this location.
+    latest = models.BooleanField()
+    latest_here = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["starts_at"], name="client_visit_period"),
+            models.Index(fields=["client"], name="client_visit_client"),
+            models.Index(
+                fields=["-starts_at"], condition=models.Q(latest=True), name="client_visit_latest"
+            ),
+            models.Index(
+                fields=["location", "-starts_at"],
+                condition=models.Q(latest_here=True),
+                name="client_visit_latest_here",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Visit {self.starts_at:%Y-%m-%d}"

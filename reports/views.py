@@ -209,7 +209,7 @@ def recall(request):
     if request.GET.get("format") == "csv":
         everyone = list(due)
         _local_days(everyone, tz)
-        clientele.recall_contacts(everyone)
+        clientele.recall_details(everyone)
         audit_list_export(
             model=Client,
             label="Recall list",
@@ -222,7 +222,7 @@ def recall(request):
         )
     page = Paginator(due, RECALL_PAGE_SIZE).get_page(request.GET.get("page"))
     _local_days(page.object_list, tz)
-    clientele.recall_contacts(page.object_list)
+    clientele.recall_details(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)

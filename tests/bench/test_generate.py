@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bench.checks import double_bookings
@@ -50,6 +50,21 @@ def test_generates_the_requested_counts(report):
     assert Therapist.objects.count() == TINY.therapists
     assert Client.objects.count() == TINY.clients
     assert Appointment.objects.count() == TINY.appointments
+
+
+def test_the_visit_summary_is_built_after_the_copy_and_kept_after_it(report):
+    from reports.models import ClientVisit
+    from reports.visits import VISITED
+
+    visits = Appointment.objects.filter(status__in=VISITED)
+    assert ClientVisit.objects.count() == visits.count() > 0
+    # The insert trigger is on again once the COPY is done ("O": origin, enabled).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'client_visits_inserted'")
+        assert cursor.fetchone() == ("O",)
+    visit = visits.first()
+    Appointment.objects.filter(pk=visit.pk).update(status=Appointment.Status.NO_SHOW)
+    assert not ClientVisit.objects.filter(appointment_id=visit.pk).exists()
 
 
 def test_no_therapist_or_room_is_double_booked(report):

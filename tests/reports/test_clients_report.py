@@ -165,16 +165,23 @@ FIELDS = {
 }
 
 
-@pytest.mark.parametrize("sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("probes", [True, pytest.param(False, marks=pytest.mark.postgres)])
 def test_the_report_equals_the_rules_visit_by_visit(
-    practice, edges, location, second, other_therapist, sql
+    practice, edges, location, second, other_therapist, probes
 ):
-    """Both formulations: the ORM's probes (SQLite's) and PostgreSQL's windows."""
+    """Both formulations: the probes of the appointments (SQLite's) and the visit
+    summary (PostgreSQL's)."""
     compared = 0
     for start, end in PERIODS:
-        for where, who in [(None, None), (second, None), (None, other_therapist), (location, None)]:
+        for where, who in [
+            (None, None),
+            (second, None),
+            (None, other_therapist),
+            (location, None),
+            (second, other_therapist),
+        ]:
             report = clientele.clients_report(
-                start=start, end=end, location=where, therapist=who, now=NOW, sql=sql
+                start=start, end=end, location=where, therapist=who, now=NOW, probes=probes
             )
             got = {
                 key: [(row["name"], *(row[f] for f in FIELDS[key])) for row in rows]
@@ -184,5 +191,5 @@ def test_the_report_equals_the_rules_visit_by_visit(
             compared += sum(len(rows) for rows in got.values())
     # Real rows in every table, including retention's (its 90 days have passed).
     assert compared > 50
-    first = clientele.clients_report(start=PERIODS[0][0], end=PERIODS[0][1], now=NOW, sql=sql)
+    first = clientele.clients_report(start=PERIODS[0][0], end=PERIODS[0][1], now=NOW, probes=probes)
     assert first["retention"]

@@ -307,9 +307,12 @@ def _due_by_the_rules(appointments, *, now, weeks, location, therapist):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("probes", [True, pytest.param(False, marks=pytest.mark.postgres)])
 def test_the_list_follows_the_rules_for_every_status_place_and_therapist(
-    therapist, other_therapist, location
+    therapist, other_therapist, location, probes
 ):
+    """Both formulations: the probes of the appointments (SQLite's) and the visit
+    summary (PostgreSQL's)."""
     rng = random.Random(5)
     west = factories.LocationFactory(name="West", time_zone="America/Los_Angeles")
     people = [factories.ClientFactory(archived=rng.random() < 0.1) for _ in range(40)]
@@ -341,6 +344,7 @@ def test_the_list_follows_the_rules_for_every_status_place_and_therapist(
                     weeks=weeks,
                     location=place,
                     therapist=who,
+                    probes=probes,
                 )
                 assert [(c.pk, c.last_visit) for c in got] == expected, (weeks, place, who)
                 seen += len(expected)
