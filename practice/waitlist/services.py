@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clients.tokens import new_token
@@ -289,13 +289,17 @@ def waitlist_process(*, now=None, limit=50) -> int:
 def offer_claim(*, offer: WaitlistOffer, by=None, now=None) -> ClaimResult:
     """Book the offered time for the entry's client, if it is still free.
 
-    One transaction: the offer row is locked first (so fifty clicks of one
-    link book once), then the therapist's row (FOR NO KEY UPDATE, which a
-    booking's foreign-key check does not wait on), so claims of one
-    therapist's freed time queue instead of deadlocking on each other's new
-    rows in the overlap constraint; the booking service then inserts the
-    appointment, and the constraint still decides against any desk booking.
-    A deadlock with other bookings retries the whole claim.
+    One transaction: the offered therapist's row is locked first (FOR NO
+    KEY UPDATE, which a booking's foreign-key check does not wait on), so
+    claims of one therapist's freed time queue there instead of deadlocking
+    on each other's new rows in the overlap constraint; then the offer row
+    (so fifty clicks of one link book once). The therapist before the offer:
+    the winner closes the other offers of the time, and a claimant holding
+    its own offer while it waited for the therapist was a deadlock with the
+    winner on every such offer (hundreds of detector timeouts with fifty
+    clients on one time). The booking service then inserts the appointment,
+    and the constraint still decides against any desk booking. A deadlock
+    with other bookings retries the whole claim.
     """
     now = now or timezone.now()
     try:
@@ -313,6 +317,10 @@ def offer_claim(*, offer: WaitlistOffer, by=None, now=None) -> ClaimResult:
 
 def _claim_once(*, offer_id, by, now) -> ClaimResult:
     with transaction.atomic():
+        # An offer's therapist never changes: the lock can come before the offer's.
+        Therapist.objects.select_for_update(no_key=True).filter(
+            pk=Subquery(WaitlistOffer.objects.filter(pk=offer_id).values("therapist_id"))
+        ).first()
         offer = (
             WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("entry__client", "service", "therapist", "location", "appointment")
@@ -331,7 +339,6 @@ def _claim_once(*, offer_id, by, now) -> ClaimResult:
         if entry.status not in WaitlistEntry.OPEN_STATUSES:
             _close(offer, Offer.WITHDRAWN, now)
             return ClaimResult(CLOSED, offer)
-        Therapist.objects.select_for_update(no_key=True).filter(pk=offer.therapist_id).first()
         try:
             appointment = practice_services.appointment_book(
                 client=offer.entry.client,
