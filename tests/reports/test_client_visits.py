@@ -24,6 +24,7 @@ from reports import visits
 from reports.models import ClientVisit
 from reports.tasks import client_visits_rebuild_nightly
 from tests import factories
+from tests.practice.scheduling_world import works_every_day
 
 # The summary is kept on PostgreSQL only (its statement triggers).
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -46,14 +47,7 @@ def desk(location, therapist, other_therapist, front_desk):
     service = factories.ServiceFactory(needs_room=False)
     for who in (therapist, other_therapist):
         who.services.add(service)
-        for weekday in range(7):
-            factories.WorkingHoursFactory(
-                therapist=who,
-                location=location,
-                weekday=weekday,
-                start_time=time(8),
-                end_time=time(20),
-            )
+        works_every_day(who, location)
     client = factories.ClientFactory()
     tz = ZoneInfo(location.time_zone)
     today = timezone.localdate(timezone.now(), tz)
