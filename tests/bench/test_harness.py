@@ -89,12 +89,31 @@ def test_settle_waits_while_the_workers_still_use_cpu(monkeypatch):
     assert calls == [4242] * 6
 
 
+def _wrk_posts_to(handler, env=None):
+    """One second of wrk POSTs (4 connections, 2 threads) to a local server of `handler`."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        return harness.run_wrk(
+            f"http://127.0.0.1:{server.server_address[1]}/",
+            script="wrk_report.lua",
+            connections=4,
+            threads=2,
+            duration=1,
+            env={"BENCH_METHOD": "POST", **(env or {})},
+        )
+    finally:
+        server.shutdown()
+
+
 def test_wrk_threads_send_each_post_body_once(tmp_path):
     """Two wrk threads share the bodies out: none is sent twice (a booking POST
     sent twice books its slot, then "anyone" takes a colleague's)."""
     import shutil
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     if not shutil.which("wrk"):
         pytest.skip("wrk is not installed")
@@ -110,22 +129,10 @@ def test_wrk_threads_send_each_post_body_once(tmp_path):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     bodies = tmp_path / "bodies.txt"
     # More lines than a second's requests, so none comes round again.
     bodies.write_text("".join(f"n={n}\n" for n in range(200_000)))
-    try:
-        figures = harness.run_wrk(
-            f"http://127.0.0.1:{server.server_address[1]}/",
-            script="wrk_report.lua",
-            connections=4,
-            threads=2,
-            duration=1,
-            env={"BENCH_METHOD": "POST", "BENCH_BODIES": str(bodies)},
-        )
-    finally:
-        server.shutdown()
+    figures = _wrk_posts_to(Handler, {"BENCH_BODIES": str(bodies)})
     assert figures["requests"] > 50
     assert len(set(seen)) == len(seen)
 
@@ -135,7 +142,7 @@ def test_wrk_counts_a_posts_bad_answers_by_status_with_the_first_message():
     message of the first, so a run's bad answers say what they were."""
     import shutil
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     from bench.run import bad_answers, describe_bad
 
@@ -165,19 +172,7 @@ def test_wrk_counts_a_posts_bad_answers_by_status_with_the_first_message():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        figures = harness.run_wrk(
-            f"http://127.0.0.1:{server.server_address[1]}/",
-            script="wrk_report.lua",
-            connections=4,
-            threads=2,
-            duration=1,
-            env={"BENCH_METHOD": "POST"},
-        )
-    finally:
-        server.shutdown()
+    figures = _wrk_posts_to(Handler)
     bad = bad_answers(figures, {"bad": {}})
     # wrk stops with requests still in flight: the server may have answered a few more.
     assert 0 < bad["400"]["count"] <= sent[400] <= bad["400"]["count"] + 4
