@@ -316,17 +316,20 @@ DESK_CLIENTS = 2000
 
 
 def _desk_clients(*, exclude) -> tuple[str, ...]:
-    """Returning clients (any appointment), not archived, in id order: the desk
-    books one after another. All for one client made every concurrent POST
-    queue on that client's lock (the visit summary's trigger), and the
+    """Returning clients (any appointment) who take email reminders, not
+    archived, in id order: the desk books one after another, each booking with
+    its reminders (the whole POST). All for one client made every concurrent
+    POST queue on that client's lock (the visit summary's trigger), and the
     client's bookings grew through the run, each one rewriting all of them."""
     from django.db.models import Exists, OuterRef
 
     from clients.models import Client
     from practice.models import Appointment
 
-    returning = Client.objects.filter(archived=False).filter(
-        Exists(Appointment.objects.filter(client=OuterRef("pk")))
+    returning = (
+        Client.objects.filter(archived=False, consent_email_reminders=True)
+        .exclude(email="")
+        .filter(Exists(Appointment.objects.filter(client=OuterRef("pk"))))
     )
     ids = returning.exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)
     return tuple(str(pk) for pk in ids[:DESK_CLIENTS])

@@ -1,6 +1,6 @@
 """The desk booking bench's draws: each POST books the next of many returning
-clients (never the charted one), and a run first removes what earlier runs
-booked for them, and nothing else."""
+clients who take reminders (never the charted one), and a run first removes
+what earlier runs booked for them, and nothing else."""
 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -53,9 +53,11 @@ def test_desk_clients_are_returning_clients_and_earlier_runs_bookings_go(locatio
     works_every_day(therapist, location)
     tz = ZoneInfo(location.time_zone)
     today = timezone.localdate(timezone.now(), tz)
-    regulars = [factories.ClientFactory() for _ in range(3)]
-    charted, newcomer = factories.ClientFactory(), factories.ClientFactory()
-    factories.ClientFactory(archived=True)
+    regulars = [factories.ClientFactory(consent_email_reminders=True) for _ in range(3)]
+    charted = factories.ClientFactory(consent_email_reminders=True)
+    newcomer = factories.ClientFactory(consent_email_reminders=True)
+    no_reminders = factories.ClientFactory(consent_email_reminders=False)
+    gone = factories.ClientFactory(archived=True, consent_email_reminders=True)
 
     def booked(client, days, by, hour=10, source=Appointment.Source.FRONT_DESK):
         return factories.AppointmentFactory(
@@ -72,6 +74,8 @@ def test_desk_clients_are_returning_clients_and_earlier_runs_bookings_go(locatio
         booked(regulars[0], -20, desk),  # generated history
         booked(regulars[1], 50, desk),  # generated, eight weeks ahead at most
         booked(regulars[2], DESK_AHEAD + 5, other_desk),  # a person's booking
+        booked(no_reminders, -30, desk, hour=12),
+        booked(gone, -40, desk, hour=12),
         booked(charted, DESK_AHEAD + 5, desk, hour=14, source=Appointment.Source.ONLINE),
     ]
     bench = [booked(regulars[0], DESK_AHEAD, desk, hour=12), booked(charted, DESK_AHEAD + 9, desk)]
