@@ -30,9 +30,11 @@ class BenchData:
     service_id: int | None
     # Free, non-overlapping booking slots ("therapist|location|UTC start"), one per POST.
     slots: tuple[str, ...] = ()
-    # Bookings and intakes are written for this client, never the charted one,
-    # so repeated runs do not grow the chart they measure.
+    # Intakes (and bookings, without desk clients) are written for this client,
+    # never the charted one, so repeated runs do not grow the chart they measure.
     writer_client_id: str | None = None
+    # The desk's booking POSTs book these clients in turn, as a desk does.
+    desk_client_ids: tuple[str, ...] = ()
     # A draft note of the bench therapist, for the autosave page.
     draft_note_id: str | None = None
     # Issued invoices of the writer client: one as a desk sees it (a session,
@@ -153,6 +155,7 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
     )
     service = Service.objects.filter(active=True).order_by("pk").first()
     writer = _writer_client()
+    _desk_bookings_removed(today)
     # The busiest client: the longest chart (most appointments).
     busy = (
         Appointment.objects.exclude(client=writer)
@@ -184,7 +187,9 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
                 )
     # Book far enough ahead that the generated bookings have thinned out.
     free = (
-        free_slots(service=service, first_day=today + timedelta(days=70), days=120, limit=slots)
+        free_slots(
+            service=service, first_day=today + timedelta(days=DESK_AHEAD), days=120, limit=slots
+        )
         if service and slots
         else ()
     )
@@ -213,6 +218,7 @@ def load_bench_data(*, slots: int = 5000) -> BenchData:
         service_id=service.pk if service else None,
         slots=free,
         writer_client_id=str(writer.pk),
+        desk_client_ids=_desk_clients(exclude=[writer.pk, client_id]),
         draft_note_id=str(draft.pk) if draft else None,
         invoice_id=str(bench_invoice(writer, payments=2).pk),
         paying_invoice_id=str(bench_invoice(writer).pk),
@@ -302,11 +308,59 @@ def _writer_client():
     return writer
 
 
+# The desk's bench bookings start this many days ahead: later than the
+# generator books (eight weeks), so earlier runs' bookings can be told apart.
+DESK_AHEAD = 70
+# Clients the desk's booking POSTs take turns with: more than a run books.
+DESK_CLIENTS = 2000
+
+
+def _desk_clients(*, exclude) -> tuple[str, ...]:
+    """Returning clients (any appointment) who take email reminders, not
+    archived, in id order: the desk books one after another, each booking with
+    its reminders (the whole POST). All for one client made every concurrent
+    POST queue on that client's lock (the visit summary's trigger), and the
+    client's bookings grew through the run, each one rewriting all of them."""
+    from django.db.models import Exists, OuterRef
+
+    from clients.models import Client
+    from practice.models import Appointment
+
+    returning = (
+        Client.objects.filter(archived=False, consent_email_reminders=True)
+        .exclude(email="")
+        .filter(Exists(Appointment.objects.filter(client=OuterRef("pk"))))
+    )
+    ids = returning.exclude(pk__in=exclude).order_by("pk").values_list("pk", flat=True)
+    return tuple(str(pk) for pk in ids[:DESK_CLIENTS])
+
+
+def _desk_bookings_removed(today: date) -> int:
+    """Delete what earlier runs' booking POSTs (and the load test's) booked for
+    the desk clients: the bench front desk's desk bookings from DESK_AHEAD
+    days on, where the generator books nothing (bench rows only, no audit)."""
+    from auditlog.context import disable_auditlog
+
+    from bench.harness import BENCH_USERS
+    from practice.models import Appointment
+
+    made = Appointment.objects.filter(
+        booked_by__username=BENCH_USERS["front_desk"],
+        source=Appointment.Source.FRONT_DESK,
+        starts_at__date__gte=today + timedelta(days=DESK_AHEAD - 1),
+    )
+    with disable_auditlog():
+        deleted, _ = made.delete()
+    return deleted
+
+
 def booking_body(data: BenchData, n: int) -> dict:
-    """Book slot n (the load test repeats a few slots, so bookings clash on purpose)."""
+    """Book slot n for the next desk client (the load test repeats a few slots,
+    so bookings clash on purpose)."""
     slot = data.slots[n % len(data.slots)]
+    clients = data.desk_client_ids or (data.writer_client_id,)
     return {
-        "client": data.writer_client_id,
+        "client": clients[n % len(clients)],
         "service": data.service_id,
         "therapist": "",
         "date": data.today.isoformat(),

@@ -93,8 +93,10 @@ class ClientVisit(models.Model):
     next_booked_at = models.DateTimeField(null=True)
     next_visit_at = models.DateTimeField(null=True)
     # The start of the client's latest appointment that holds time (any
-    # location): the recall list's "nothing booked since".
-    last_active_at = models.DateTimeField()
+    # location): the recall list's "nothing booked since". Only on the rows
+    # the recall list joins (latest, latest_here): on every row, a booking
+    # after all the others rewrote each visit of the client.
+    last_active_at = models.DateTimeField(null=True)
     # The client's latest visit (the latest id among visits at one instant),
     # overall and at this location.
     latest = models.BooleanField()

@@ -1,9 +1,9 @@
 """PostgreSQL's triggers that keep the visit summary with every appointment write.
 
 Rendered by `reports.visits.trigger_sql` when this migration was written
-(`tests/reports/test_client_visits.py` checks they still match); then the
-rows of the appointments already there are written once. SQLite keeps no
-summary: its reports read the appointments themselves.
+(0004 replaced them, and writes the rows of the appointments already
+there). SQLite keeps no summary: its reports read the appointments
+themselves.
 """
 
 from django.db import migrations
@@ -97,11 +97,10 @@ DROP FUNCTION IF EXISTS client_visits_write(uuid[]);"""
 
 
 def forward(apps, schema_editor):
-    from reports.visits import client_visits_rebuild
-
+    # The rows are written by 0004's rebuild: today's code writes the columns
+    # as 0004 left them, which this migration's table does not accept.
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRESQL, params=None)
-        client_visits_rebuild()
 
 
 def backward(apps, schema_editor):

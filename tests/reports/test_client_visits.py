@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -39,6 +39,25 @@ def summary():
 def rebuilt():
     visits.client_visits_rebuild()
     return summary()
+
+
+def rebuilt_aside():
+    """The rows a rebuild would write now; the kept rows stay as they are."""
+    with transaction.atomic():
+        rows = rebuilt()
+        transaction.set_rollback(True)
+    return rows
+
+
+def visit_writes():
+    """Rows of the summary inserted, updated and deleted so far in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables "
+            "WHERE relname = %s",
+            [ClientVisit._meta.db_table],
+        )
+        return cursor.fetchone()
 
 
 @pytest.fixture
@@ -149,7 +168,7 @@ def test_a_queryset_update_and_a_delete_reach_the_summary_too(desk):
 
 
 def test_the_migration_installed_the_triggers_of_todays_code():
-    rendered = import_module("reports.migrations.0003_client_visits_triggers")
+    rendered = import_module("reports.migrations.0004_client_visits_changed_rows_only")
     assert visits.trigger_sql() == (rendered.POSTGRESQL, rendered.POSTGRESQL_DROP)
 
 
@@ -198,3 +217,159 @@ def test_the_nightly_task_and_the_command_rebuild(desk, settings):
     ClientVisit.objects.all().delete()
     call_command("rebuild_client_visits", stdout=io.StringIO())
     assert ClientVisit.objects.count() == 2
+
+
+def test_random_writes_keep_what_a_rebuild_writes(location, therapist, other_therapist):
+    """Random histories, then random inserts, moves, status, therapist, place and
+    client changes and deletes, one or several rows a statement: after each,
+    the rows the triggers kept (never rebuilt in between) equal a rebuild's."""
+    rng = random.Random(19)
+    west = factories.LocationFactory(name="West", time_zone="America/Los_Angeles")
+    places, staff = [location, west], [therapist, other_therapist]
+    people = [factories.ClientFactory() for _ in range(6)]
+    service = factories.ServiceFactory(needs_room=False)
+    first = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=200)
+    # Two hours apart, so no appointment overlaps the next of its therapist;
+    # both therapists at one time make visits at the same instant.
+    times = [first + timedelta(days=d, hours=h) for d in range(0, 260, 2) for h in (0, 2)]
+    taken = set()
+    # Visits more often than the other statuses, so clients build histories.
+    statuses = [*S, S.COMPLETED, S.COMPLETED, S.COMPLETED, S.CHECKED_IN]
+
+    def free(who):
+        return rng.choice([t for t in times if (who.pk, t) not in taken])
+
+    def slot(a):
+        return (a.therapist_id, a.starts_at.replace(microsecond=0))
+
+    def new(who=None):
+        who = who or rng.choice(staff)
+        when = free(who)
+        taken.add((who.pk, when))
+        # A microsecond after the other therapist's start: strictly after, not a tie.
+        when += timedelta(microseconds=rng.choice([0, 0, 0, 1]))
+        return Appointment(
+            client=rng.choice(people),
+            therapist=who,
+            service=service,
+            location=rng.choice(places),
+            starts_at=when,
+            ends_at=when + service.duration,
+            occupied_until=when + service.duration + service.buffer_after,
+            status=rng.choice(statuses),
+        )
+
+    def some(k):
+        return rng.sample(list(Appointment.objects.all()), k)
+
+    def move(a):
+        when = free(a.therapist)
+        taken.discard(slot(a))
+        taken.add((a.therapist_id, when))
+        Appointment.objects.filter(pk=a.pk).update(
+            starts_at=when,
+            ends_at=when + service.duration,
+            occupied_until=when + service.duration + service.buffer_after,
+        )
+
+    def swap_therapist(a):
+        other = next(t for t in staff if t.pk != a.therapist_id)
+        if (other.pk, slot(a)[1]) not in taken:
+            taken.discard(slot(a))
+            taken.add((other.pk, slot(a)[1]))
+            Appointment.objects.filter(pk=a.pk).update(therapist=other)
+
+    def delete(rows):
+        for a in rows:
+            taken.discard(slot(a))
+        Appointment.objects.filter(pk__in=[a.pk for a in rows]).delete()
+
+    Appointment.objects.bulk_create([new() for _ in range(80)])
+    assert summary() == rebuilt_aside()
+    writes = [
+        ("insert", lambda: new().save()),
+        ("insert several", lambda: Appointment.objects.bulk_create([new() for _ in range(3)])),
+        (
+            "status",
+            lambda: Appointment.objects.filter(pk=some(1)[0].pk).update(
+                status=rng.choice(statuses)
+            ),
+        ),
+        (
+            "status of several",
+            lambda: Appointment.objects.filter(pk__in=[a.pk for a in some(4)]).update(
+                status=rng.choice(statuses)
+            ),
+        ),
+        ("move", lambda: move(some(1)[0])),
+        ("therapist", lambda: swap_therapist(some(1)[0])),
+        (
+            "place",
+            lambda: Appointment.objects.filter(pk=some(1)[0].pk).update(
+                location=rng.choice(places)
+            ),
+        ),
+        (
+            "client",
+            lambda: Appointment.objects.filter(pk__in=[a.pk for a in some(2)]).update(
+                client=rng.choice(people)
+            ),
+        ),
+        ("delete", lambda: delete(some(1))),
+        ("delete several", lambda: delete(some(3))),
+        (
+            "nothing derived",
+            lambda: Appointment.objects.filter(pk=some(1)[0].pk).update(sequence=3),
+        ),
+    ]
+    done = []
+    for step in range(120):
+        name, write = rng.choice(writes)
+        write()
+        done.append(name)
+        assert summary() == rebuilt_aside(), (step, name)
+    assert {name for name, _ in writes} <= set(done)
+    assert ClientVisit.objects.count() > 25
+
+    # PostgreSQL's frames (a microsecond before, in reverse for "after") give
+    # the rows of the plain EXCLUDE GROUP ones (SQLite's), ties and all.
+    def derived(vendor):
+        with connection.cursor() as cursor:
+            cursor.execute(visits.visits_select(vendor=vendor))
+            return sorted(cursor.fetchall(), key=str)
+
+    assert derived("postgresql") == derived("sqlite") == summary()
+
+
+def test_a_check_in_rewrites_the_rows_it_changes_only(location, therapist):
+    """A client of 40 visits checks in: their new visit is written, and the
+    visits whose "next" or "latest" it changes; the others are left alone."""
+    client = factories.ClientFactory()
+    service = factories.ServiceFactory(needs_room=False)
+    now = timezone.now()
+    past = [
+        factories.AppointmentFactory(
+            client=client,
+            therapist=therapist,
+            service=service,
+            location=location,
+            starts_at=now - timedelta(days=7 * weeks),
+            status=S.COMPLETED,
+        )
+        for weeks in range(40, 0, -1)
+    ]
+    today = factories.AppointmentFactory(
+        client=client,
+        therapist=therapist,
+        service=service,
+        location=location,
+        starts_at=now - timedelta(minutes=30),
+        status=S.BOOKED,
+    )
+    assert ClientVisit.objects.filter(client=client).count() == len(past)
+    inserted, updated, deleted = visit_writes()
+    Appointment.objects.filter(pk=today.pk).update(status=S.CHECKED_IN)
+    after = visit_writes()
+    # The new visit; the one before it (its next visit, no longer the latest).
+    assert (after[0] - inserted, after[1] - updated, after[2] - deleted) == (1, 1, 0)
+    assert summary() == rebuilt_aside()
