@@ -1,6 +1,6 @@
 """Records whose representation is fixed, written from plain rows.
 
-The intakes and scores lists: PlainRows writes any serializer of plain
+The clients, intakes and scores lists: PlainRows writes any serializer of plain
 columns from `.values()` rows (tested byte for byte against the serializer).
 
 The appointments list, likewise, has the shape of
@@ -108,6 +108,7 @@ def appointments(rows: list[dict]) -> list[dict]:
 _AS_STORED = frozenset(
     {
         drf.CharField,
+        drf.EmailField,
         drf.ChoiceField,
         drf.IntegerField,
         drf.BooleanField,
@@ -125,7 +126,7 @@ class PlainRows:
     """A ModelSerializer's representation of records read as `.values()` rows.
 
     For records whose serializer only renames nothing and nests nothing (the
-    intakes' thirty fields, the scores): the columns are the serializer's field names, each
+    intakes' thirty fields, the scores): the columns are the serializer's fields' sources, each
     value passed as stored or through the DRF field's own to_representation,
     and None as None, as Serializer.to_representation does. 100 intakes through
     model instances and the serializer took twice the CPU of the rest of the
@@ -135,18 +136,19 @@ class PlainRows:
 
     def __init__(self, serializer_class):
         self.fields = [
-            (name, self._converter(name, field))
+            (name, field.source, self._converter(name, field))
             for name, field in serializer_class().fields.items()
         ]
-        self.columns = [name for name, _ in self.fields]
+        # What `.values()` reads: each field's column (or annotation).
+        self.columns = [source for _, source, _ in self.fields]
 
     @staticmethod
     def _converter(name, field):
         # Exact types: a subclass (an email, a multiple choice) may represent
         # its value otherwise.
         kind = type(field)
-        if field.source != name or field.write_only:
-            raise TypeError(f"{name}: only fields read from the column of their name")
+        if "." in field.source or field.source == "*" or field.write_only:
+            raise TypeError(f"{name}: only fields read from a column of the record")
         if kind in _CONVERTED:
             return field.to_representation
         if kind in _AS_STORED and not getattr(field, "binary", False):
@@ -158,8 +160,8 @@ class PlainRows:
         return [
             {
                 name: value if convert is None or value is None else convert(value)
-                for name, convert in fields
-                for value in (row[name],)
+                for name, source, convert in fields
+                for value in (row[source],)
             }
             for row in rows
         ]

@@ -147,6 +147,7 @@ class ClientViewSet(ReadOnly):
     lookup_url_kwarg = "client_id"
     scoped = staticmethod(selectors.api_clients)
     pagination_class = cursor_by("last_name", "first_name", "id")
+    list_rows = rows.PlainRows(s.ClientSerializer)
 
     def audit(self, records):
         # Opening one client is a chart read, as on the client page; a list is not.
