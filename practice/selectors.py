@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from practice import availability, calendar
+from practice import availability, calendar, schedule_sql
 from practice.models import (
     Appointment,
     DeskView,
@@ -245,15 +245,35 @@ def load_shifts(
     """The candidate therapists (active, offering `service`, with working hours)
     and their weekly shifts, as a schedule without busy times. One query.
     `location_id`: only shifts there; `online_only`: only therapists bookable online."""
-    hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service)
+    read = schedule_sql.shift_rows if schedule_sql.available() else _shift_rows
+    names, time_zones, shifts, compact = {}, {}, [], set()
+    for tid, name, mode, lid, tz, weekday, start_time, end_time in read(
+        service_id=service.pk,
+        therapist_ids=therapist_ids,
+        location_id=location_id,
+        online_only=online_only,
+    ):
+        names[tid] = name
+        time_zones[lid] = tz
+        shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
+        if mode == Therapist.SlotMode.COMPACT:
+            compact.add(tid)
+    return availability.Schedule(
+        therapists=names, shifts=shifts, time_zones=time_zones, compact=compact
+    )
+
+
+def _shift_rows(*, service_id, therapist_ids=None, location_id=None, online_only=False):
+    """`load_shifts`' rows through the ORM: the definition `schedule_sql`
+    follows on PostgreSQL, and the read on other databases."""
+    hours = WorkingHours.objects.filter(therapist__active=True, therapist__services=service_id)
     if online_only:
         hours = hours.filter(therapist__bookable_online=True)
     if therapist_ids is not None:
         hours = hours.filter(therapist_id__in=list(therapist_ids))
     if location_id is not None:
         hours = hours.filter(location_id=location_id)
-    names, time_zones, shifts, compact = {}, {}, [], set()
-    for tid, name, mode, lid, tz, weekday, start_time, end_time in hours.order_by(
+    return hours.order_by(
         "therapist__display_name", "therapist_id", "weekday", "start_time"
     ).values_list(
         "therapist_id",
@@ -264,14 +284,6 @@ def load_shifts(
         "weekday",
         "start_time",
         "end_time",
-    ):
-        names[tid] = name
-        time_zones[lid] = tz
-        shifts.append(availability.Shift(tid, lid, tz, weekday, start_time, end_time))
-        if mode == Therapist.SlotMode.COMPACT:
-            compact.add(tid)
-    return availability.Schedule(
-        therapists=names, shifts=shifts, time_zones=time_zones, compact=compact
     )
 
 
@@ -291,45 +303,68 @@ def load_busy(
     `time_off_ids` (default `therapist_ids`), appointments of `therapist_ids`
     and, with `room_bookings` when the service needs a room, every room
     booking (whoever the therapist; at `location_id` only, if given) and the
-    active rooms. Two to four queries, whatever the volume."""
+    active rooms. One query on PostgreSQL, else two to four, whatever the volume."""
     ids = list(therapist_ids)
-    off_ids = list(ids if time_off_ids is None else time_off_ids)
-    # Not even built for nobody: the ORM's work on a query is most of its cost here.
-    for tid, s, e in (
-        TimeOff.objects.filter(
-            therapist_id__in=off_ids, starts_at__lt=end, ends_at__gt=start
-        ).values_list("therapist_id", "starts_at", "ends_at")
-        if off_ids
-        else ()
-    ):
-        schedule.busy.setdefault(tid, []).append(availability.Busy(s, e, "time_off"))
-    here = {} if location_id is None else {"location_id": location_id}
+    read = schedule_sql.busy_rows if schedule_sql.available() else _busy_rows
     with_rooms = room_bookings and service.needs_room
-    if with_rooms:
-        for room_id, room_location_id in (
-            Room.objects.filter(active=True, **here)
+    candidates = set(ids)
+    for kind, key, other, s, e, _ in read(
+        start=start,
+        end=end,
+        off_ids=list(ids if time_off_ids is None else time_off_ids),
+        booking_ids=ids,
+        rooms=with_rooms,
+        location_id=location_id,
+        exclude_id=None if exclude_appointment is None else exclude_appointment.pk,
+    ):
+        if kind == schedule_sql.BOOKING:
+            if key in candidates:
+                schedule.busy.setdefault(key, []).append(availability.Busy(s, e, "appointment"))
+            if with_rooms and other is not None:
+                schedule.room_busy.setdefault(other, []).append((s, e))
+        elif kind == schedule_sql.ROOM:
+            schedule.rooms.setdefault(other, []).append(key)
+        else:
+            schedule.busy.setdefault(key, []).append(availability.Busy(s, e, "time_off"))
+
+
+def _busy_rows(*, start, end, off_ids, booking_ids, rooms: bool, location_id=None, exclude_id=None):
+    """`schedule_sql.busy_rows` through the ORM, in up to three queries: the
+    definition it follows on PostgreSQL, and the read on other databases."""
+    rows = []
+    # Not even built for nobody: the ORM's work on a query is most of its cost here.
+    if off_ids:
+        rows += [
+            (schedule_sql.TIME_OFF, tid, None, s, e, None)
+            for tid, s, e in TimeOff.objects.filter(
+                therapist_id__in=off_ids, starts_at__lt=end, ends_at__gt=start
+            ).values_list("therapist_id", "starts_at", "ends_at")
+        ]
+    here = {} if location_id is None else {"location_id": location_id}
+    if rooms:
+        rows += [
+            (schedule_sql.ROOM, room_id, room_location_id, None, None, name)
+            for room_id, room_location_id, name in Room.objects.filter(active=True, **here)
             .order_by("name")
-            .values_list("pk", "location_id")
-        ):
-            schedule.rooms.setdefault(room_location_id, []).append(room_id)
+            .values_list("pk", "location_id", "name")
+        ]
+    if not booking_ids and not rooms:
+        return rows
     # One pass over the range for the candidates' bookings and, when a room is
     # needed, every room booking (whoever the therapist).
-    wanted = Q(therapist_id__in=ids)
-    if with_rooms:
+    wanted = Q(therapist_id__in=booking_ids)
+    if rooms:
         wanted |= Q(room__isnull=False, **here)
-    if not ids and not with_rooms:
-        return
-    candidates = set(ids)
     booked = Appointment.objects.active().overlapping(start, end).filter(wanted)
-    if exclude_appointment is not None:
-        booked = booked.exclude(pk=exclude_appointment.pk)
-    for tid, room_id, s, e in booked.order_by().values_list(
-        "therapist_id", "room_id", "starts_at", "occupied_until"
-    ):
-        if tid in candidates:
-            schedule.busy.setdefault(tid, []).append(availability.Busy(s, e, "appointment"))
-        if with_rooms and room_id is not None:
-            schedule.room_busy.setdefault(room_id, []).append((s, e))
+    if exclude_id is not None:
+        booked = booked.exclude(pk=exclude_id)
+    rows += [
+        (schedule_sql.BOOKING, tid, room_id, s, e, None)
+        for tid, room_id, s, e in booked.order_by().values_list(
+            "therapist_id", "room_id", "starts_at", "occupied_until"
+        )
+    ]
+    return rows
 
 
 def load_schedule(

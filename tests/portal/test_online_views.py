@@ -387,8 +387,9 @@ def test_the_times_page_runs_a_constant_number_of_queries(
     url = reverse("online:times")
     query = {"location": online.location.pk, "service": online.service.pk}
     client.get(url, query)  # session and caches warm
-    # Location, service, the online therapists' shifts, time off, bookings.
-    with django_assert_num_queries(5):
+    # Location, service, the online therapists' shifts, their time off and
+    # bookings (one statement on PostgreSQL, two elsewhere).
+    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
         assert client.get(url, query).status_code == 200
 
 
