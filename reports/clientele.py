@@ -389,8 +389,9 @@ class DueClients:
     def _sizes(self) -> tuple[int, int]:
         """(waiting, contacted) within the contact filter."""
         if self._counts is None:
+            # Of client_id, not the primary key: the index holds every column asked.
             counts = self._visits.aggregate(
-                total=Count("pk"), contacted=Count("pk", filter=Q(marked=True))
+                total=Count("client_id"), contacted=Count("client_id", filter=Q(marked=True))
             )
             waiting = counts["total"] - counts["contacted"]
             self._counts = (
