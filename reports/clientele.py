@@ -18,15 +18,16 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    FilteredRelation,
     OuterRef,
     Q,
     Subquery,
     Value,
     When,
 )
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from clients.models import Client
 from practice.models import Appointment, Therapist
 from sessions.models import TreatmentPlan
 
@@ -314,30 +315,142 @@ RECALL_HORIZON = timedelta(days=365)
 CONTACT_ANY, CONTACT_WAITING, CONTACT_DONE = "", "waiting", "contacted"
 
 
-def _latest_visits(due, *, now, lapsed, location):
-    """Due clients with their latest visit (at the location) from the visit summary.
+def _contacted(*, client, visit_at):
+    """Whether a contact mark came since the client's last visit (`client`,
+    `visit_at`: the outer query's columns).
 
-    One summary row each: a join on its partial index instead of four probes
-    of every client's appointments.
+    A mark from before the last visit was for an earlier lapse. Clients never
+    marked are told apart first, by one hashed IN over the marks, so CASE
+    probes neither their marks nor their last visit again: the probes for all
+    9,600 due clients of the bench practice made the page half as slow again.
     """
-    if location is None:
-        latest = Q(report_visits__latest=True)
-    else:
-        latest = Q(report_visits__latest_here=True, report_visits__location=location)
-    return (
-        due.annotate(last=FilteredRelation("report_visits", condition=latest))
-        .filter(
-            last__starts_at__gte=now - RECALL_HORIZON,
-            last__starts_at__lt=lapsed,
-            # Nothing that holds time since: a visit, a booking or a request.
-            last__last_active_at__lt=lapsed,
-        )
-        .annotate(last_visit=F("last__starts_at"), last_therapist_id=F("last__therapist_id"))
+    latest_contact = RecallContact.objects.filter(client=OuterRef(client)).order_by("-contacted_at")
+    return Case(
+        When(~Q(**{f"{client}__in": RecallContact.objects.values("client_id")}), then=Value(False)),
+        When(
+            GreaterThan(Subquery(latest_contact.values("contacted_at")[:1]), F(visit_at)),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
     )
 
 
+def _due_visits(*, clients, now, lapsed, location, therapist):
+    """The latest visit (at the location) of each due client, from the visit summary.
+
+    Read from the summary's side: its partial index in the list's order, so
+    the page is a walk of that index down to its fifty rows and the count an
+    index-only scan. Archived clients are few: they are left out by a hashed
+    NOT IN over their own partial index rather than a join to every client
+    (120,000 at the chain's scale). A scope narrower than every client (a
+    therapist's own) is a semi-join.
+    """
+    if location is None:
+        visits = ClientVisit.objects.filter(latest=True)
+    else:
+        visits = ClientVisit.objects.filter(latest_here=True, location=location)
+    visits = visits.filter(
+        starts_at__gte=now - RECALL_HORIZON,
+        starts_at__lt=lapsed,
+        # Nothing that holds time since: a visit, a booking or a request.
+        last_active_at__lt=lapsed,
+    ).exclude(client_id__in=Client.objects.filter(archived=True).values("pk"))
+    if therapist is not None:
+        visits = visits.filter(therapist_id=therapist.pk)
+    if clients.query.has_filters():
+        visits = visits.filter(client_id__in=clients.values("pk"))
+    return visits.alias(marked=_contacted(client="client_id", visit_at="starts_at"))
+
+
+# The list's order after "contacted": most recently lapsed first, then by name.
+_RECALL_ORDER = ("-starts_at", "client__last_name", "client__first_name", "client_id")
+_CLIENT_FIELDS = tuple(field.attname for field in Client._meta.concrete_fields)
+
+
+class DueClients:
+    """The recall list from the visit summary: what the paginator and the CSV
+    read (`count()`, slices, iteration), clients in the list's order with
+    `last_visit`, `last_therapist_id` and `contacted`.
+
+    Sorting on "contacted" first made PostgreSQL join and sort every due
+    client (9,600 of the large practice, some 40,000 of the chain) for a page
+    of fifty. The waiting clients and the contacted ones are two walks of the
+    summary's index in the same order instead, each cut to its share of the
+    page and read together in one UNION ALL; one count says where the
+    waiting ones end.
+    """
+
+    def __init__(self, visits, *, contact):
+        self._visits = visits
+        self._contact = contact
+        self._counts = None
+
+    def _sizes(self) -> tuple[int, int]:
+        """(waiting, contacted) within the contact filter."""
+        if self._counts is None:
+            # Of client_id, not the primary key: the index holds every column asked.
+            counts = self._visits.aggregate(
+                total=Count("client_id"), contacted=Count("client_id", filter=Q(marked=True))
+            )
+            waiting = counts["total"] - counts["contacted"]
+            self._counts = (
+                0 if self._contact == CONTACT_DONE else waiting,
+                0 if self._contact == CONTACT_WAITING else counts["contacted"],
+            )
+        return self._counts
+
+    def count(self) -> int:
+        return sum(self._sizes())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[: self.count()])
+
+    def _part(self, marked: bool, start: int, stop: int):
+        return (
+            self._visits.filter(marked=marked)
+            .annotate(contacted=Value(marked))
+            .order_by(*_RECALL_ORDER)
+            .values_list(
+                "contacted",
+                "starts_at",
+                "therapist_id",
+                *(f"client__{name}" for name in _CLIENT_FIELDS),
+            )[start:stop]
+        )
+
+    def __getitem__(self, index: slice) -> list:
+        start, stop = index.start or 0, index.stop
+        waiting, contacted = self._sizes()
+        parts = []
+        if start < waiting:
+            parts.append(self._part(False, start, min(stop, waiting)))
+        if stop > waiting and contacted:
+            parts.append(self._part(True, max(start - waiting, 0), stop - waiting))
+        if not parts:
+            return []
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        if len(parts) > 1:
+            # Each part comes in order; the union is put back in order (at
+            # most a page of rows) rather than trusted to keep it.
+            rows = rows.order_by(
+                "contacted", "-starts_at", "client__last_name", "client__first_name", "client__id"
+            )
+        due = []
+        for contacted_flag, last_visit, therapist_id, *values in rows:
+            client = Client.from_db(connection.alias, _CLIENT_FIELDS, values)
+            client.contacted, client.last_visit = contacted_flag, last_visit
+            client.last_therapist_id = therapist_id
+            due.append(client)
+        return due
+
+
 def _latest_visits_by_probes(due, *, now, lapsed, location):
-    """`_latest_visits` from the appointments themselves (SQLite; the reference)."""
+    """The latest visit (at the location) from the appointments themselves
+    (SQLite; the reference `_due_visits` is tested against)."""
     visits = Appointment.objects.filter(client=OuterRef("pk"), status__in=VISITED)
     if location is not None:
         visits = visits.filter(location=location)
@@ -375,38 +488,29 @@ def recall_list(
     Due: a visit within the last year, none in the last `weeks`, and nothing
     booked since then or ahead (a no-show since does not count as seen).
     `clients` is the caller's scope (a therapist's own clients); `therapist`
-    keeps those last seen by them. Returns a queryset (the view pages it),
-    annotated with the last visit, its therapist's id and whether a contact
-    mark came since that visit (`contacted`); `recall_details` adds what the
-    rows shown say beyond that. Clients already
-    contacted sink below the others; `contact` keeps only those waiting for
-    a call, or only those contacted. `probes` as for `clients_report`.
+    keeps those last seen by them. Returns what the view pages (a
+    `DueClients`, or with `probes` a queryset) of clients annotated with the
+    last visit, its therapist's id and whether a contact mark came since that
+    visit (`contacted`); `recall_details` adds what the rows shown say beyond
+    that. Clients already contacted sink below the others; `contact` keeps
+    only those waiting for a call, or only those contacted. `probes` as for
+    `clients_report`.
     """
     now = now or timezone.now()
     lapsed = now - timedelta(weeks=weeks)
-    due = clients.filter(archived=False)
     if probes is None:
         probes = not summarised()
-    latest = _latest_visits_by_probes if probes else _latest_visits
-    due = latest(due, now=now, lapsed=lapsed, location=location)
+    if not probes:
+        visits = _due_visits(
+            clients=clients, now=now, lapsed=lapsed, location=location, therapist=therapist
+        )
+        return DueClients(visits, contact=contact)
+    due = _latest_visits_by_probes(
+        clients.filter(archived=False), now=now, lapsed=lapsed, location=location
+    )
     if therapist is not None:
         due = due.filter(last_therapist_id=therapist.pk)
-    latest_contact = RecallContact.objects.filter(client=OuterRef("pk")).order_by("-contacted_at")
-    # An alias, not selected: PostgreSQL would probe it for every due client
-    # before the sort, not just for the page's fifty.
-    due = due.alias(contact_at=Subquery(latest_contact.values("contacted_at")[:1])).annotate(
-        # A mark from before the last visit was for an earlier lapse. Clients
-        # never marked are told apart first, by one hashed IN over the marks,
-        # so CASE probes neither their marks nor their last visit again: the
-        # probes for all 9,600 due clients of the bench practice made the
-        # page half as slow again.
-        contacted=Case(
-            When(~Q(pk__in=RecallContact.objects.values("client_id")), then=Value(False)),
-            When(contact_at__gt=F("last_visit"), then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
-    )
+    due = due.annotate(contacted=_contacted(client="pk", visit_at="last_visit"))
     if contact == CONTACT_WAITING:
         due = due.filter(contacted=False)
     elif contact == CONTACT_DONE:

@@ -4,6 +4,7 @@ The desk marks whom it contacted (who, when, a note); they sink; Undo takes it b
 """
 
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -349,3 +350,109 @@ def test_the_list_follows_the_rules_for_every_status_place_and_therapist(
                 assert [(c.pk, c.last_visit) for c in got] == expected, (weeks, place, who)
                 seen += len(expected)
     assert seen  # the practice has clients due, so the comparison compared something
+
+
+@pytest.fixture
+def tied_practice(therapist, other_therapist, front_desk):
+    """36 clients lapsed at twelve instants, three at each (one per therapist),
+    with names from a small pool: the order rests on the start, the name and the
+    id. A tenth archived, some booked ahead, some marked since their visit and
+    some only before it."""
+    rng = random.Random(19)
+    third = factories.TherapistFactory()
+    now = timezone.now()
+    for instant in range(12):
+        when = now - timedelta(weeks=7, days=3 * instant)
+        for who in (therapist, other_therapist, third):
+            person = factories.ClientFactory(
+                first_name=rng.choice(["Ada", "Ben"]),
+                last_name=rng.choice(["Ames", "Boyd"]),
+                archived=rng.random() < 0.1,
+            )
+            factories.AppointmentFactory(
+                therapist=who, client=person, starts_at=when, status=S.COMPLETED
+            )
+            if rng.random() < 0.15:
+                factories.AppointmentFactory(
+                    therapist=who, client=person, starts_at=now + timedelta(days=instant + 1)
+                )
+            marked = rng.random()
+            if marked < 0.5:
+                after = marked < 0.35
+                RecallContact.objects.create(
+                    client=person,
+                    contacted_by=front_desk,
+                    contacted_at=when + timedelta(days=1 if after else -1),
+                )
+    return now
+
+
+def _rows(clients):
+    return [(c.pk, c.last_visit, c.last_therapist_id, c.contacted) for c in clients]
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+@pytest.mark.parametrize("contact", ["", "waiting", "contacted"])
+def test_the_summary_pages_the_list_as_the_reference_sorts_it(tied_practice, contact):
+    """The summary's two walks (waiting, then contacted), cut into pages of any
+    size, give the reference's single sort of everyone."""
+    query = {"clients": Client.objects.all(), "now": tied_practice, "contact": contact}
+    reference = _rows(clientele_selectors.recall_list(probes=True, **query))
+    assert any(row[3] for row in reference) or contact == "waiting"
+    assert not all(row[3] for row in reference) or contact == "contacted"
+    due = clientele_selectors.recall_list(probes=False, **query)
+    assert due.count() == len(reference)
+    assert _rows(due) == reference
+    for size in (1, 5, 7, 50):
+        paged = [
+            row
+            for start in range(0, len(reference), size)
+            for row in _rows(due[start : start + size])
+        ]
+        assert paged == reference, size
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_the_page_and_csv_from_the_summary_are_those_of_the_reference(
+    client_as, tied_practice, monkeypatch
+):
+    """Byte for byte (the forms' CSRF tokens aside), page by page across the
+    boundary between the waiting and the contacted clients, and the CSV."""
+    from reports import views
+
+    monkeypatch.setattr(views, "RECALL_PAGE_SIZE", 7)
+    http = client_as("front_desk")
+    csrf = re.compile(rb'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+')
+
+    def pages():
+        shown = [csrf.sub(rb"\1", http.get(URL, {"page": n}).content) for n in range(1, 5)]
+        return shown, http.get(URL, {"format": "csv"}).content
+
+    summary = pages()
+    monkeypatch.setattr(clientele_selectors, "summarised", lambda: False)
+    assert pages() == summary
+    assert b"contacted</span>" in summary[0][-2]
+
+
+@pytest.mark.django_db
+def test_the_page_costs_the_same_queries_for_few_or_many_due(
+    client_as, clientele, front_desk, book, django_assert_max_num_queries
+):
+    """Three due, then 63 with half of the new ones contacted (the first page
+    then holds both the waiting and the contacted clients)."""
+    http = client_as("front_desk")
+    with CaptureQueriesContext(connection) as few:
+        assert _names(http.get(URL)) == ["Ann", "Gus", "Eve"]
+    assert len(few) <= 15
+    someone = factories.TherapistFactory()
+    for i in range(60):
+        visit = book(someone, when=_ago(8, hour=2 * i))
+        if i % 2:
+            RecallContact.objects.create(client=visit.client, contacted_by=front_desk)
+    with django_assert_max_num_queries(len(few)):
+        page = http.get(URL)
+    assert "63 clients due" in page.text
+    shown = page.context["page"].object_list
+    assert [client.contacted for client in shown] == [False] * 33 + [True] * 17
