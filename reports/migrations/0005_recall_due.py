@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0003_client_visits_triggers"),
+        ("reports", "0004_client_visits_changed_rows_only"),
     ]
 
     operations = [
