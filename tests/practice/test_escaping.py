@@ -11,7 +11,7 @@ from practice.escaping import escape_value
 
 VALUES = [
     "",
-    "Peggy O'Neil & <Sons> \"quoted\"",
+    'Peggy O\'Neil & <Sons> "quoted"',
     "plain",
     "naïve · 60 min",
     mark_safe("<b>already safe</b>"),

@@ -60,16 +60,16 @@ def test_today_query_count_is_constant(
     _book_today(bookings, location=location)
     http = client_as("front_desk")
     http.get(reverse("practice:home"))  # warm the time-zone cache
-    # Session (none when the cache holds it), user, roles, locations, the
-    # remembered desk view, the day's roster (hours, therapists booked),
-    # appointments, their invoices with their clients' open balances (one
-    # statement on PostgreSQL, two elsewhere); the session is not saved again
-    # within the minute. (An empty day skips billing; the desk has no
-    # therapist profile to read.)
+    # Session (none when the cache holds it), user, roles, the remembered desk
+    # view (the locations come cached, with the middleware's zones), the
+    # day's roster (hours, therapists booked), appointments, their invoices
+    # with their clients' open balances (one statement on PostgreSQL, two
+    # elsewhere); the session is not saved again within the minute. (An empty
+    # day skips billing; the desk has no therapist profile to read.)
     cached = settings.SESSION_ENGINE.endswith("cached_db")
     billing = 1 if connection.vendor == "postgresql" else 2
     for shown in ({}, {"day": "all"}):
-        with django_assert_num_queries(7 + billing + (0 if cached else 1)):
+        with django_assert_num_queries(6 + billing + (0 if cached else 1)):
             http.get(reverse("practice:home"), shown)
 
 
