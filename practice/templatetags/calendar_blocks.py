@@ -13,7 +13,7 @@ from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 
 from practice import availability
-from practice.escaping import escape_value
+from practice.templatetags.escaping import escape_value
 from practice.templatetags.local_time import _name_zones
 
 register = template.Library()

@@ -13,7 +13,7 @@ from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 
 from billing.money import format_money
-from practice.escaping import escape_value
+from practice.templatetags.escaping import escape_value
 from practice.templatetags.local_time import _name_zones, local_span
 
 register = template.Library()

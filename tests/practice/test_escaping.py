@@ -7,7 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from practice.escaping import escape_value
+from practice.templatetags.escaping import escape_value
 
 VALUES = [
     "",
