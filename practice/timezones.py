@@ -16,33 +16,38 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 # Per database: databases that share one Redis (a copy beside the original,
-# a restored backup under another name) must not read each other's zones.
-CACHE_KEY = f"relief:location-time-zones:{settings.DATABASES['default']['NAME']}"
-# The names the middleware read for the request being served: a page asks
-# again for `name_zones`, and a second cache round trip per page was
-# measurable beside the signed-in floor.
-_request_zones: ContextVar[list[str] | None] = ContextVar("relief_location_zones", default=None)
+# a restored backup under another name) must not read each other's locations.
+CACHE_KEY = f"relief:locations:{settings.DATABASES['default']['NAME']}"
+# The locations the middleware read for the request being served: a page asks
+# again for `name_zones` and for its location list, and a second cache round
+# trip per page was measurable beside the signed-in floor.
+_request_locations: ContextVar[list | None] = ContextVar("relief_locations", default=None)
+
+
+def practice_locations() -> list:
+    """Every location, the main one first (in pk order), cached until a
+    location is saved or deleted.
+
+    One small query serves the practice zone, "are several zones in use" and
+    the desk's location list (Today, the calendars, the picker), so none of
+    them costs anything beyond what the middleware already read. Not cached for
+    a minute: the request after each expiry paid that query on top of its
+    page's own (a booking POST counted 16 queries against its 15).
+    """
+    locations = _request_locations.get()
+    if locations is None:
+        locations = cache.get(CACHE_KEY)
+    if locations is None:
+        from practice.models import Location
+
+        locations = list(Location.objects.order_by("pk"))
+        cache.set(CACHE_KEY, locations, None)
+    # A list of its own for each caller; the rows are shared within the request.
+    return list(locations)
 
 
 def _location_zones() -> list[str]:
-    """Every location's zone name, the main location's first (cached until a
-    location is saved or deleted).
-
-    One small query serves both the practice zone and "are several zones in
-    use", so naming zones costs nothing beyond what the middleware already read.
-    Not cached for a minute: the request after each expiry paid that query on
-    top of its page's own (a booking POST counted 16 queries against its 15).
-    """
-    names = _request_zones.get()
-    if names is not None:
-        return names
-    names = cache.get(CACHE_KEY)
-    if names is None:
-        from practice.models import Location
-
-        names = list(Location.objects.order_by("pk").values_list("time_zone", flat=True))
-        cache.set(CACHE_KEY, names, None)
-    return names
+    return [location.time_zone for location in practice_locations()]
 
 
 def practice_time_zone() -> ZoneInfo:
@@ -63,22 +68,22 @@ class PracticeTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        names = _location_zones()
-        token = _request_zones.set(names)
-        timezone.activate(ZoneInfo(names[0] if names else settings.TIME_ZONE))
+        locations = practice_locations()
+        token = _request_locations.set(locations)
+        timezone.activate(ZoneInfo(locations[0].time_zone if locations else settings.TIME_ZONE))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
-            _request_zones.reset(token)
+            _request_locations.reset(token)
 
 
 def forget_location_zones() -> None:
-    """After a location's zone changed: read the zones afresh, in this request too,
+    """After a location changed: read the locations afresh, in this request too,
     and once more after the commit (a request between the change and its
     commit may have cached the zones as they were)."""
     cache.delete(CACHE_KEY)
-    _request_zones.set(None)
+    _request_locations.set(None)
     if connection.in_atomic_block:
         transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 

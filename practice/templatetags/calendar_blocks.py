@@ -10,10 +10,10 @@ them. `practice/_calendar_entry.html`, `_calendar_column.html` and
 from django import template
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from practice import availability
+from practice.templatetags.escaping import escape_value
 from practice.templatetags.local_time import _name_zones
 
 register = template.Library()
@@ -23,7 +23,7 @@ def entry_html(block, *, movable, show_therapist, hide_room, name_zones) -> str:
     a = block.item
     local = a.starts_at.astimezone(availability.zone(a.time_zone))
     clock = f"{local:%H:%M}{availability.zone_label(local, name_zone=name_zones)}"
-    esc = conditional_escape
+    esc = escape_value
     classes = f"cal-entry status-{esc(a.status)} {block.colour_class} {block.position}"
     if block.label:
         classes += " cal-entry-off"
@@ -75,7 +75,7 @@ def entry_blocks(context, column, show_therapist=False, hide_room=False):
 
 
 def column_html(column, *, end_position, day_columns, book_on_click, **blocks) -> str:
-    esc = conditional_escape
+    esc = escape_value
     data = ""
     if day_columns:
         data = f' data-therapist="{esc(localize(column.key))}"'
@@ -113,7 +113,7 @@ def calendar_columns(context, grid, show_therapist=False, hide_room=False):
 
 
 def head_html(column, *, day_url) -> str:
-    esc = conditional_escape
+    esc = escape_value
     label = esc(column.label)
     if day_url is not None:
         day = f"{column.day:%Y-%m-%d}" if column.day else ""

@@ -10,10 +10,10 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from billing.money import format_money
+from practice.templatetags.escaping import escape_value
 from practice.templatetags.local_time import _name_zones, local_span
 
 register = template.Library()
@@ -29,7 +29,7 @@ def _link_maker(name):
 
 
 def _money_html(appt, bill, *, currency, invoice_url, checkout_url) -> str:
-    esc = conditional_escape
+    esc = escape_value
     name = esc(appt.client_name)
     out = ['<div class="d-flex flex-wrap gap-2 mt-1 small today-money">']
     if bill.invoice_id:
@@ -63,7 +63,7 @@ def _money_html(appt, bill, *, currency, invoice_url, checkout_url) -> str:
 
 
 def row_html(appt, bill, *, own_only, show_location, currency, name_zones, links) -> str:
-    esc = conditional_escape
+    esc = escape_value
     url = esc(appt.url)
     span = esc(local_span({"name_zones": name_zones}, appt.starts_at, appt.ends_at, appt.time_zone))
     flag = (

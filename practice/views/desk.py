@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 
 from practice import calendar, selectors, services
 from practice.models import Location
+from practice.timezones import practice_locations
 
 
 @dataclass
@@ -35,7 +36,7 @@ class DeskScope:
 
 def desk_location(request, *, remember: bool = True) -> DeskChoice:
     """All locations and the one to show: ?location=, else the user's last, else the first."""
-    locations = list(Location.objects.order_by("pk"))
+    locations = practice_locations()
     stored_location_id, stored_group = selectors.desk_view_of(request.user)
     by_id = {str(loc.pk): loc for loc in locations}
     location = (

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET
 
 from billing import selectors as billing_selectors
 from practice import calendar, health, selectors
-from practice.models import Location
 from practice.security.access import Role, public, roles_of, staff_required
+from practice.timezones import practice_locations
 from practice.views.desk import desk_location, desk_scope, render_region
 
 
@@ -28,7 +28,7 @@ def home(request):
     own_only = roles == {Role.THERAPIST}
     money = {}
     if own_only:
-        locations = list(Location.objects.order_by("pk").only("name", "time_zone"))
+        locations = practice_locations()
         location = locations[0] if locations else None
         # Read only here: the desk has no therapist profile to look up.
         therapist = getattr(request.user, "therapist", None)

@@ -1,5 +1,5 @@
-"""The location zones are read from the cache once per request, and a saved
-location's new zone is seen at once, in the same request too."""
+"""The locations (and their zones) are read from the cache once per request, and
+a saved location is seen at once, in the same request too."""
 
 from django.core.cache import cache, caches
 from django.http import HttpResponse
@@ -9,6 +9,7 @@ from practice import services
 from practice.timezones import (
     CACHE_KEY,
     PracticeTimezoneMiddleware,
+    practice_locations,
     practice_time_zone,
     several_zones_in_use,
 )
@@ -70,3 +71,20 @@ def test_a_location_written_outside_the_setup_service_is_seen_at_once(db):
     first.time_zone = "Asia/Tokyo"
     first.save()
     assert str(practice_time_zone()) == "Asia/Tokyo"
+
+
+def test_the_location_list_is_the_cached_one_and_follows_every_write(db, django_assert_num_queries):
+    cache.delete(CACHE_KEY)
+    first = LocationFactory(name="Downtown", time_zone="America/New_York")
+    practice_locations()
+    with django_assert_num_queries(0):
+        assert [location.name for location in practice_locations()] == ["Downtown"]
+    first.name = "Uptown"
+    services.location_save(location=first)
+    assert [location.name for location in practice_locations()] == ["Uptown"]
+    second = LocationFactory(name="Harbour", time_zone="America/Denver")
+    assert [location.pk for location in practice_locations()] == [first.pk, second.pk]
+    assert several_zones_in_use() is True
+    # Each caller gets a list of its own.
+    practice_locations().clear()
+    assert len(practice_locations()) == 2
