@@ -13,7 +13,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from practice import availability, calendar, schedule_sql
+from practice import availability, calendar
 from practice.models import (
     MAX_OCCUPIED,
     Appointment,
@@ -25,6 +25,7 @@ from practice.models import (
     WorkingHours,
 )
 from practice.security.access import Role, roles_of
+from practice.statements import schedule as schedule_sql
 
 
 def default_location() -> Location | None:

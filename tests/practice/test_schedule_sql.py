@@ -1,4 +1,4 @@
-"""The slot search's fixed SQL (`practice.schedule_sql`) reads exactly the rows
+"""The slot search's fixed SQL (`practice.statements.schedule`) reads exactly the rows
 of the ORM queries it stands in for, and the schedules built from either are
 the same, on a random practice of two locations with every edge the queries
 filter on: inactive therapists and rooms, therapists not offering the service
@@ -12,8 +12,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import connection
 
-from practice import schedule_sql, selectors
+from practice import selectors
 from practice.models import Appointment, Room, Therapist, TimeOff, WorkingHours
+from practice.statements import schedule as schedule_sql
 from tests.factories import ClientFactory, LocationFactory, ServiceFactory
 from tests.practice.test_query_counts import count
 
