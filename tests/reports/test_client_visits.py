@@ -8,6 +8,8 @@ migration installed are the ones today's code renders.
 
 import io
 import random
+import threading
+import time as time_
 from datetime import datetime, time, timedelta
 from importlib import import_module
 from zoneinfo import ZoneInfo
@@ -373,3 +375,73 @@ def test_a_check_in_rewrites_the_rows_it_changes_only(location, therapist):
     # The new visit; the one before it (its next visit, no longer the latest).
     assert (after[0] - inserted, after[1] - updated, after[2] - deleted) == (1, 1, 0)
     assert summary() == rebuilt_aside()
+
+
+def _waiting_on_the_summary():
+    """Backends of this database waiting for a lock on the summary's table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'relation' AND NOT granted "
+            "AND relation = %s::regclass "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [ClientVisit._meta.db_table],
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("write", ["book", "check in"])
+def test_a_write_during_the_rebuild_waits_for_it_then_lands(desk, write):
+    """The rebuild's transaction is held open; a booking or a check-in on
+    another connection waits in its trigger for the summary's table (not
+    for a row the rebuild deleted), then runs once the rebuild commits and
+    brings its client's rows to what a fresh rebuild writes."""
+    by = desk["booked_by"]
+    today = factories.AppointmentFactory(
+        **{k: desk[k] for k in ("client", "therapist", "service", "location")},
+        starts_at=timezone.now() - timedelta(hours=1),
+        status=S.BOOKED,
+    )
+    book = {k: desk[k] for k in ("client", "therapist", "service", "location")}
+
+    def run():
+        if write == "book":
+            services.appointment_book(**book, booked_by=by, starts_at=desk["at"](3))
+        else:
+            services.appointment_check_in(appointment=today, by=by)
+
+    outcome = {}
+
+    def writer():
+        try:
+            run()
+            outcome["done"] = True
+        except Exception as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=writer)
+    with transaction.atomic():
+        visits.client_visits_rebuild()
+        thread.start()
+        deadline = time_.monotonic() + 30
+        while not _waiting_on_the_summary():
+            assert thread.is_alive(), outcome
+            assert time_.monotonic() < deadline, "the write never waited for the rebuild"
+            time_.sleep(0.05)
+        # Still waiting a while later: the rebuild's lock holds it, nothing else.
+        thread.join(timeout=0.5)
+        assert thread.is_alive() and not outcome
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert outcome == {"done": True}
+    kept = summary()
+    assert kept == rebuilt()
+    # The write reached the rows: the new booking is the client's latest
+    # appointment, the check-in a visit and their latest.
+    if write == "book":
+        latest = ClientVisit.objects.get(client=desk["client"], latest=True)
+        assert latest.last_active_at == desk["at"](3)
+    else:
+        assert ClientVisit.objects.get(client=desk["client"], latest=True).pk == today.pk
