@@ -445,3 +445,65 @@ def test_a_write_during_the_rebuild_waits_for_it_then_lands(desk, write):
         assert latest.last_active_at == desk["at"](3)
     else:
         assert ClientVisit.objects.get(client=desk["client"], latest=True).pk == today.pk
+
+
+def test_the_nightly_refresh_repairs_client_by_client(location, therapist):
+    """Rows edited behind the triggers' back come back as a rebuild writes
+    them, a few clients per statement; a second refresh writes nothing."""
+    rng = random.Random(7)
+    people = [factories.ClientFactory() for _ in range(7)]
+    when = timezone.now() - timedelta(days=200)
+    while when < timezone.now() + timedelta(days=10):
+        factories.AppointmentFactory(
+            client=rng.choice(people),
+            therapist=therapist,
+            location=location,
+            starts_at=when,
+            status=rng.choice(list(S)),
+        )
+        when += timedelta(days=rng.choice([1, 3]))
+    kept = summary()
+    ClientVisit.objects.filter(latest=True).update(last_active_at=timezone.now())
+    ClientVisit.objects.filter(pk__in=[row[0] for row in kept[:4]]).delete()
+    assert summary() != kept
+    with CaptureQueriesContext(connection) as queries:
+        assert visits.client_visits_refresh(chunk=3) == len(kept)
+    chunks = [q for q in queries if "client_visits_write" in q["sql"]]
+    assert len(chunks) == 3  # 7 clients, 3 at a time
+    assert summary() == kept == rebuilt_aside()
+    before = visit_writes()
+    visits.client_visits_refresh(chunk=3)
+    assert visit_writes() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_during_the_refresh_waits_only_for_its_own_clients(desk):
+    """A chunk's transaction held open holds its clients, not the summary:
+    a booking for another client goes through at once, one for a client
+    of the chunk waits for it; both leave what a rebuild writes."""
+    other = factories.ClientFactory()
+    book = {k: desk[k] for k in ("therapist", "service", "location", "booked_by")}
+    outcome = {}
+
+    def writer(name, client, days):
+        try:
+            services.appointment_book(**book, client=client, starts_at=desk["at"](days))
+            outcome[name] = True
+        except Exception as exc:
+            outcome[name] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT client_visits_write(%s::uuid[])", [[desk["client"].pk]])
+        free = threading.Thread(target=writer, args=("other", other, 5))
+        free.start()
+        free.join(timeout=30)
+        assert outcome == {"other": True}
+        held = threading.Thread(target=writer, args=("held", desk["client"], 6))
+        held.start()
+        held.join(timeout=0.5)
+        assert held.is_alive() and "held" not in outcome
+    held.join(timeout=60)
+    assert outcome == {"other": True, "held": True}
+    assert summary() == rebuilt()
