@@ -474,9 +474,13 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
     rows = {}
     for row in table.rows:
         cells = row["cells"]
-        name = " · ".join(cells[:keys])
+        name = cells[0] if keys == 1 else " · ".join(cells[:keys])
         booked, available, percent = cells[keys + 1 : keys + 4]
-        line = rows.setdefault(name, [None] * len(weeks))
+        line = rows.get(name)
+        if line is None:
+            # Not setdefault: its default, a list as long as the year, was
+            # built again for every week of every row.
+            line = rows[name] = [None] * len(weeks)
         line[column[cells[keys]]] = GridCell(
             "–" if percent is None else str(percent), str(booked), str(available)
         )

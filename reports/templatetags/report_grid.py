@@ -1,3 +1,4 @@
+import functools
 from html import escape
 
 from django import template
@@ -28,4 +29,9 @@ def _cell(cell):
     if cell is None:
         return "<td></td>"
     percent = cell.percent if cell.percent == "–" else f"{cell.percent}%"
-    return CELL.format(escape(percent), escape(cell.booked), escape(cell.available))
+    return CELL.format(_escaped(percent), _escaped(cell.booked), _escaped(cell.available))
+
+
+# A year at the chain is 10,000 cells but a few hundred distinct figures
+# (hours to the hundredth, percentages to the tenth): each is escaped once.
+_escaped = functools.lru_cache(maxsize=4096)(escape)

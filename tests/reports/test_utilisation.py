@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 
 from practice.models import Appointment
+from reports.tables import GridCell
+from reports.templatetags.report_grid import grid_cells
 from tests import factories
 from tests.reports.conftest import MARCH, at, page_rows, read_csv
 
@@ -151,3 +153,22 @@ def test_the_page_folds_the_weeks_into_one_row_per_therapist_with_the_csv_figure
     filled = sum(cell is not None for row in grid.rows for cell in row["cells"])
     assert filled == len(csv_rows)
     assert 'id="table-utilisation"' in page.text
+
+
+def test_grid_cells_escape_every_figure_however_often_it_repeats():
+    cells = [
+        GridCell("<b>", "1&2", '"3"'),
+        None,
+        GridCell("<b>", "1&2", '"3"'),
+        GridCell("–", "0", "0"),
+    ]
+    html = grid_cells(cells)
+    one = (
+        '<td class="text-end"><span class="d-block">&lt;b&gt;%</span>'
+        '<small class="d-block text-body-secondary">1&amp;2 of &quot;3&quot; h</small></td>'
+    )
+    dash = (
+        '<td class="text-end"><span class="d-block">–</span>'
+        '<small class="d-block text-body-secondary">0 of 0 h</small></td>'
+    )
+    assert html == one + "<td></td>" + one + dash
