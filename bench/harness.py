@@ -344,8 +344,11 @@ def run_wrk(
         text=True,
         # The scripts share POST bodies out among the threads by their number.
         env={**os.environ, **(env or {}), "BENCH_THREADS": str(threads)},
-        check=True,
     )
+    if completed.returncode:
+        raise RuntimeError(
+            f"wrk exited {completed.returncode}:\n{completed.stdout}\n{completed.stderr}"
+        )
     for line in completed.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
             return json.loads(line.removeprefix("BENCH_JSON "))
