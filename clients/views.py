@@ -149,8 +149,7 @@ def client_detail(request, client_id):
         "links": list(client.intake_links.all()[:5]),
         "now": timezone.now(),
     }
-    context["upcoming"] = selectors.upcoming_appointments(client, now=context["now"])
-    context["past"] = selectors.past_appointments(client, now=context["now"])
+    context["upcoming"], context["past"] = selectors.chart_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
         context["cautions"] = selectors.treatment_cautions(client, intake=intake)
