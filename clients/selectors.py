@@ -473,28 +473,32 @@ class ChartAppointment(NamedTuple):
 
 # The chart's next and recent appointments in one statement, as plain rows:
 # the ORM built two queries of four model instances a row (appointment,
-# therapist, service, location, and the check-in) for seven fields.
+# therapist, service, location, and the check-in) for seven fields. The
+# location, service and therapist are joined to the thirteen rows outside the
+# two branches: joined inside, planning the nine-way join took longer (1.5 ms)
+# than running it.
 _CHART_APPOINTMENTS_SQL = """
-(SELECT TRUE, a.id, a.starts_at, a.status, a.late_cancel, l.time_zone, s.name,
-        t.display_name, c.submitted_at
-   FROM {appointment} a
-   JOIN {location} l ON l.id = a.location_id
-   JOIN {service} s ON s.id = a.service_id
-   JOIN {therapist} t ON t.id = a.therapist_id
-   LEFT JOIN {check_in} c ON c.appointment_id = a.id
-  WHERE a.client_id = %(client)s AND a.status = ANY(%(active)s) AND a.starts_at >= %(soon)s
-  ORDER BY a.starts_at
-  LIMIT %(upcoming)s)
-UNION ALL
-(SELECT FALSE, a.id, a.starts_at, a.status, a.late_cancel, l.time_zone, s.name,
-        t.display_name, NULL
-   FROM {appointment} a
-   JOIN {location} l ON l.id = a.location_id
-   JOIN {service} s ON s.id = a.service_id
-   JOIN {therapist} t ON t.id = a.therapist_id
-  WHERE a.client_id = %(client)s AND a.starts_at < %(now)s
-  ORDER BY a.starts_at DESC
-  LIMIT %(past)s)
+SELECT a.upcoming, a.id, a.starts_at, a.status, a.late_cancel, l.time_zone, s.name,
+       t.display_name, a.checked_in_at
+  FROM ((SELECT TRUE AS upcoming, a.id, a.starts_at, a.status, a.late_cancel, a.location_id,
+                a.service_id, a.therapist_id,
+                (SELECT c.submitted_at FROM {check_in} c WHERE c.appointment_id = a.id)
+                  AS checked_in_at
+           FROM {appointment} a
+          WHERE a.client_id = %(client)s AND a.status = ANY(%(active)s)
+            AND a.starts_at >= %(soon)s
+          ORDER BY a.starts_at
+          LIMIT %(upcoming)s)
+        UNION ALL
+        (SELECT FALSE, a.id, a.starts_at, a.status, a.late_cancel, a.location_id,
+                a.service_id, a.therapist_id, NULL
+           FROM {appointment} a
+          WHERE a.client_id = %(client)s AND a.starts_at < %(now)s
+          ORDER BY a.starts_at DESC
+          LIMIT %(past)s)) a
+  JOIN {location} l ON l.id = a.location_id
+  JOIN {service} s ON s.id = a.service_id
+  JOIN {therapist} t ON t.id = a.therapist_id
 """
 
 _APPOINTMENT_FIELDS = (
@@ -506,6 +510,10 @@ _APPOINTMENT_FIELDS = (
     "service__name",
     "therapist__display_name",
 )
+
+
+def _starts(appointment):
+    return appointment.starts_at
 
 
 def chart_appointments(client, *, now, upcoming=3, past=10, sql=None):
@@ -538,9 +546,14 @@ def chart_appointments(client, *, now, upcoming=3, past=10, sql=None):
                 },
             )
             rows = cursor.fetchall()
+        # The joins need not keep the branches' order.
         return (
-            [ChartAppointment(*row[1:]) for row in rows if row[0]],
-            [ChartAppointment(*row[1:]) for row in rows if not row[0]],
+            sorted((ChartAppointment(*row[1:]) for row in rows if row[0]), key=_starts),
+            sorted(
+                (ChartAppointment(*row[1:]) for row in rows if not row[0]),
+                key=_starts,
+                reverse=True,
+            ),
         )
     mine = client.appointments
     return (

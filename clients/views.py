@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from billing.selectors import client_balance, client_packages, may_bill
+from billing.selectors import client_account, may_bill
 from practice.security.access import Role, public, roles_required, staff_required
 from practice.security.audit import audit_read
 from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
@@ -156,8 +156,7 @@ def client_detail(request, client_id):
         context["trends"] = trends = selectors.score_trends(client)
         context["chart_data"] = selectors.score_chart_data(trends)
     if may_bill(request.user):
-        context["balance"] = client_balance(client)
-        context["packages"] = client_packages(client)
+        context["account"] = client_account(client)
     audit_read(client)
     return render(request, "clients/client_detail.html", context)
 
