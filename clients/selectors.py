@@ -345,7 +345,12 @@ SELECT i.instrument, NULL, e.value, e.recorded_at, e.id
 
 def _score_rows(client, since, *, sql=None) -> tuple[list[TrendPoint], list[ScoreEnd]]:
     """The weekly averages since `since`, oldest first, and each instrument's
-    first and latest score (once each, in no order)."""
+    first and latest score (once each, in no order).
+
+    Post-session pain is left out: it is one session's immediate effect
+    (plotted against the pre-session score on the treatment history); mixed
+    into the trend it would zigzag and overstate the change since the first
+    score."""
     if sql if sql is not None else written_out():
         zone = timezone.get_current_timezone()
         with connection.cursor() as cursor:
@@ -372,9 +377,6 @@ def _score_rows(client, since, *, sql=None) -> tuple[list[TrendPoint], list[Scor
             if week is None
         ]
         return recent, ends
-    # Post-session pain is one session's immediate effect (plotted against the
-    # pre-session score on the treatment history); mixed into the trend it
-    # would zigzag and overstate the change since the first score.
     scores = Score.objects.filter(
         client=client, instrument__in=TREND_INSTRUMENTS, superseded_by__isnull=True
     ).exclude(context=Score.Context.POST_SESSION)
