@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from clients.models import Score
 from clients.scoring import meaningful_change
@@ -231,8 +232,10 @@ def live_session_pairs(start, end, location, therapist):
     return sorted(pairs)
 
 
-def _from_summary(start, end, location, therapist):
-    data = selectors.pain_improvement(start=start, end=end, location=location, therapist=therapist)
+def _from_summary(start, end, location, therapist, sql=None):
+    data = selectors.pain_improvement(
+        start=start, end=end, location=location, therapist=therapist, sql=sql
+    )
 
     def counts(table):
         return {row["name"]: [row["result"].successes, row["result"].n] for row in table}
@@ -250,14 +253,19 @@ def _filters(location, other_therapist):
     return [(None, None), (second, None), (None, other_therapist), (location, other_therapist)]
 
 
+# The main technique by counts (both databases) and by mode() (PostgreSQL's own).
+BOTH_PATHS = pytest.mark.parametrize("sql", [False, pytest.param(True, marks=pytest.mark.postgres)])
+
+
+@BOTH_PATHS
 def test_improvement_from_the_summary_equals_the_live_computation(
-    practice, location, other_therapist
+    practice, location, other_therapist, sql
 ):
     compared = 0
     for start, end in PERIODS:
         for where, who in _filters(location, other_therapist):
             live = live_improvement(start, end, where, who)
-            assert _from_summary(start, end, where, who) == live, (start, end, where, who)
+            assert _from_summary(start, end, where, who, sql) == live, (start, end, where, who)
             compared += live[0][1]
     # The comparison is over real groups, not empty ones.
     assert compared > 40
@@ -444,13 +452,14 @@ def ties(therapist, other_therapist, book, session, technique):
     ("start", "end"),
     [(_day(3, 1), _day(4, 1)), (_day(3, 2, 14), _day(3, 31)), (_day(3, 5), _day(3, 6))],
 )
-def test_ties_and_edges_give_the_live_figures(ties, location, other_therapist, start, end):
+@BOTH_PATHS
+def test_ties_and_edges_give_the_live_figures(ties, location, other_therapist, start, end, sql):
     """Each tie is broken as the definition breaks it: most notes, then the
     lowest therapist id or the first technique name; scores in recorded order,
     then by id; the period's first instant in, its end out."""
     for where, who in [(None, None), (location, None), (None, other_therapist)]:
         live = live_improvement(start, end, where, who)
-        assert _from_summary(start, end, where, who) == live, (start, end, where, who)
+        assert _from_summary(start, end, where, who, sql) == live, (start, end, where, who)
     overall, groups = live_improvement(start, end, None, None)
     if end - start > timedelta(days=7):
         assert overall[1] >= 10
@@ -461,13 +470,11 @@ def test_ties_and_edges_give_the_live_figures(ties, location, other_therapist, s
 
 def test_the_statements_verdict_is_farrars_for_every_pair_of_pain_scores():
     """IMPROVED_SQL, as the database evaluates it, against meaningful_change itself."""
-    from django.db import connection
-
-    sql = f"""
-        WITH RECURSIVE tenths(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM tenths WHERE v < 100)
-        SELECT first, latest, CASE WHEN {selectors.IMPROVED_SQL} THEN 1 ELSE 0 END
-        FROM (SELECT v AS first FROM tenths) f CROSS JOIN (SELECT v AS latest FROM tenths) l
-    """
+    sql = (
+        "WITH RECURSIVE tenths(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM tenths WHERE v < 100) "  # noqa: S608 -- the module's constant
+        f"SELECT first, latest, CASE WHEN {selectors.IMPROVED_SQL} THEN 1 ELSE 0 END "
+        "FROM (SELECT v AS first FROM tenths) f CROSS JOIN (SELECT v AS latest FROM tenths) l"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql)
         verdicts = {(first, latest): bool(improved) for first, latest, improved in cursor}
