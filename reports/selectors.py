@@ -163,19 +163,15 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None, sql=No
     for pk, name in (
         therapists.distinct().order_by("display_name").values_list("pk", "display_name")
     ):
-        working = periods.working_time_by_week(period, hours_of[pk], off_of[pk])
-        for monday in weeks:
-            worked = _micro(working.get(monday))
-            held = booked.get((pk, monday), 0)
-            if not worked and not held:
-                continue
+        working = periods.working_microseconds_by_week(period, hours_of[pk], off_of[pk])
+        for monday, held, worked, percent in _weekly(weeks, working, booked, pk):
             rows.append(
                 {
                     "therapist": name,
                     "week": monday,
                     "booked_hours": _hours(held),
                     "working_hours": _hours(worked),
-                    "percent": _percent(held, worked),
+                    "percent": percent,
                 }
             )
     rooms = _room_utilisation(period=period, booked=booked_in_rooms, location=location, weeks=weeks)
@@ -199,21 +195,18 @@ def _room_utilisation(*, period, booked, location, weeks) -> list:
     ).values_list("location_id", "weekday", "start_time", "end_time", "location__time_zone"):
         hours_at[location_id].append((weekday, start_time, end_time, _zone(zone)))
     open_by_location = {
-        location_id: periods.working_time_by_week(period, periods.merged_weekly(hours), [])
+        location_id: periods.working_microseconds_by_week(period, periods.merged_weekly(hours), [])
         for location_id, hours in hours_at.items()
     }
+    closed = [0] * len(weeks)
     rows = []
     for pk, name, location_id, location_name in (
         rooms.distinct()
         .order_by("location__name", "name")
         .values_list("pk", "name", "location_id", "location__name")
     ):
-        opened = open_by_location.get(location_id, {})
-        for monday in weeks:
-            available = _micro(opened.get(monday))
-            held = booked.get((pk, monday), 0)
-            if not available and not held:
-                continue
+        opened = open_by_location.get(location_id, closed)
+        for monday, held, available, percent in _weekly(weeks, opened, booked, pk):
             rows.append(
                 {
                     "room": name,
@@ -221,7 +214,7 @@ def _room_utilisation(*, period, booked, location, weeks) -> list:
                     "week": monday,
                     "booked_hours": _hours(held),
                     "open_hours": _hours(available),
-                    "percent": _percent(held, available),
+                    "percent": percent,
                 }
             )
     return rows
@@ -326,6 +319,20 @@ def _micro(duration: timedelta | None) -> int:
     return 0 if duration is None else duration // _MICROSECOND
 
 
+def _weekly(weeks, available, booked, key):
+    """(Monday, booked, available, percent) of each week with hours or bookings.
+
+    `available`: microseconds per week, in the order of `weeks`; `booked`:
+    microseconds per (key, Monday). A percentage is worked out once per
+    (booked, available) pair: a chain's year repeats most of them.
+    """
+    for monday, free in zip(weeks, available, strict=True):
+        held = booked.get((key, monday), 0)
+        if free or held:
+            yield monday, held, free, _percent(held, free)
+
+
+@functools.lru_cache(maxsize=8192)
 def _percent(held: int, available: int):
     # As 100 * held / available on timedeltas: the same integer division.
     return round(100 * held / available, 1) if available else None
