@@ -6,6 +6,7 @@ only say what the page says.
 
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import NamedTuple
 
 from . import statistics
@@ -488,6 +489,9 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
     """Cells are [name columns..., week, booked, available, percent], as in the tables above."""
     weeks = sorted({row["cells"][keys] for row in table.rows})
     column = {week: i for i, week in enumerate(weeks)}
+    name_of = itemgetter(*range(keys))  # a string, or a tuple of the name columns
+    week_of = itemgetter(keys)
+    figures_of = itemgetter(keys + 1, keys + 2, keys + 3)
     rows = {}
     # One GridCell per distinct figure triple: a year at the chain is 10,000
     # cells but far fewer triples, and writing a float and two Decimals as
@@ -497,22 +501,26 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
     made = {}
     for row in table.rows:
         cells = row["cells"]
-        name = cells[0] if keys == 1 else " · ".join(cells[:keys])
-        figures = tuple(cells[keys + 1 : keys + 4])
+        name = name_of(cells)
         line = rows.get(name)
         if line is None:
             # Not setdefault: its default, a list as long as the year, was
             # built again for every week of every row.
             line = rows[name] = [None] * len(weeks)
+        figures = figures_of(cells)
         cell = made.get(figures)
         if cell is None:
             booked, available, percent = figures
             cell = made[figures] = GridCell(
                 "–" if percent is None else str(percent), str(booked), str(available)
             )
-        line[column[cells[keys]]] = cell
+        line[column[week_of(cells)]] = cell
     labels = [(week, f"{date.fromisoformat(week):%d %b}") for week in weeks]
-    return WeekGrid(table, labels, [{"name": n, "cells": c} for n, c in rows.items()])
+    return WeekGrid(
+        table,
+        labels,
+        [{"name": n if keys == 1 else " · ".join(n), "cells": c} for n, c in rows.items()],
+    )
 
 
 def utilisation_chart(data) -> dict | None:
