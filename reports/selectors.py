@@ -164,13 +164,13 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None, sql=No
         therapists.distinct().order_by("display_name").values_list("pk", "display_name")
     ):
         working = periods.working_microseconds_by_week(period, hours_of[pk], off_of[pk])
-        for monday, held, worked, percent in _weekly(weeks, working, booked, pk):
+        for monday, (held, worked, percent) in _weekly(weeks, working, booked, pk):
             rows.append(
                 {
                     "therapist": name,
                     "week": monday,
-                    "booked_hours": _hours(held),
-                    "working_hours": _hours(worked),
+                    "booked_hours": held,
+                    "working_hours": worked,
                     "percent": percent,
                 }
             )
@@ -206,14 +206,14 @@ def _room_utilisation(*, period, booked, location, weeks) -> list:
         .values_list("pk", "name", "location_id", "location__name")
     ):
         opened = open_by_location.get(location_id, closed)
-        for monday, held, available, percent in _weekly(weeks, opened, booked, pk):
+        for monday, (held, available, percent) in _weekly(weeks, opened, booked, pk):
             rows.append(
                 {
                     "room": name,
                     "location": location_name,
                     "week": monday,
-                    "booked_hours": _hours(held),
-                    "open_hours": _hours(available),
+                    "booked_hours": held,
+                    "open_hours": available,
                     "percent": percent,
                 }
             )
@@ -320,19 +320,28 @@ def _micro(duration: timedelta | None) -> int:
 
 
 def _weekly(weeks, available, booked, key):
-    """(Monday, booked, available, percent) of each week with hours or bookings.
+    """(Monday, figures) of each week with hours or bookings; figures as in `_figures`.
 
     `available`: microseconds per week, in the order of `weeks`; `booked`:
-    microseconds per (key, Monday). A percentage is worked out once per
-    (booked, available) pair: a chain's year repeats most of them.
+    microseconds per (key, Monday).
     """
     for monday, free in zip(weeks, available, strict=True):
         held = booked.get((key, monday), 0)
         if free or held:
-            yield monday, held, free, _percent(held, free)
+            yield monday, _figures(held, free)
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=16384)
+def _figures(held: int, available: int) -> tuple:
+    """Booked hours, available hours (Decimals) and the percentage of a week.
+
+    Cached per (booked, available) pair: a chain's year is 10,000 weeks of
+    therapists and rooms but a few thousand pairs (sessions are whole
+    quarter-hours, and weekly patterns are few).
+    """
+    return _hours(held), _hours(available), _percent(held, available)
+
+
 def _percent(held: int, available: int):
     # As 100 * held / available on timedeltas: the same integer division.
     return round(100 * held / available, 1) if available else None
