@@ -7,16 +7,18 @@ from functools import reduce
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Avg, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Lower, Reverse, TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
+from practice.models import Appointment, Location, Service, Therapist
 from practice.security.access import Role, roles_of
 
 from . import red_flags, scoring
 from .body_regions import BODY_REGIONS, region_label
-from .models import Client, Intake, RedFlagClearance, Score
+from .models import CheckIn, Client, Intake, RedFlagClearance, Score
 
 TREND_INSTRUMENTS = ("pain_nrs", "peg", "stress", "sleep")
 # Measures where a higher number is better; for the rest a fall is improvement.
@@ -252,10 +254,15 @@ class Cautions:
         )
 
 
-def treatment_cautions(client, *, intake=None) -> Cautions:
+_NOT_LOADED = object()
+
+
+def treatment_cautions(client, *, intake=_NOT_LOADED) -> Cautions:
     """The client's cautions from their latest intake (`intake` when the caller
-    has it loaded): one query, two with red flags that need clearance."""
-    intake = intake or latest_intake(client)
+    has it loaded, None for none): one query, two with red flags that need
+    clearance."""
+    if intake is _NOT_LOADED:
+        intake = latest_intake(client)
     if intake is None:
         return Cautions()
     cautions = Cautions(
@@ -290,54 +297,137 @@ def treatment_cautions(client, *, intake=None) -> Cautions:
     return cautions
 
 
-def score_trends(client, *, now=None):
-    """Per instrument: weekly averages over the last year, the latest score, and
-    the change from the very first score to the latest.
+def written_out() -> bool:
+    """The chart's statements below are PostgreSQL's (LATERAL, arrays,
+    parenthesised UNION ALL branches with their own LIMIT). Elsewhere (SQLite
+    in development) the ORM's equivalents answer; they are the reference, and
+    tests on PostgreSQL compare the two."""
+    return connection.vendor == "postgresql"
 
-    Two queries whatever the history: the weekly averages, and each
-    instrument's first and latest score of all time.
-    """
-    now = now or timezone.now()
-    # Post-session pain is one session's immediate effect (plotted against the
-    # pre-session score on the treatment history); mixed into the trend it
-    # would zigzag and overstate the change since the first score.
+
+class ScoreEnd(NamedTuple):
+    instrument: str
+    value: object
+    recorded_at: object
+    pk: int
+
+
+# The weekly averages and each instrument's first and latest score in one
+# statement: the ORM's two queries (eight LIMIT 1 subqueries in the second)
+# took longer to build than PostgreSQL takes to run them. Each end is one
+# LIMIT 1 walk of the (client, instrument, recorded_at) index, as before; a
+# window over all of a client's scores took 27 ms for 24,000 of them.
+_SCORE_ROWS_SQL = """
+(SELECT s.instrument, DATE_TRUNC('week', s.recorded_at AT TIME ZONE %(zone)s) AS week,
+        AVG(s.value) AS value, NULL::timestamptz AS recorded_at, NULL::bigint AS id
+   FROM {score} s
+  WHERE s.client_id = %(client)s AND s.instrument = ANY(%(instruments)s)
+    AND s.superseded_by_id IS NULL AND s.context <> %(post_session)s
+    AND s.recorded_at >= %(since)s
+  GROUP BY 1, 2
+  ORDER BY 2)
+UNION ALL
+SELECT i.instrument, NULL, e.value, e.recorded_at, e.id
+  FROM UNNEST(%(instruments)s::varchar[]) AS i(instrument)
+ CROSS JOIN LATERAL (
+       (SELECT s.value, s.recorded_at, s.id FROM {score} s
+         WHERE s.client_id = %(client)s AND s.instrument = i.instrument
+           AND s.superseded_by_id IS NULL AND s.context <> %(post_session)s
+         ORDER BY s.recorded_at, s.id LIMIT 1)
+       UNION ALL
+       (SELECT s.value, s.recorded_at, s.id FROM {score} s
+         WHERE s.client_id = %(client)s AND s.instrument = i.instrument
+           AND s.superseded_by_id IS NULL AND s.context <> %(post_session)s
+         ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1)
+       ) e
+"""
+
+
+def _score_rows(client, since, *, sql=None) -> tuple[list[TrendPoint], list[ScoreEnd]]:
+    """The weekly averages since `since`, oldest first, and each instrument's
+    first and latest score (once each, in no order).
+
+    Post-session pain is left out: it is one session's immediate effect
+    (plotted against the pre-session score on the treatment history); mixed
+    into the trend it would zigzag and overstate the change since the first
+    score."""
+    if sql if sql is not None else written_out():
+        zone = timezone.get_current_timezone()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SCORE_ROWS_SQL.format(score=Score._meta.db_table),
+                {
+                    "client": client.pk,
+                    "instruments": list(TREND_INSTRUMENTS),
+                    "post_session": Score.Context.POST_SESSION,
+                    "since": since,
+                    "zone": timezone.get_current_timezone_name(),
+                },
+            )
+            rows = cursor.fetchall()
+        # As TruncWeek gives it: the week's start in the current time zone.
+        recent = [
+            TrendPoint(instrument, timezone.make_aware(week, zone), value)
+            for instrument, week, value, _, _ in rows
+            if week is not None
+        ]
+        ends = [
+            ScoreEnd(instrument, value, recorded_at, pk)
+            for instrument, week, value, recorded_at, pk in rows
+            if week is None
+        ]
+        return recent, ends
     scores = Score.objects.filter(
         client=client, instrument__in=TREND_INSTRUMENTS, superseded_by__isnull=True
     ).exclude(context=Score.Context.POST_SESSION)
-    fields = ("instrument", "value", "recorded_at", "pk")
-    # A regular client collects thousands of scores; plotting each one made the
-    # chart page slow (make bench). The chart shows a year of weekly averages,
-    # computed by the database.
     recent = [
         TrendPoint(row["instrument"], row["week"], row["average"])
-        for row in scores.filter(recorded_at__gte=now - TREND_WINDOW)
+        for row in scores.filter(recorded_at__gte=since)
         .annotate(week=TruncWeek("recorded_at"))
         .values("instrument", "week")
         .annotate(average=Avg("value"))
         .order_by("week")
     ]
-    # Each instrument's first and latest score: one LIMIT 1 walk of the
-    # (client, instrument, recorded_at) index per end, in a single query. A
-    # window over all of a client's scores took 27 ms for 24,000 of them.
     ends_of = []
     for instrument in TREND_INSTRUMENTS:
         mine = scores.filter(instrument=instrument)
         for order in (("recorded_at", "pk"), ("-recorded_at", "-pk")):
             ends_of.append(Q(pk=Subquery(mine.order_by(*order).values("pk")[:1])))
-    ends = list(
-        Score.objects.filter(reduce(operator.or_, ends_of)).values_list(*fields, named=True)
-    )
+    ends = [
+        ScoreEnd(*row)
+        for row in Score.objects.filter(reduce(operator.or_, ends_of)).values_list(
+            "instrument", "value", "recorded_at", "pk"
+        )
+    ]
+    return recent, ends
+
+
+def score_trends(client, *, now=None, sql=None):
+    """Per instrument: weekly averages over the last year, the latest score, and
+    the change from the very first score to the latest.
+
+    One query whatever the history on PostgreSQL (two elsewhere): the weekly
+    averages, and each instrument's first and latest score of all time.
+    """
+    now = now or timezone.now()
+    # A regular client collects thousands of scores; plotting each one made the
+    # chart page slow (make bench). The chart shows a year of weekly averages,
+    # computed by the database.
+    recent, ends = _score_rows(client, now - TREND_WINDOW, sql=sql)
+    points_of = {}
+    for point in recent:
+        points_of.setdefault(point.instrument, []).append(point)
+    ends_of = {}
+    for row in ends:
+        ends_of.setdefault(row.instrument, []).append(row)
     labels = dict(Score.Instrument.choices)
     trends = []
     for instrument in TREND_INSTRUMENTS:
-        mine = sorted(
-            (row for row in ends if row.instrument == instrument),
-            key=lambda row: (row.recorded_at, row.pk),
-        )
+        mine = sorted(ends_of.get(instrument, ()), key=lambda row: (row.recorded_at, row.pk))
         if not mine:
             continue
         first, latest = mine[0], mine[-1]
-        points = [row for row in recent if row.instrument == instrument] or [latest]
+        points = points_of.get(instrument) or [latest]
         change = (
             scoring.meaningful_change(first.value, latest.value) if first.pk != latest.pk else None
         )
@@ -366,27 +456,122 @@ def intake_for_user(user, client, intake_id) -> Intake:
         raise Http404 from exc
 
 
-def upcoming_appointments(client, *, now, limit=3):
-    """The client's next active appointments (including today's), for check-in."""
-    from datetime import timedelta
+class ChartAppointment(NamedTuple):
+    """An appointment as the chart lists it: plain values, no model instances."""
 
-    return list(
-        client.appointments.active()
-        .filter(starts_at__gte=now - timedelta(hours=12))
-        .select_related("therapist", "service", "location", "check_in")
-        .order_by("starts_at")[:limit]
-    )
+    pk: object
+    starts_at: object
+    status: str
+    late_cancel: bool
+    time_zone: str  # its location's
+    service_name: str
+    therapist_name: str
+    checked_in_at: object  # its check-in's submission, for upcoming ones; else None
+
+    @property
+    def status_label(self) -> str:
+        return Appointment.Status(self.status).label
 
 
-def past_appointments(client, *, now, limit=10):
-    """The client's most recent past appointments in any status, newest first.
+# The chart's next and recent appointments in one statement, as plain rows:
+# the ORM built two queries of four model instances a row (appointment,
+# therapist, service, location, and the check-in) for seven fields. The
+# location, service and therapist are joined to the thirteen rows outside the
+# two branches: joined inside, planning the nine-way join took longer (1.5 ms)
+# than running it.
+_CHART_APPOINTMENTS_SQL = """
+SELECT a.upcoming, a.id, a.starts_at, a.status, a.late_cancel, l.time_zone, s.name,
+       t.display_name, a.checked_in_at
+  FROM ((SELECT TRUE AS upcoming, a.id, a.starts_at, a.status, a.late_cancel, a.location_id,
+                a.service_id, a.therapist_id,
+                (SELECT c.submitted_at FROM {check_in} c WHERE c.appointment_id = a.id)
+                  AS checked_in_at
+           FROM {appointment} a
+          WHERE a.client_id = %(client)s AND a.status = ANY(%(active)s)
+            AND a.starts_at >= %(soon)s
+          ORDER BY a.starts_at
+          LIMIT %(upcoming)s)
+        UNION ALL
+        (SELECT FALSE, a.id, a.starts_at, a.status, a.late_cancel, a.location_id,
+                a.service_id, a.therapist_id, NULL
+           FROM {appointment} a
+          WHERE a.client_id = %(client)s AND a.starts_at < %(now)s
+          ORDER BY a.starts_at DESC
+          LIMIT %(past)s)) a
+  JOIN {location} l ON l.id = a.location_id
+  JOIN {service} s ON s.id = a.service_id
+  JOIN {therapist} t ON t.id = a.therapist_id
+"""
 
-    Cancellations and no-shows are part of the history a clinic needs to see.
-    """
-    return list(
-        client.appointments.filter(starts_at__lt=now)
-        .select_related("therapist", "service", "location")
-        .order_by("-starts_at")[:limit]
+_APPOINTMENT_FIELDS = (
+    "pk",
+    "starts_at",
+    "status",
+    "late_cancel",
+    "location__time_zone",
+    "service__name",
+    "therapist__display_name",
+)
+
+
+def _starts(appointment):
+    return appointment.starts_at
+
+
+def chart_appointments(client, *, now, upcoming=3, past=10, sql=None):
+    """The client's next active appointments (including today's, for check-in),
+    earliest first, and their most recent past ones in any status, newest
+    first: cancellations and no-shows are part of the history a clinic needs
+    to see. Two lists of ChartAppointment."""
+    soon = now - timedelta(hours=12)
+    if sql if sql is not None else written_out():
+        tables = {
+            name: model._meta.db_table
+            for name, model in (
+                ("appointment", Appointment),
+                ("location", Location),
+                ("service", Service),
+                ("therapist", Therapist),
+                ("check_in", CheckIn),
+            )
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CHART_APPOINTMENTS_SQL.format(**tables),
+                {
+                    "client": client.pk,
+                    "active": list(Appointment.ACTIVE_STATUSES),
+                    "soon": soon,
+                    "now": now,
+                    "upcoming": upcoming,
+                    "past": past,
+                },
+            )
+            rows = cursor.fetchall()
+        # The joins need not keep the branches' order.
+        return (
+            sorted((ChartAppointment(*row[1:]) for row in rows if row[0]), key=_starts),
+            sorted(
+                (ChartAppointment(*row[1:]) for row in rows if not row[0]),
+                key=_starts,
+                reverse=True,
+            ),
+        )
+    mine = client.appointments
+    return (
+        [
+            ChartAppointment(*row)
+            for row in mine.active()
+            .filter(starts_at__gte=soon)
+            .order_by("starts_at")
+            .values_list(*_APPOINTMENT_FIELDS, "check_in__submitted_at")[:upcoming]
+        ],
+        [
+            ChartAppointment(*row, None)
+            for row in mine.filter(starts_at__lt=now)
+            .order_by("-starts_at")
+            .values_list(*_APPOINTMENT_FIELDS)[:past]
+        ],
     )
 
 
@@ -408,8 +593,6 @@ def score_chart_data(trends):
 
 def get_appointment_for_check_in(user, pk):
     """An appointment whose client `user` may see; otherwise 404."""
-    from practice.models import Appointment
-
     appointment = (
         Appointment.objects.select_related("client", "therapist", "location").filter(pk=pk).first()
     )

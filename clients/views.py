@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from billing.selectors import client_balance, client_packages, may_bill
+from billing.selectors import client_account, may_bill
 from practice.security.access import Role, public, roles_required, staff_required
 from practice.security.audit import audit_read
 from practice.security.kiosk import kiosk_enter, kiosk_leave, kiosk_page, kiosk_state
@@ -149,16 +149,14 @@ def client_detail(request, client_id):
         "links": list(client.intake_links.all()[:5]),
         "now": timezone.now(),
     }
-    context["upcoming"] = selectors.upcoming_appointments(client, now=context["now"])
-    context["past"] = selectors.past_appointments(client, now=context["now"])
+    context["upcoming"], context["past"] = selectors.chart_appointments(client, now=context["now"])
     if clinical:
         context["intake"] = intake = selectors.latest_intake(client)
         context["cautions"] = selectors.treatment_cautions(client, intake=intake)
         context["trends"] = trends = selectors.score_trends(client)
         context["chart_data"] = selectors.score_chart_data(trends)
     if may_bill(request.user):
-        context["balance"] = client_balance(client)
-        context["packages"] = client_packages(client)
+        context["account"] = client_account(client)
     audit_read(client)
     return render(request, "clients/client_detail.html", context)
 

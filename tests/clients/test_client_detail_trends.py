@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from clients.models import Score
@@ -65,7 +66,7 @@ def test_an_old_single_score_still_shows_as_latest():
 
 
 @pytest.mark.parametrize("visits", [1, 40])
-def test_trends_cost_two_queries_however_long_the_history(django_assert_num_queries, visits):
+def test_trends_cost_one_query_however_long_the_history(django_assert_num_queries, visits):
     client = ClientFactory()
     now = timezone.now()
     Score.objects.bulk_create(
@@ -79,6 +80,7 @@ def test_trends_cost_two_queries_however_long_the_history(django_assert_num_quer
         for n in range(visits)
         for instrument in (Score.Instrument.PAIN_NRS, Score.Instrument.STRESS)
     )
-    with django_assert_num_queries(2):
+    # Two where the ORM answers (SQLite): the weekly averages, then the ends.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         trends = score_trends(client, now=now)
     assert [t["instrument"] for t in trends] == ["pain_nrs", "stress"]

@@ -457,3 +457,28 @@ def test_ties_and_edges_give_the_live_figures(ties, location, other_therapist, s
         # Every client is a tie of two therapists and of two techniques.
         assert set(groups["technique"]) == {"Acupressure"}
         assert len(groups["therapist"]) == 1
+
+
+def test_the_statements_verdict_is_farrars_for_every_pair_of_pain_scores():
+    """IMPROVED_SQL, as the database evaluates it, against meaningful_change itself."""
+    from django.db import connection
+
+    sql = f"""
+        WITH RECURSIVE tenths(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM tenths WHERE v < 100)
+        SELECT first, latest, CASE WHEN {selectors.IMPROVED_SQL} THEN 1 ELSE 0 END
+        FROM (SELECT v AS first FROM tenths) f CROSS JOIN (SELECT v AS latest FROM tenths) l
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        verdicts = {(first, latest): bool(improved) for first, latest, improved in cursor}
+    expected = {}
+    for first in range(101):
+        for latest in range(101):
+            change = meaningful_change(Decimal(first).scaleb(-1), Decimal(latest).scaleb(-1))
+            expected[first, latest] = change.meaningful and change.change < 0
+    assert len(verdicts) == 101 * 101
+    assert verdicts == expected
+    # Each rule decides somewhere: 5.0 -> 3.5 by the share alone, 3.0 -> 1.0 by the points.
+    assert verdicts[50, 35] and not verdicts[50, 36]
+    assert verdicts[30, 10] and not verdicts[30, 11]
+    assert not verdicts[10, 80]  # a rise is not an improvement
