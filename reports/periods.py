@@ -171,36 +171,35 @@ def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelt
     row, on its location's clock; `time_off`: (starts_at, ends_at) aware
     instants. Overlapping working-hours rows are not merged: the setup screens
     refuse them.
+    """
+    worked = working_microseconds_by_week(period, hours, time_off)
+    return {
+        monday: timedelta(microseconds=micro)
+        for monday, micro in zip(_mondays(period), worked, strict=True)
+    }
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def working_microseconds_by_week(period: Period, hours, time_off) -> list[int]:
+    """`working_time_by_week` in whole microseconds, one per week in the order of `weeks`.
 
     Each week gets the weekly pattern's wall-clock total for its days inside
     the period; only the days a clock change or some time off touches are
     worked out instant by instant (`shift_length`), and their difference from
     the pattern applied. Walking every day that way cost most of a year's
-    utilisation report.
+    utilisation report. Integers, not timedeltas: the report reads a hundred
+    therapists' years, and the pattern's weeks are shared by all who keep it.
     """
-    mondays = _mondays(period)
     by_weekday = {}
     for weekday, start, end, tz in hours:
         by_weekday.setdefault(weekday, []).append((start, end, tz))
-    nominal = [
-        sum((_nominal(start, end) for start, end, _ in by_weekday.get(weekday, ())), timedelta(0))
+    nominal = tuple(
+        sum(_nominal_micro(start, end) for start, end, _ in by_weekday.get(weekday, ()))
         for weekday in range(7)
-    ]
-    full_week = sum(nominal, timedelta(0))
-    totals = {}
-    for monday in mondays:
-        if monday >= period.first and monday + timedelta(days=6) <= period.last:
-            totals[monday] = full_week
-        else:
-            first = max(monday, period.first)
-            last = min(monday + timedelta(days=6), period.last)
-            totals[monday] = sum(
-                (
-                    nominal[(first + timedelta(days=i)).weekday()]
-                    for i in range((last - first).days + 1)
-                ),
-                timedelta(0),
-            )
+    )
+    totals = list(_pattern_weeks(period, nominal))
     if not hours:
         return totals
     off = _merged(time_off)
@@ -208,10 +207,46 @@ def working_time_by_week(period: Period, hours, time_off) -> dict[date, timedelt
     special = _days_touched(period, off, zones)
     for tz in zones:
         special |= _clock_change_days(period, tz)
+    first_monday = _mondays(period)[0]
     for day in special:
         correction = timedelta(0)
         for start, end, tz in by_weekday.get(day.weekday(), ()):
             correction += shift_length(day, start, end, tz, off) - _nominal(start, end)
         if correction:
-            totals[day - timedelta(days=day.weekday())] += correction
+            totals[(day - first_monday).days // 7] += correction // _MICROSECOND
     return totals
+
+
+def _nominal_micro(start, end) -> int:
+    """`_nominal` in microseconds, from the clock fields (no datetimes built)."""
+    span = _micro_of_day(end) - _micro_of_day(start)
+    return max(span, 0)
+
+
+def _micro_of_day(moment) -> int:
+    return (
+        (moment.hour * 60 + moment.minute) * 60 + moment.second
+    ) * 1_000_000 + moment.microsecond
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_weeks(period: Period, nominal: tuple[int, ...]) -> tuple[int, ...]:
+    """A weekly pattern's wall-clock total (microseconds per weekday) per week of the period.
+
+    Cached: a chain's therapists keep a handful of patterns between them.
+    """
+    full_week = sum(nominal)
+    totals = []
+    for monday in _mondays(period):
+        if monday >= period.first and monday + timedelta(days=6) <= period.last:
+            totals.append(full_week)
+        else:
+            first = max(monday, period.first)
+            last = min(monday + timedelta(days=6), period.last)
+            totals.append(
+                sum(
+                    nominal[(first + timedelta(days=i)).weekday()]
+                    for i in range((last - first).days + 1)
+                )
+            )
+    return tuple(totals)

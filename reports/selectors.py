@@ -167,19 +167,15 @@ def utilisation(*, start, end, period, tz, location=None, therapist=None, sql=No
     for pk, name in (
         therapists.distinct().order_by("display_name").values_list("pk", "display_name")
     ):
-        working = periods.working_time_by_week(period, hours_of[pk], off_of[pk])
-        for monday in weeks:
-            worked = _micro(working.get(monday))
-            held = booked.get((pk, monday), 0)
-            if not worked and not held:
-                continue
+        working = periods.working_microseconds_by_week(period, hours_of[pk], off_of[pk])
+        for monday, (held, worked, percent) in _weekly(weeks, working, booked, pk):
             rows.append(
                 {
                     "therapist": name,
                     "week": monday,
-                    "booked_hours": _hours(held),
-                    "working_hours": _hours(worked),
-                    "percent": _percent(held, worked),
+                    "booked_hours": held,
+                    "working_hours": worked,
+                    "percent": percent,
                 }
             )
     rooms = _room_utilisation(period=period, booked=booked_in_rooms, location=location, weeks=weeks)
@@ -203,29 +199,26 @@ def _room_utilisation(*, period, booked, location, weeks) -> list:
     ).values_list("location_id", "weekday", "start_time", "end_time", "location__time_zone"):
         hours_at[location_id].append((weekday, start_time, end_time, _zone(zone)))
     open_by_location = {
-        location_id: periods.working_time_by_week(period, periods.merged_weekly(hours), [])
+        location_id: periods.working_microseconds_by_week(period, periods.merged_weekly(hours), [])
         for location_id, hours in hours_at.items()
     }
+    closed = [0] * len(weeks)
     rows = []
     for pk, name, location_id, location_name in (
         rooms.distinct()
         .order_by("location__name", "name")
         .values_list("pk", "name", "location_id", "location__name")
     ):
-        opened = open_by_location.get(location_id, {})
-        for monday in weeks:
-            available = _micro(opened.get(monday))
-            held = booked.get((pk, monday), 0)
-            if not available and not held:
-                continue
+        opened = open_by_location.get(location_id, closed)
+        for monday, (held, available, percent) in _weekly(weeks, opened, booked, pk):
             rows.append(
                 {
                     "room": name,
                     "location": location_name,
                     "week": monday,
-                    "booked_hours": _hours(held),
-                    "open_hours": _hours(available),
-                    "percent": _percent(held, available),
+                    "booked_hours": held,
+                    "open_hours": available,
+                    "percent": percent,
                 }
             )
     return rows
@@ -328,6 +321,29 @@ _MICROSECOND = timedelta(microseconds=1)
 
 def _micro(duration: timedelta | None) -> int:
     return 0 if duration is None else duration // _MICROSECOND
+
+
+def _weekly(weeks, available, booked, key):
+    """(Monday, figures) of each week with hours or bookings; figures as in `_figures`.
+
+    `available`: microseconds per week, in the order of `weeks`; `booked`:
+    microseconds per (key, Monday).
+    """
+    for monday, free in zip(weeks, available, strict=True):
+        held = booked.get((key, monday), 0)
+        if free or held:
+            yield monday, _figures(held, free)
+
+
+@functools.lru_cache(maxsize=16384)
+def _figures(held: int, available: int) -> tuple:
+    """Booked hours, available hours (Decimals) and the percentage of a week.
+
+    Cached per (booked, available) pair: a chain's year is 10,000 weeks of
+    therapists and rooms but a few thousand pairs (sessions are whole
+    quarter-hours, and weekly patterns are few).
+    """
+    return _hours(held), _hours(available), _percent(held, available)
 
 
 def _percent(held: int, available: int):

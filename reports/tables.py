@@ -6,6 +6,7 @@ only say what the page says.
 
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import NamedTuple
 
 from . import statistics
@@ -111,15 +112,26 @@ def utilisation_table(data) -> Table:
         empty="No working hours or bookings in this period. Set weekly hours under "
         "Setup, or choose another period.",
     )
-    for row in data["rows"]:
-        table.add(
-            row["therapist"],
-            row["week"].isoformat(),
-            row["booked_hours"],
-            row["working_hours"],
-            row["percent"],
-        )
+    iso = _iso_weeks(data)
+    table.rows = [
+        {
+            "cells": [
+                row["therapist"],
+                iso[row["week"]],
+                row["booked_hours"],
+                row["working_hours"],
+                row["percent"],
+            ],
+            "hidden": False,
+        }
+        for row in data["rows"]
+    ]
     return table
+
+
+def _iso_weeks(data) -> dict:
+    # A year's Mondays written once, not once per therapist or room.
+    return {monday: monday.isoformat() for monday in data["weeks"]}
 
 
 def room_utilisation_table(data) -> Table:
@@ -137,15 +149,21 @@ def room_utilisation_table(data) -> Table:
         empty="No rooms with opening hours or bookings in this period. Add rooms under "
         "Setup and book services that need a room, or choose another period.",
     )
-    for row in data["rooms"]:
-        table.add(
-            row["room"],
-            row["location"],
-            row["week"].isoformat(),
-            row["booked_hours"],
-            row["open_hours"],
-            row["percent"],
-        )
+    iso = _iso_weeks(data)
+    table.rows = [
+        {
+            "cells": [
+                row["room"],
+                row["location"],
+                iso[row["week"]],
+                row["booked_hours"],
+                row["open_hours"],
+                row["percent"],
+            ],
+            "hidden": False,
+        }
+        for row in data["rooms"]
+    ]
     return table
 
 
@@ -471,18 +489,54 @@ def week_grid(table: Table, *, keys: int = 1) -> WeekGrid:
     """Cells are [name columns..., week, booked, available, percent], as in the tables above."""
     weeks = sorted({row["cells"][keys] for row in table.rows})
     column = {week: i for i, week in enumerate(weeks)}
+    name_of = itemgetter(*range(keys))  # a string, or a tuple of the name columns
+    week_of = itemgetter(keys)
+    figures_of = itemgetter(keys + 1, keys + 2, keys + 3)
     rows = {}
+    # One GridCell per distinct figure triple: a year at the chain is 10,000
+    # cells but far fewer triples, and writing a float and two Decimals as
+    # strings cost most of building the grid. Sound because figures equal as
+    # numbers are written alike: hours are quantized to the hundredth, and
+    # percentages are floats.
+    made = {}
     for row in table.rows:
         cells = row["cells"]
-        name = cells[0] if keys == 1 else " · ".join(cells[:keys])
-        booked, available, percent = cells[keys + 1 : keys + 4]
+        name = name_of(cells)
         line = rows.get(name)
         if line is None:
             # Not setdefault: its default, a list as long as the year, was
             # built again for every week of every row.
             line = rows[name] = [None] * len(weeks)
-        line[column[cells[keys]]] = GridCell(
-            "–" if percent is None else str(percent), str(booked), str(available)
-        )
+        figures = figures_of(cells)
+        cell = made.get(figures)
+        if cell is None:
+            booked, available, percent = figures
+            cell = made[figures] = GridCell(
+                "–" if percent is None else str(percent), str(booked), str(available)
+            )
+        line[column[week_of(cells)]] = cell
     labels = [(week, f"{date.fromisoformat(week):%d %b}") for week in weeks]
-    return WeekGrid(table, labels, [{"name": n, "cells": c} for n, c in rows.items()])
+    return WeekGrid(
+        table,
+        labels,
+        [{"name": n if keys == 1 else " · ".join(n), "cells": c} for n, c in rows.items()],
+    )
+
+
+def utilisation_chart(data) -> dict | None:
+    """Each therapist's weekly percentages, one line each over every week of the period
+    (None where the week has no row, or hours are missing)."""
+    column = {monday: i for i, monday in enumerate(data["weeks"])}
+    lines = {}
+    for row in data["rows"]:
+        values = lines.get(row["therapist"])
+        if values is None:
+            values = lines[row["therapist"]] = [None] * len(column)
+        percent = row["percent"]
+        values[column[row["week"]]] = None if percent is None else float(percent)
+    if not lines:
+        return None
+    return {
+        "labels": [monday.isoformat() for monday in data["weeks"]],
+        "series": [{"label": name, "values": lines[name]} for name in sorted(lines)],
+    }

@@ -114,21 +114,6 @@ def revenue(request):
 def utilisation(request):
     form, filters = _filters(request)
     data = selectors.utilisation(period=filters.period, tz=filters.tz, **filters.query())
-    names = sorted({row["therapist"] for row in data["rows"]})
-    by_key = {(row["therapist"], row["week"]): row["percent"] for row in data["rows"]}
-    chart = {
-        "labels": [monday.isoformat() for monday in data["weeks"]],
-        "series": [
-            {
-                "label": name,
-                "values": [
-                    None if by_key.get((name, monday)) is None else float(by_key[(name, monday)])
-                    for monday in data["weeks"]
-                ],
-            }
-            for name in names
-        ],
-    }
     by_therapist = tables.utilisation_table(data)
     by_room = tables.room_utilisation_table(data)
     return _respond(
@@ -137,7 +122,7 @@ def utilisation(request):
         form,
         filters,
         [by_therapist, by_room],
-        chart=chart if names else None,
+        chart=tables.utilisation_chart(data),
         grids=[tables.week_grid(by_therapist), tables.week_grid(by_room, keys=2)],
     )
 

@@ -25,6 +25,9 @@ def grid_cells(cells):
     return mark_safe("".join(map(_cell, cells)))  # noqa: S308 -- _cell escapes every value
 
 
+# A year at the chain is 10,000 cells but a few thousand distinct ones (the
+# grid shares one GridCell per figure triple): each is written once.
+@functools.lru_cache(maxsize=16384)
 def _cell(cell):
     if cell is None:
         return "<td></td>"
