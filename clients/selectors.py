@@ -187,6 +187,42 @@ def client_list(*, user, limit: int = 50, include_archived: bool = False):
     return qs.select_related("primary_therapist").order_by("last_name", "first_name", "pk")[:limit]
 
 
+class ClientResult(NamedTuple):
+    """A client as a search or list row shows them."""
+
+    pk: object
+    first_name: str
+    last_name: str
+    preferred_name: str
+    archived: bool
+    has_red_flags: bool
+    date_of_birth: object
+    phone: object
+    email: str
+    therapist_name: str | None
+
+
+RESULT_FIELDS = (
+    "pk",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "archived",
+    "has_red_flags",
+    "date_of_birth",
+    "phone",
+    "email",
+    "primary_therapist__display_name",
+)
+
+
+def client_results(clients) -> list[ClientResult]:
+    """The rows of `client_search` or `client_list`, read as plain values: no
+    Client and Therapist instances, and one phone number parsed per row, not
+    two (each client also carries an emergency contact's)."""
+    return [ClientResult(*row) for row in clients.values_list(*RESULT_FIELDS)]
+
+
 def client_possible_duplicates(
     *, first_name, last_name, date_of_birth, email, phone, exclude=None, user=None
 ):

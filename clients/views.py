@@ -43,7 +43,7 @@ def client_list(request):
     query = request.GET.get("q", "").strip()
     include_archived = request.GET.get("archived") == "1"
     if query:
-        clients = list(
+        clients = selectors.client_results(
             selectors.client_search(
                 user=request.user,
                 query=query,
@@ -53,7 +53,7 @@ def client_list(request):
         )
         limit = SEARCH_LIMIT
     else:
-        clients = list(
+        clients = selectors.client_results(
             selectors.client_list(
                 user=request.user, limit=LIST_LIMIT + 1, include_archived=include_archived
             )

@@ -128,3 +128,46 @@ def test_list_page_query_count_is_bounded(client_as, therapist, django_assert_ma
     with django_assert_max_num_queries(10):
         response = http.get(reverse("clients:list"))
     assert "Showing the first 50" in response.content.decode()
+
+
+def test_the_result_rows_are_the_reference_markup(front_desk, therapist):
+    """Rows written in Python (clients/templatetags/client_rows.py) against the
+    one-row reference template, over every branch a row has, names escaped."""
+    from django.template.loader import render_to_string
+
+    from clients.templatetags.client_rows import client_result_rows
+
+    therapist.display_name = "Jo <O'Neil>"
+    therapist.save()
+    ClientFactory(
+        first_name="Ana & <b>",
+        last_name='D"Souza',
+        preferred_name="Annie",
+        email="",
+        phone="",
+        date_of_birth=None,
+        primary_therapist=therapist,
+    )
+    ClientFactory(
+        first_name="Bea",
+        last_name="Banks",
+        preferred_name="Bea",
+        phone="+12025550143",
+        date_of_birth=timezone.localdate() - timedelta(days=12000),
+        archived=True,
+        has_red_flags=True,
+    )
+    rows = selectors.client_results(
+        selectors.client_list(user=front_desk, limit=10, include_archived=True)
+    )
+    assert len(rows) == 2
+    expected = "".join(
+        f"\n  {render_to_string('clients/_client_result.html', {'client': row}).strip()}\n  "
+        for row in rows
+    )
+    written = client_result_rows(rows)
+    assert written == expected
+    assert "Ana &amp; &lt;b&gt;" in written and "D&quot;Souza" in written
+    assert "“Annie”" in written and "“Bea”" not in written
+    assert "Jo &lt;O&#x27;Neil&gt;" in written and "no email" in written
+    assert "Archived" in written and "#red-flags" in written and "Born " in written
