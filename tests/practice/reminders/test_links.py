@@ -1,6 +1,7 @@
 """Confirm and cancel links from reminder messages."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import signing
@@ -84,10 +85,13 @@ class TestTokens:
         appointment.therapist.services.add(appointment.service)
         works_every_day(appointment.therapist, appointment.location)
         token = links.make_token(appointment, "cancel")
+        # Mid-morning the next day: the fixture's time (now, three days on) run
+        # late in the evening made an hour that crossed midnight, which the
+        # working hours (up to 23:59:59) refuse.
+        local = timezone.localtime(appointment.starts_at, ZoneInfo(appointment.location.time_zone))
+        next_morning = (local + timedelta(days=1)).replace(hour=10, minute=0, second=0)
         services.appointment_reschedule(
-            appointment=appointment,
-            starts_at=appointment.starts_at + timedelta(days=1),
-            by=front_desk,
+            appointment=appointment, starts_at=next_morning, by=front_desk
         )
         with pytest.raises(links.LinkError, match="used"):
             links.read_token(token, "cancel")
