@@ -159,7 +159,11 @@ def test_keyboard_move_with_m_arrows_and_enter(
     assert appointment.therapist == other_therapist
     assert appointment.starts_at == local_at(location, day, 11, 30)
     # Focus is back on the appointment, in its new column.
-    focused = page.evaluate("document.activeElement.dataset.appointment")
-    assert focused == str(appointment.pk)
+    # (the focus moves once the swapped-in columns are in place, after the message)
+    page.wait_for_function(
+        "id => document.activeElement && document.activeElement.dataset.appointment === id",
+        arg=str(appointment.pk),
+        timeout=5000,
+    )
     assert Appointment.objects.count() == 1
     assert page.console_watch.problems == []

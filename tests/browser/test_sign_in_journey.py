@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
@@ -37,8 +38,11 @@ def test_sign_in_works_on_a_phone_with_collapsed_navigation(phone_page, therapis
     toggle = phone_page.get_by_role("button", name="Toggle navigation")
     assert toggle.is_visible()
     toggle.click()
+    # The bar unfolds with an animation: the menu is clicked, and the button
+    # looked for, once it is open (an immediate check lost the race in CI).
+    expect(phone_page.locator("#main-nav.show")).to_be_visible()
     _open_account_menu(phone_page)
-    assert phone_page.get_by_role("button", name="Sign out").is_visible()
+    expect(phone_page.get_by_role("button", name="Sign out")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375
 

@@ -486,7 +486,12 @@ def test_moving_while_the_48h_reminder_is_sent_reminds_again_under_a_new_key(
 
 def test_moving_closer_while_the_48h_reminder_is_sent_keeps_it_sent(outbox, broker, sending_48h):
     appointment, reminder = sending_48h
-    new_start = appointment.starts_at - timedelta(days=1)  # its 48 h mark is past
+    # Noon on the day 30 hours from now: 18 to 42 hours ahead, so its 48-hour
+    # mark is past whatever the time of day (a day earlier than the booking, at
+    # 01:00, was still 48.6 hours ahead when run just after midnight).
+    tz = ZoneInfo(appointment.location.time_zone)
+    day = timezone.localtime(timezone.now() + timedelta(hours=30), tz).date()
+    new_start = datetime.combine(day, clock_time(12), tzinfo=tz)
     services.appointment_reschedule(appointment=appointment, starts_at=new_start, by=None)
     reminder.refresh_from_db()
     assert reminder.status == Reminder.Status.SENT

@@ -23,10 +23,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _staff(location, count, *, on_shift=(), tz=None, book=1):
-    """`count` therapists working today at `location` from 00:00 to 00:15, each
-    with `book` appointments; those whose index is in `on_shift` work all day."""
+    """`count` therapists working a quarter of an hour today at `location` that
+    is not now (from midnight, or from noon in the day's first hour), each with
+    `book` appointments; those whose index is in `on_shift` work all day."""
     tz = ZoneInfo(location.time_zone)
-    today = timezone.localtime(timezone.now(), tz).date()
+    now = timezone.localtime(timezone.now(), tz)
+    today = now.date()
+    off_start = time(12) if now.hour == 0 else time(0)
     service = ServiceFactory(buffer_after=timedelta(0))
     made = []
     for n in range(count):
@@ -37,15 +40,15 @@ def _staff(location, count, *, on_shift=(), tz=None, book=1):
                 location=location,
                 weekday=today.weekday(),
                 start_time=time(0),
-                end_time=time(23, 59),
+                end_time=time(23, 59, 59),
             )
         else:
             WorkingHoursFactory(
                 therapist=therapist,
                 location=location,
                 weekday=today.weekday(),
-                start_time=time(0),
-                end_time=time(0, 15),
+                start_time=off_start,
+                end_time=off_start.replace(minute=15),
             )
         for b in range(book):
             AppointmentFactory(
