@@ -129,6 +129,14 @@ class DayRefund:
     reason: str
 
 
+# What was paid against invoice i and refunded of those payments, for the
+# balance (total - paid + back, as `with_balance`) in the statements below.
+_PAID_AND_REFUNDED_SQL = """LEFT JOIN LATERAL (SELECT SUM(p.amount) AS total FROM {payment} p
+                      WHERE p.invoice_id = i.id) paid ON TRUE
+  LEFT JOIN LATERAL (SELECT SUM(r.amount) AS total FROM {refund} r
+                       JOIN {payment} p ON p.id = r.payment_id
+                      WHERE p.invoice_id = i.id) back ON TRUE"""
+
 # The balance as `with_balance` derives it, per invoice, written out: the ORM
 # took longer to build this query than PostgreSQL takes to run it.
 _OPEN_INVOICES_SQL = """
@@ -136,16 +144,12 @@ SELECT i.id, i.number, c.first_name, c.preferred_name, c.last_name,
        i.total - COALESCE(paid.total, 0) + COALESCE(back.total, 0) AS balance
   FROM {invoice} i
   JOIN {client} c ON c.id = i.client_id
-  LEFT JOIN LATERAL (SELECT SUM(p.amount) AS total FROM {payment} p
-                      WHERE p.invoice_id = i.id) paid ON TRUE
-  LEFT JOIN LATERAL (SELECT SUM(r.amount) AS total FROM {refund} r
-                       JOIN {payment} p ON p.id = r.payment_id
-                      WHERE p.invoice_id = i.id) back ON TRUE
+  {paid_and_refunded}
  WHERE i.status = %(issued)s
    AND i.total - COALESCE(paid.total, 0) + COALESCE(back.total, 0) > 0
  ORDER BY i.issued_at
  LIMIT %(limit)s
-"""
+""".replace("{paid_and_refunded}", _PAID_AND_REFUNDED_SQL)
 
 _DAY_REFUNDS_SQL = """
 SELECT p.invoice_id, i.number, r.amount, r.reason
@@ -405,17 +409,13 @@ SELECT i.appointment_id, i.id, i.number, i.status, i.client_id, i.balance,
   FROM (SELECT i.id, i.appointment_id, i.client_id, i.number, i.status, i.created_at,
                i.total - COALESCE(paid.total, 0) + COALESCE(back.total, 0) AS balance
           FROM {invoice} i
-          LEFT JOIN LATERAL (SELECT SUM(p.amount) AS total FROM {payment} p
-                              WHERE p.invoice_id = i.id) paid ON TRUE
-          LEFT JOIN LATERAL (SELECT SUM(r.amount) AS total FROM {refund} r
-                               JOIN {payment} p ON p.id = r.payment_id
-                              WHERE p.invoice_id = i.id) back ON TRUE
+          {paid_and_refunded}
          WHERE (i.appointment_id = ANY(%(appointments)s) AND i.status <> ALL(%(closed)s))
             OR (i.client_id = ANY(%(clients)s) AND i.status = %(issued)s)) i
  WHERE (i.appointment_id = ANY(%(appointments)s) AND i.status <> ALL(%(closed)s))
     OR i.balance > 0
  ORDER BY i.created_at
-"""
+""".replace("{paid_and_refunded}", _PAID_AND_REFUNDED_SQL)
 _CLOSED = [Invoice.Status.VOID, Invoice.Status.WAIVED]
 
 
@@ -515,11 +515,7 @@ SELECT NULL::varchar AS name, NULL::integer AS credits, NULL::integer AS session
        NULL::timestamptz AS expires_at,
        SUM(i.total - COALESCE(paid.total, 0) + COALESCE(back.total, 0)) AS owed
   FROM {invoice} i
-  LEFT JOIN LATERAL (SELECT SUM(p.amount) AS total FROM {payment} p
-                      WHERE p.invoice_id = i.id) paid ON TRUE
-  LEFT JOIN LATERAL (SELECT SUM(r.amount) AS total FROM {refund} r
-                       JOIN {payment} p ON p.id = r.payment_id
-                      WHERE p.invoice_id = i.id) back ON TRUE
+  {paid_and_refunded}
  WHERE i.client_id = %(client)s AND i.status = %(issued)s
 UNION ALL
 (SELECT product.name, COALESCE(SUM(credit.change), 0), product.sessions, purchase.expires_at, NULL
@@ -529,7 +525,7 @@ UNION ALL
   WHERE purchase.client_id = %(client)s
   GROUP BY purchase.id, product.id
   ORDER BY purchase.purchased_at DESC)
-"""
+""".replace("{paid_and_refunded}", _PAID_AND_REFUNDED_SQL)
 
 
 def client_account(client, *, sql=None) -> ClientAccount:
