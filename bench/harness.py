@@ -56,6 +56,9 @@ def setup_django() -> None:
     # and the desk's have thinned out: 180 days left a pool of 1,040 online
     # slots, fewer than a quiet machine's two runs book.
     os.environ.setdefault("RELIEF_BOOKING_HORIZON_DAYS", "400")
+    # Each "Compute again now" of the outcomes report computes: the page that
+    # times it would otherwise time the answer kept from the request before.
+    os.environ.setdefault("RELIEF_OUTCOMES_RECOMPUTE_GAP_SECONDS", "0")
     # One key for this process and the gunicorn workers, so sessions carry over.
     os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     sys.path.insert(0, str(ROOT))

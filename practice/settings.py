@@ -365,6 +365,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.tasks.client_visits_rebuild_nightly",
         "schedule": 24 * 3600.0,
     },
+    # Daily: drop the outcomes report's kept figures that are too old to show.
+    "outcome-figures-prune": {
+        "task": "reports.tasks.outcome_figures_prune_nightly",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # Practice rules.
@@ -397,6 +402,9 @@ LOGGING = {
 # so a reminder across a daylight-saving change is still exactly 48 h ahead.
 RELIEF_CONFIRMATION_GRACE_MINUTES = env.int("RELIEF_CONFIRMATION_GRACE_MINUTES", default=3)
 RELIEF_REMINDER_OFFSETS_HOURS = env.list("RELIEF_REMINDER_OFFSETS_HOURS", cast=int, default=[48, 2])
+# The outcomes report's "Compute again now" within this many seconds of the
+# last computation answers with it (a double click, or one person after another).
+RELIEF_OUTCOMES_RECOMPUTE_GAP_SECONDS = env.int("RELIEF_OUTCOMES_RECOMPUTE_GAP_SECONDS", default=30)
 # Cancelling less than this many hours before the start is a late cancel.
 RELIEF_LATE_CANCEL_HOURS = env.int("RELIEF_LATE_CANCEL_HOURS", default=24)
 

@@ -3,6 +3,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.http import QueryDict
 
 from practice.models import Location, Therapist
 from practice.timezones import practice_time_zone
@@ -75,6 +76,15 @@ class ReportFilterForm(PlausibleDatesMixin, forms.Form):
         except ValueError as error:
             self.add_error("last" if choice == periods.CUSTOM else "period", str(error))
         return data
+
+    def query_string(self) -> str:
+        """What was chosen, as a report page's query (a POST sends the user back with it)."""
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            value = self.data.get(name)
+            if value:
+                query[name] = value
+        return query.urlencode()
 
     def filters(self) -> ReportFilters:
         """The chosen filters, or this month for everyone when the form is not valid."""

@@ -128,3 +128,19 @@ class ClientVisit(models.Model):
 
     def __str__(self):
         return f"Visit {self.starts_at:%Y-%m-%d}"
+
+
+class OutcomeFigures(models.Model):
+    """The outcomes report's figures for one period, location and therapist, as last computed.
+
+    Written by `reports.outcome_figures` only: a kept answer, not a record;
+    rows older than a day are never shown and are dropped nightly.
+    """
+
+    # The period's instants, the location's id and the therapist's ('*': all).
+    key = models.CharField(max_length=120, unique=True)
+    figures = models.JSONField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"Outcome figures {self.key}"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("utilisation/", views.utilisation, name="utilisation"),
     path("attendance/", views.attendance, name="attendance"),
     path("outcomes/", views.outcomes, name="outcomes"),
+    path("outcomes/recompute/", views.outcomes_recompute, name="outcomes_recompute"),
     path("clients/", views.clients, name="clients"),
     path("recall/", views.recall, name="recall"),
     path("recall/<uuid:client_id>/contacted/", views.recall_contact, name="recall_contact"),

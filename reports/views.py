@@ -22,7 +22,7 @@ from practice.security.audit import audit_list_export
 from practice.selectors import can_book, own_therapist
 from practice.timezones import practice_time_zone
 
-from . import clientele, selectors, services, tables
+from . import clientele, outcome_figures, selectors, services, tables
 from .forms import RecallContactForm, RecallFilterForm, ReportFilterForm
 
 reports_staff = roles_required(Role.OWNER, Role.THERAPIST)
@@ -33,14 +33,17 @@ recall_callers = roles_required(Role.OWNER, Role.FRONT_DESK)
 RECALL_PAGE_SIZE = 50
 
 
-def _filters(request):
-    """The filter form and what it chose; a therapist's figures are always their own."""
+def _filters(request, data=None):
+    """The filter form and what it chose; a therapist's figures are always their own.
+
+    The choices come from the query string unless `data` (a POST's) is given.
+    """
     own = None
     if not has_role(request.user, Role.OWNER):
         own = own_therapist(request.user)
         if own is None:
             raise Http404
-    form = ReportFilterForm(request.GET or None, today=_today(), own_therapist=own)
+    form = ReportFilterForm(data or request.GET or None, today=_today(), own_therapist=own)
     return form, form.filters()
 
 
@@ -141,15 +144,34 @@ def attendance(request):
 @require_GET
 def outcomes(request):
     form, filters = _filters(request)
-    improvement = selectors.pain_improvement(**filters.query())
-    session_change = selectors.session_pain_change(**filters.query())
-    peg = selectors.peg_review_change(today=_today(), **filters.query())
+    figures = outcome_figures.current(today=_today(), **filters.query())
     report_tables = [
-        *tables.improvement_tables(improvement),
-        tables.session_change_table(session_change),
-        *tables.peg_review_tables(peg),
+        *tables.improvement_tables(figures.improvement),
+        tables.session_change_table(figures.session_change),
+        *tables.peg_review_tables(figures.peg),
     ]
-    return _respond(request, "reports/outcomes.html", form, filters, report_tables)
+    return _respond(
+        request,
+        "reports/outcomes.html",
+        form,
+        filters,
+        report_tables,
+        figures=figures,
+        computed_at=timezone.localtime(figures.computed_at, filters.tz),
+        fresh_minutes=int(outcome_figures.FRESH_FOR.total_seconds() // 60),
+    )
+
+
+@reports_staff
+@require_POST
+def outcomes_recompute(request):
+    """Compute the figures live now, for the filters the page showed."""
+    form, filters = _filters(request, request.POST)
+    outcome_figures.recompute(today=_today(), **filters.query())
+    messages.success(request, "The figures were computed again just now.")
+    # Back to the report with the same choices (the form's own fields only).
+    query = form.query_string()
+    return redirect(f"{reverse('reports:outcomes')}{'?' if query else ''}{query}")
 
 
 @reports_staff

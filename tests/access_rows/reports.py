@@ -8,6 +8,8 @@ ACCESS = {
     "reports:utilisation": THERAPISTS_AND_OWNER,
     "reports:attendance": THERAPISTS_AND_OWNER,
     "reports:outcomes": THERAPISTS_AND_OWNER,
+    # POST only: a GET from those allowed is 405.
+    "reports:outcomes_recompute": THERAPISTS_AND_OWNER,
     "reports:clients": THERAPISTS_AND_OWNER,
     "reports:recall": THERAPISTS_AND_OWNER | {"front_desk"},
     # POST-only quick actions: a GET from the desk or the owner is 405; therapists 404.

@@ -2,10 +2,7 @@
 intake link (sent by a real Celery worker through Redis), signs in to the
 portal with the emailed code, moves the appointment, then cancels it."""
 
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import time as clock
 from email import message_from_string
@@ -14,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import expect
 
 from practice.models import Appointment
 from tests import factories
+from tests.celery_worker import running_worker
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,38 +24,18 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def worker(tmp_path):
     """A Celery worker process on the test database, writing its emails to files."""
-    db = connection.settings_dict
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "practice.settings",
         # The live server's key: sign-in codes are stored as an HMAC keyed with it.
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
     }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool=solo", "-l", "info"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield tmp_path
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with running_worker(tmp_path / "worker.log", **env):
+        yield tmp_path
 
 
 def sent_emails(root: Path):

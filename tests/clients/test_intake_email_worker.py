@@ -1,50 +1,21 @@
 """The intake email goes through a real Celery worker process and Redis."""
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from clients import services
+from tests.celery_worker import running_worker
 from tests.factories import ClientFactory
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def worker(tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "practice.settings",
-        "DJANGO_SECRET_KEY": "worker-test-secret-key-not-for-production",
-        # The worker must read and write the test database this test commits to.
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool=solo", "-l", "info"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield tmp_path / "worker.log"
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    env = {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    with running_worker(tmp_path / "worker.log", **env) as log:
+        yield log
 
 
 def test_worker_sends_the_intake_email_after_commit(worker, owner):

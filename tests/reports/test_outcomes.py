@@ -10,37 +10,9 @@ from clients.models import Client, Score
 from reports import statistics
 from sessions.models import TreatmentPlan
 from tests import factories
-from tests.reports.conftest import MARCH, NY, at, page_rows, read_csv
+from tests.reports.conftest import MARCH, NY, page_rows, read_csv
 
 URL = reverse("reports:outcomes")
-
-
-def _pain(client, value, when, context=Score.Context.INTAKE):
-    Score.objects.create(
-        client=client,
-        instrument=Score.Instrument.PAIN_NRS,
-        value=value,
-        recorded_at=when,
-        context=context,
-    )
-
-
-@pytest.fixture
-def cohort(therapist, other_therapist, book, session):
-    """Dana: 10 clients, 7 improved meaningfully. Sam: 3 clients (too few to show)."""
-    # (first, latest): a fall of 2 points, or 30% of a baseline of 4 or more, counts.
-    dana = [(8, 5)] * 5 + [(4, 3), (4, 2)] + [(3, 2), (2, 4), (6, 4)]
-    day = iter(range(2, 30))
-    for first, latest in dana:
-        visit = book(therapist, when=at(next(day), 9))
-        session(visit, before=first, after=latest, techniques=["Myofascial release"])
-        # An earlier intake score in February is outside the period and ignored.
-        _pain(visit.client, 10, visit.starts_at - timedelta(days=40))
-        later = book(therapist, client=visit.client, when=visit.starts_at + timedelta(hours=3))
-        session(later, techniques=["Myofascial release", "Trigger point therapy"])
-    for _ in range(3):
-        visit = book(other_therapist, when=at(next(day), 9))
-        session(visit, before=8, after=2, techniques=["Swedish massage"])
 
 
 @pytest.mark.django_db

@@ -1,52 +1,26 @@
 """The hourly expiry runs in a real Celery worker (Redis broker, PostgreSQL)."""
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from api.imports import services
 from api.imports.models import ImportBatch
+from tests.celery_worker import running_worker
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[3]
 TASK = "api.imports.tasks.import_batches_expire"
 
 
 @pytest.fixture
 def worker(tmp_path):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "practice.settings",
-        "DJANGO_SECRET_KEY": "worker-test-secret-key-not-for-production",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "practice", "worker", "--pool=solo", "-l", "info"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield tmp_path / "worker.log"
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    with running_worker(tmp_path / "worker.log") as log:
+        yield log
 
 
 def test_beat_runs_the_expiry_hourly():
