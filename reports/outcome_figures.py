@@ -12,7 +12,7 @@ location and therapist is still answered exactly, as of the time shown.
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -49,10 +49,10 @@ class Figures:
 
 
 def key_of(*, start, end, location=None, therapist=None) -> str:
-    """One row per period (as instants), location and therapist; '*' for all of them."""
+    """One row per period (its instants and clock), location and therapist; '*' for all."""
     place = location.pk if location is not None else "*"
     who = therapist.pk if therapist is not None else "*"
-    return f"{start.isoformat()}|{end.isoformat()}|{place}|{who}"
+    return f"{start.isoformat()}|{end.isoformat()}|{start.tzinfo.key}|{place}|{who}"
 
 
 def current(*, start, end, today, location=None, therapist=None) -> Figures:
@@ -89,16 +89,17 @@ def recompute(*, start, end, today, location=None, therapist=None) -> Figures:
     return Figures(**decode(encoded), computed_at=computed_at)
 
 
-def refresh(*, start, end, zone, today, location_id, therapist_id) -> bool:
+def refresh(*, first_day, end_day, zone, today, location_id, therapist_id) -> bool:
     """A worker's recompute of a row found stale; False when its location or therapist is gone.
 
-    Instants and dates come as ISO text, `zone` the clock the period's days
-    are on (an offset alone would put days after a clock change on the wrong
-    date).
+    The period comes as its first day and the day after its last, on the
+    clock `zone`, and is rebuilt as the view built it (midnight there): an
+    instant's offset alone would put days after a clock change on the wrong
+    date, and where the clock skips midnight the instant read back differs.
     """
     tz = ZoneInfo(zone)
-    start = datetime.fromisoformat(start).astimezone(tz)
-    end = datetime.fromisoformat(end).astimezone(tz)
+    start = datetime.combine(date.fromisoformat(first_day), time.min, tzinfo=tz)
+    end = datetime.combine(date.fromisoformat(end_day), time.min, tzinfo=tz)
     today = date.fromisoformat(today)
     location = therapist = None
     try:
@@ -147,8 +148,8 @@ def _queue_refresh(key, *, start, end, today, location, therapist) -> None:
     if not cache.add(_queued_key(key), 1, int(FRESH_FOR.total_seconds())):
         return
     kwargs = {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "first_day": start.date().isoformat(),
+        "end_day": end.date().isoformat(),
         "zone": start.tzinfo.key,
         "today": today.isoformat(),
         "location_id": location.pk if location is not None else None,

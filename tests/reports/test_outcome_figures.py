@@ -136,13 +136,18 @@ def test_junk_filters_recompute_this_month_and_lose_nothing(client_as, cohort):
         RECOMPUTE, {"period": "custom", "first": "2026-13-40", "location": "x"}, follow=True
     )
     assert response.status_code == 200
-    assert OutcomeFigures.objects.count() == 1
+    month = timezone.localtime(timezone.now(), NY).date().replace(day=1)
+    start = datetime.combine(month, datetime.min.time(), tzinfo=NY)
+    assert OutcomeFigures.objects.get().key.startswith(f"{start.isoformat()}|")
 
 
 @pytest.mark.django_db
 def test_without_a_broker_stale_figures_are_still_shown(client_as, cohort, monkeypatch):
+    tried = []
+
     class DownBroker:
         def send_task(self, *args, **options):
+            tried.append(args)
             raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(outcome_figures, "current_app", DownBroker())
@@ -153,6 +158,40 @@ def test_without_a_broker_stale_figures_are_still_shown(client_as, cohort, monke
     assert response.status_code == 200
     assert _clients_counted(response) == 13
     assert "newer ones are being computed" in response.text
+    assert tried == [(outcome_figures.REFRESH_TASK,)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "zone, first_day",
+    # Cairo's clock skips from midnight to one on 24 April 2026: the period's
+    # first instant does not exist there as written.
+    [("America/New_York", date(2026, 3, 1)), ("Africa/Cairo", date(2026, 4, 24))],
+)
+def test_a_workers_recompute_writes_the_row_the_view_reads(cohort, zone, first_day, monkeypatch):
+    sent = []
+
+    class Broker:
+        def send_task(self, name, kwargs, **options):
+            sent.append((name, kwargs))
+
+    monkeypatch.setattr(outcome_figures, "current_app", Broker())
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(first_day + timedelta(days=31), datetime.min.time(), tzinfo=tz)
+    outcome_figures.current(start=start, end=end, today=TODAY)
+    _age(by=outcome_figures.FRESH_FOR + timedelta(minutes=1))
+    outcome_figures.current(start=start, end=end, today=TODAY)
+    outcome_figures.current(start=start, end=end, today=TODAY)
+    [(name, kwargs)] = sent  # queued once
+    assert name == outcome_figures.REFRESH_TASK
+    assert tasks.outcome_figures_refresh.apply(kwargs=kwargs).get() is True
+    row = OutcomeFigures.objects.get()  # the view's own row, not a second one
+    assert row.key == outcome_figures.key_of(start=start, end=end)
+    assert timezone.now() - row.computed_at < timedelta(minutes=1)
+    _age(by=outcome_figures.FRESH_FOR + timedelta(minutes=1))
+    outcome_figures.current(start=start, end=end, today=TODAY)
+    assert len(sent) == 2  # the worker cleared the queued mark: a later stale view queues again
 
 
 @pytest.mark.django_db
@@ -183,7 +222,7 @@ def test_stale_figures_are_shown_and_computed_again_by_a_worker_once(
     client_as, cohort, therapist, location, book, session, broker, tmp_path
 ):
     http = client_as("owner")
-    # On the location's clock, across the change to daylight time on 8 March.
+    # On the location's clock; the March period spans the change to daylight time.
     query = {**MARCH, "location": location.pk}
     http.get(URL, query)
     _one_more_improved_client(therapist, book, session)
