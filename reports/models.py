@@ -137,8 +137,10 @@ class OutcomeFigures(models.Model):
     rows older than a day are never shown and are dropped nightly.
     """
 
-    # The period's instants, the location's id and the therapist's ('*': all).
-    key = models.CharField(max_length=120, unique=True)
+    # The period's instants and clock, the location's id and the therapist's
+    # ('*': all): `reports.outcome_figures.key_of`, under 160 characters with
+    # the longest zone name and 19-digit ids.
+    key = models.CharField(max_length=200, unique=True)
     figures = models.JSONField()
     computed_at = models.DateTimeField()
 

@@ -2,7 +2,8 @@
 
 import time
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 import redis
@@ -278,3 +279,11 @@ def test_computing_the_figures_takes_the_same_queries_for_3_and_13_clients(
         visit = book(person, when=at(day, 9))
         session(visit, before=8, after=2, techniques=["Swedish massage", "Myofascial release"])
     assert count() == small
+
+
+def test_the_longest_key_fits_its_column():
+    zone = ZoneInfo(max(available_timezones(), key=len))
+    start = datetime(2026, 3, 1, tzinfo=zone)
+    biggest = SimpleNamespace(pk=2**63 - 1)
+    key = outcome_figures.key_of(start=start, end=start, location=biggest, therapist=biggest)
+    assert len(key) <= OutcomeFigures._meta.get_field("key").max_length
