@@ -62,7 +62,7 @@ def current(*, start, end, today, location=None, therapist=None) -> Figures:
     row = OutcomeFigures.objects.filter(key=key).first()
     age = timezone.now() - row.computed_at if row is not None else None
     if age is None or age > KEEP_FOR:
-        return recompute(today=today, **query)
+        return _compute(key, today=today, **query)
     figures = _figures(row)
     if age > FRESH_FOR:
         _queue_refresh(key, today=today, **query)
@@ -77,6 +77,10 @@ def recompute(*, start, end, today, location=None, therapist=None) -> Figures:
     gap = timedelta(seconds=settings.RELIEF_OUTCOMES_RECOMPUTE_GAP_SECONDS)
     if row is not None and timezone.now() - row.computed_at < gap:
         return _figures(row)
+    return _compute(key, today=today, **query)
+
+
+def _compute(key, *, today, **query) -> Figures:
     computed_at = timezone.now()
     encoded = encode(
         {
